@@ -1,0 +1,5 @@
+"""`compliance action` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`compliance controls` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`compliance custody` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

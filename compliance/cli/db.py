@@ -1,0 +1,5 @@
+"""`compliance db` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`compliance deadlines` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

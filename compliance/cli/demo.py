@@ -1,0 +1,5 @@
+"""`compliance demo` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`compliance evidence` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`compliance incident` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

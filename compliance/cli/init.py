@@ -1,0 +1,5 @@
+"""`compliance init` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`compliance metrics` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`compliance notify` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

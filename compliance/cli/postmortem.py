@@ -1,0 +1,5 @@
+"""`compliance postmortem` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`compliance report` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,5 @@
+"""`compliance timeline` commands."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,1 @@
+"""Shared building blocks: errors, exit codes, time handling, storage types."""

@@ -1,0 +1,109 @@
+"""Instants are timezone-aware UTC; parsing refuses naive input unless a zone is named."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from compliance.core.errors import ValidationError
+
+UTC = timezone.utc
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?$", re.IGNORECASE
+)
+
+
+def utcnow() -> datetime:
+    """Returns the current instant, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def get_zone(name: str, *, field: str = "--timezone") -> ZoneInfo:
+    """Returns the IANA zone called `name`, or a ValidationError naming the field."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)", field=field) from None
+
+
+def parse_instant(value: str | datetime, *, field: str, tz: str | None = None) -> datetime:
+    """Parses ISO 8601 with offset or Z into aware UTC; a naive value needs `tz`."""
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        text = str(value).strip()
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(f"{text!r} is not an ISO 8601 date-time (e.g. 2026-03-01T11:00:00Z)", field=field) from None
+    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+        if tz is None:
+            raise ValidationError(
+                f"{value!s} has no time zone: add an offset or Z, or give --timezone", field=field
+            )
+        dt = dt.replace(tzinfo=get_zone(tz))
+    return dt.astimezone(UTC)
+
+
+def parse_date(value: str | date, *, field: str) -> date:
+    """Parses an ISO 8601 calendar date (YYYY-MM-DD)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)", field=field) from None
+
+
+def parse_duration(value: str | timedelta, *, field: str) -> timedelta:
+    """Parses '90m', '24h', '7d', '2w' or ISO 8601 'PT72H' / 'P7D' into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    text = str(value).strip()
+    match = _DURATION.match(text)
+    if match:
+        amount, unit = float(match.group(1)), match.group(2).lower()
+        unit = {"min": "m"}.get(unit, unit)
+        return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
+                "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
+    match = _ISO_DURATION.match(text)
+    if match and any(match.groupdict().values()):
+        parts = {k: int(v or 0) for k, v in match.groupdict().items()}
+        return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+    raise ValidationError(f"{text!r} is not a duration (e.g. 90m, 24h, 7d, PT72H)", field=field)
+
+
+def ensure_utc(dt: datetime | None, *, field: str) -> datetime | None:
+    """Returns `dt` converted to UTC; refuses a naive datetime."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+        raise ValidationError("naive datetime refused: instants must carry a time zone", field=field)
+    return dt.astimezone(UTC)
+
+
+def to_iso(dt: datetime | None) -> str | None:
+    """Formats an instant as ISO 8601 UTC with a Z suffix (seconds, microseconds if any)."""
+    if dt is None:
+        return None
+    dt = dt.astimezone(UTC)
+    spec = "seconds" if dt.microsecond == 0 else "microseconds"
+    return dt.isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def format_timedelta(delta: timedelta) -> str:
+    """Formats a duration compactly for humans: '3d 4h', '-2h 5m', '45m'."""
+    sign = "-" if delta < timedelta(0) else ""
+    total = int(abs(delta).total_seconds())
+    days, rem = divmod(total, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes = rem // 60
+    parts = [f"{days}d"] if days else []
+    if hours:
+        parts.append(f"{hours}h")
+    if minutes or not parts:
+        parts.append(f"{minutes}m")
+    return sign + " ".join(parts[:2])
