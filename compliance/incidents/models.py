@@ -1,0 +1,137 @@
+"""Incident register tables: incidents, their timelines and the audit trail of changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from compliance.db.base import InstantField, JSONDictField, JSONListField
+
+
+class Severity(str, Enum):
+    SEV1 = "sev1"
+    SEV2 = "sev2"
+    SEV3 = "sev3"
+    SEV4 = "sev4"
+
+
+class IncidentStatus(str, Enum):
+    OPEN = "open"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class TimelineKind(str, Enum):
+    TRIGGER = "trigger"
+    DETECTION = "detection"
+    ESCALATION = "escalation"
+    DECISION = "decision"
+    MITIGATION = "mitigation"
+    COMMUNICATION = "communication"
+    RESOLUTION = "resolution"
+    OTHER = "other"
+
+
+# Instants on an incident that can start a notification clock (regime YAML `trigger:` names one).
+CLOCK_FIELDS = (
+    "started_at",
+    "detected_at",
+    "aware_at",
+    "classified_at",
+    "materiality_determined_at",
+    "discovered_at",
+    "assessed_at",
+    "suspected_at",
+    "ransom_paid_at",
+    "mitigated_at",
+    "resolved_at",
+)
+
+
+class Incident(SQLModel, table=True):
+    """A security incident; `ref` (INC-0001) is its human id, sequential per store."""
+
+    __tablename__ = "incident"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True, index=True)
+    ref: str = Field(unique=True, index=True, max_length=32)
+    title: str
+    description: str | None = None
+    severity: str = Field(index=True, max_length=8)
+    status: str = Field(default=IncidentStatus.OPEN.value, index=True, max_length=16)
+
+    started_at: datetime | None = InstantField()
+    detected_at: datetime = InstantField(nullable=False, index=True)
+    aware_at: datetime | None = InstantField()
+    classified_at: datetime | None = InstantField()
+    materiality_determined_at: datetime | None = InstantField()
+    discovered_at: datetime | None = InstantField()
+    assessed_at: datetime | None = InstantField()
+    suspected_at: datetime | None = InstantField()
+    ransom_paid_at: datetime | None = InstantField()
+    mitigated_at: datetime | None = InstantField()
+    resolved_at: datetime | None = InstantField()
+    closed_at: datetime | None = InstantField()
+    awareness_justification: str | None = None
+
+    affected_services: list = JSONListField()
+    personal_data: bool = False
+    data_categories: list = JSONListField()
+    data_subjects_approx: int | None = None
+    records_approx: int | None = None
+    regimes: list = JSONListField()
+    entity_type: str | None = Field(default=None, max_length=64)
+    restricted: bool = Field(default=False, index=True)
+    tags: list = JSONListField()
+    extra: dict = JSONDictField()
+
+    created_at: datetime = InstantField(nullable=False, default_now=True)
+    updated_at: datetime = InstantField(nullable=False, default_now=True)
+
+
+class TimelineEntry(SQLModel, table=True):
+    """One dated entry of an incident's timeline; the actor is a role, not a person's name."""
+
+    __tablename__ = "timeline_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    at: datetime = InstantField(nullable=False, index=True)
+    kind: str = Field(max_length=16)
+    text: str
+    source: str | None = None
+    actor: str | None = None
+    original_time: str | None = None  # the time as written in an imported document, e.g. "14:23 CET"
+    customer_visible: bool = False
+    created_at: datetime = InstantField(nullable=False, default_now=True)
+
+
+class IncidentChange(SQLModel, table=True):
+    """Audit trail: one row per changed field of an incident (who, when, why, old → new)."""
+
+    __tablename__ = "incident_change"
+    __table_args__ = (UniqueConstraint("incident_id", "seq", name="uq_incident_change_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    seq: int
+    field: str = Field(max_length=64)
+    old_value: str | None = None
+    new_value: str | None = None
+    changed_at: datetime = InstantField(nullable=False, default_now=True)
+    changed_by: str
+    reason: str | None = None
+
+
+class Setting(SQLModel, table=True):
+    """Store-wide configuration (organisation time zone, disabled lint rules, thresholds)."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True, max_length=128)
+    value: dict = JSONDictField()
