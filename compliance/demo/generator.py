@@ -1,0 +1,154 @@
+"""Seeded demo data: a year of varied incidents, post-mortems of mixed quality and action items."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from compliance.actions.service import add_action, complete_action
+from compliance.db.store import Store
+from compliance.demo.scenarios import PEOPLE, POOR_LANGUAGE, SCENARIOS
+from compliance.incidents.service import add_timeline_entry, open_incident, update_incident
+from compliance.postmortems.service import set_postmortem
+
+SEVERITY_WEIGHTS = [("sev1", 1), ("sev2", 3), ("sev3", 4), ("sev4", 2)]
+
+
+@dataclass
+class DemoSummary:
+    """What the demo generated."""
+
+    incidents: list[str] = field(default_factory=list)
+    restricted: int = 0
+    postmortems: int = 0
+    action_items: int = 0
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _pick_severity(rng: random.Random) -> str:
+    return rng.choices([s for s, _ in SEVERITY_WEIGHTS], weights=[w for _, w in SEVERITY_WEIGHTS])[0]
+
+
+def _minutes(rng: random.Random, low: int, high: int) -> timedelta:
+    return timedelta(minutes=rng.randint(low, high))
+
+
+def generate_incident_data(*, store: Store, incidents: int, seed: int, as_of: datetime) -> DemoSummary:
+    """Creates `incidents` realistic incidents spread over the year before `as_of`; deterministic per seed."""
+    rng = random.Random(seed)
+    summary = DemoSummary()
+    as_of = as_of.replace(second=0, microsecond=0)
+    offsets = sorted((rng.randint(3, 360) for _ in range(incidents)), reverse=True)
+    for tail in range(1, min(incidents, max(1, incidents // 10)) + 1):
+        offsets[-tail] = rng.randint(1, 7)  # a few incidents are still being handled
+    offsets.sort(reverse=True)
+    for index, days_ago in enumerate(offsets):
+        scenario = SCENARIOS[rng.randrange(len(SCENARIOS))]
+        quality = rng.choices(["good", "fair", "poor"], weights=[6, 3, 1.5])[0]
+        detected = (as_of - timedelta(days=days_ago)).replace(hour=rng.randint(0, 23), minute=rng.choice([0, 7, 15, 23, 38, 52]))
+        started = detected - _minutes(rng, 4, 600)
+        late_awareness = scenario["personal_data"] and rng.random() < 0.15
+        aware = detected + (timedelta(days=4, hours=rng.randint(0, 12)) if late_awareness else _minutes(rng, 20, 600))
+        subjects = rng.randint(*scenario["subjects"]) if scenario.get("subjects") else None
+        severity = "sev1" if scenario["key"] == "ransomware" else _pick_severity(rng)
+        ongoing = days_ago < 8
+        resolved = None if ongoing else detected + _minutes(rng, 45, 60 * 60)
+        mitigated = (resolved - (resolved - detected) / 3) if resolved else (detected + _minutes(rng, 30, 300) if rng.random() < 0.5 else None)
+        with store.session(immediate=True) as session:
+            incident = open_incident(
+                session=session, title=scenario["title"], severity=severity, detected_at=detected,
+                started_at=started, aware_at=aware if (scenario["personal_data"] or scenario["regimes"]) else None,
+                personal_data=scenario["personal_data"], data_categories=scenario["data_categories"],
+                data_subjects_approx=subjects, records_approx=subjects * rng.randint(1, 4) if subjects else None,
+                regimes=scenario["regimes"], services=scenario["services"], tags=scenario["tags"],
+                restricted=rng.random() < 0.1, entity_type=scenario.get("entity_type"),
+                materiality_determined_at=(detected + timedelta(days=2)) if "sec_8k" in scenario["regimes"] else None,
+            )
+            if late_awareness:
+                incident.awareness_justification = ("Forensic review was needed to confirm that personal data "
+                                                    "had been accessed; the breach was confirmed on this date.")
+            summary.incidents.append(incident.ref)
+            summary.restricted += int(incident.restricted)
+            _add_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng)
+            if mitigated or resolved:
+                changes: dict[str, Any] = {"status": "resolved" if resolved else "mitigated"}
+                if mitigated:
+                    changes["mitigated_at"] = mitigated
+                if resolved:
+                    changes["resolved_at"] = resolved
+                update_incident(session=session, incident=incident, changes=changes, changed_by="incident commander",
+                                now=resolved or mitigated)
+            if resolved:
+                summary.postmortems += 1
+                summary.action_items += _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng)
+    return summary
+
+
+def _add_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng) -> None:
+    end = resolved or mitigated or detected + timedelta(hours=2)
+    middle = [e for e in scenario["timeline"] if e[0] not in ("trigger", "detection")]
+    for kind, text, source, actor in scenario["timeline"]:
+        if kind == "trigger":
+            at = started
+        elif kind == "detection":
+            at = detected
+        else:
+            position = (middle.index((kind, text, source, actor)) + 1) / (len(middle) + 1)
+            at = detected + (end - detected) * position
+            if kind == "resolution":
+                if resolved is None:
+                    continue
+                at = resolved
+        add_timeline_entry(session=session, incident=incident, at=at.replace(second=0, microsecond=0), kind=kind,
+                           text=text, source=source, actor=actor,
+                           customer_visible=kind in ("communication", "resolution", "detection"))
+
+
+def _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng) -> int:
+    drafted = resolved + timedelta(hours=rng.choice([6, 20, 30, 44, 60, 96]) if quality != "poor" else rng.choice([70, 150]))
+    drafted = min(drafted, as_of)
+    published = drafted + timedelta(days=rng.randint(1, 10))
+    status = "published" if published <= as_of and quality != "poor" and rng.random() < 0.8 else "in_review"
+    data: dict[str, Any] = {
+        "summary": (f"{scenario['title']}. {scenario['contributors'][0]}. "
+                    f"Mitigated by the on-call team; follow-ups address the root cause."),
+        "impact_users": incident.data_subjects_approx or rng.randint(50, 20000),
+        "impact_duration_minutes": int((resolved - (incident.started_at or incident.detected_at)).total_seconds() // 60),
+        "contributors": scenario["contributors"], "mitigators": scenario["mitigators"], "risks": scenario["risks"],
+        "root_cause": [{"number": n, "text": t} for n, t in scenario["root_cause"]],
+        "lessons": [{"number": i + 1, "text": t, "category": c} for i, (t, c) in enumerate(scenario["lessons"])],
+        "detection_analysis": f"Detected by {scenario['timeline'][1][2]}.",
+        "mitigation_analysis": "Mitigation followed the runbook once the owning team was engaged.",
+        "reviewer": rng.choice(["Security review board", "Platform review board"]),
+        "status": status, "drafted_at": drafted,
+    }
+    if status == "published":
+        data["published_at"] = published
+    actions = [(t, c, l) for t, c, l in scenario["actions"]]
+    if quality == "fair":
+        data["mitigators"] = []
+        data["impact_users"] = None
+    if quality == "poor":
+        data["summary"] = POOR_LANGUAGE["summary"]
+        data["contributors"] = POOR_LANGUAGE["contributors"]
+        data["root_cause"] = [{"number": n, "text": t} for n, t in POOR_LANGUAGE["root_cause"]]
+        data["lessons"] = [{"number": 1, "text": POOR_LANGUAGE["lessons"][0][0], "category": None}]
+        data["mitigators"] = []
+        data["impact_users"] = None
+        actions = POOR_LANGUAGE["actions"]
+    set_postmortem(session=session, incident=incident, data=data, now=drafted)
+    count = 0
+    for text, criteria, lessons in actions:
+        due = (resolved + timedelta(days=rng.randint(10, 40))).date()
+        owner = None if quality == "poor" and count == 1 else rng.choice(PEOPLE)
+        action = add_action(session=session, incident=incident, description=text, owner=owner, due=due,
+                            priority=rng.choice(["high", "medium", "low"]), success_criteria=criteria, lessons=lessons)
+        count += 1
+        due_instant = datetime.combine(due, datetime.min.time(), tzinfo=resolved.tzinfo)
+        if due_instant < as_of and rng.random() < 0.75:
+            done_at = min(due_instant - timedelta(days=rng.randint(0, 8)) + timedelta(hours=15), as_of)
+            complete_action(session=session, action=action, at=max(done_at, resolved),
+                            link=f"https://tickets.example.com/SEC-{incident.number * 10 + count}")
+    return count

@@ -1,0 +1,33 @@
+"""Failures below the library (disk full, unreachable store) still give one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import errno
+
+from compliance.core.exitcodes import ExitCode
+
+
+def test_disk_full_is_one_line_and_nothing_is_recorded(cli_run, monkeypatch):
+    import compliance.cli.incident as incident_cli
+
+    def full(**_):
+        raise OSError(errno.ENOSPC, "No space left on device", "/var/lib/compliance/compliance.db")
+
+    monkeypatch.setattr(incident_cli, "open_incident", full)
+    result = cli_run(["incident", "open", "--title", "x", "--severity", "sev2", "--detected-at", "2026-03-01T11:00:00Z"])
+    assert result.exit_code == ExitCode.ERROR
+    assert result.stderr.strip() == ("error: no space left on device writing /var/lib/compliance/compliance.db: "
+                                     "nothing was recorded")
+    monkeypatch.undo()
+    assert cli_run(["incident", "list", "--json"]).stdout.strip() == "[]"
+
+
+def test_unreachable_postgres_is_one_line_error(tmp_path):
+    from click.testing import CliRunner
+
+    from compliance.cli import cli
+
+    result = CliRunner().invoke(cli, ["incident", "list", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/none"],
+                                catch_exceptions=False)
+    assert result.exit_code == ExitCode.ERROR
+    assert result.stderr.startswith("error: store error:") and len(result.stderr.strip().splitlines()) == 1
