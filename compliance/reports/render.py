@@ -453,7 +453,7 @@ class Renderer:
         pack, T, lab = self.pack, self.L["cover"], self.L["cover"]["labels"]
         out: list[Flowable] = [_Anchor(0, "Cover", self.key("cover")), Spacer(1, 38 * mm)]
         out.append(Paragraph(esc(T["kicker"]), self.s_cover_kicker))
-        out.append(self.p(pack.title, self.s_cover_title, limit=int(self.lim["title_chars"])))
+        out.append(self.p(pack.title, self.s_cover_title, limit=160))
         out.append(Spacer(1, 6 * mm))
         if pack.integrity.broken:
             box = Table([[Paragraph(esc(T["broken_title"]), self.s_broken)],
@@ -670,7 +670,7 @@ class Renderer:
                 continue
             bad.sort(key=lambda c: (CELL_STATUSES.index(c.status) if c.status in CELL_STATUSES else 9,
                                     index.get(c.incident_ref, 0)))
-            rows = [[plain(c.incident_ref, 16), self.cell(titles.get(c.incident_ref, "")), c.status,
+            rows = [[plain(c.incident_ref, 16), self.cell(clip(titles.get(c.incident_ref, ""), 100)), c.status,
                      self.cell("\n".join(f"• {clean(x)}" for x in c.reasons) or "no reason recorded")]
                     for c in bad]
             out.append(CondPageBreak(30 * mm))
@@ -699,8 +699,8 @@ class Renderer:
                 Paragraph(f"<b>{esc(n.incident_ref, limit=20)}</b><br/>{esc(n.incident_title, limit=80)}",
                           self.s_cell),
                 self.cell(f"{n.regime}\n{n.stage}"),
-                self.cell(fmt_short(n.clock_start)), self.cell(fmt_short(n.due)),
-                self.cell(fmt_short(n.notified_at)),
+                fmt_short(n.clock_start), fmt_short(n.due),
+                fmt_short(n.notified_at),
                 n.status.replace("_", " "),
                 self.cell(reason or ("— missing —" if n.status in ("late", "undue_delay", "late_open") else "")),
             ])
@@ -729,10 +729,10 @@ class Renderer:
         lim = int(self.lim["list_items"])
         head = f"{clip(inc.ref, 20)} — {clip(inc.title, int(self.lim['title_chars']))}"
         out: list[Flowable] = [
-            _Heading(f"{esc(inc.ref, limit=20)} — {esc(inc.title, limit=120)}", self.s_h2, level=1,
+            _Heading(f"{esc(inc.ref, limit=20)} — {esc(inc.title, limit=100)}", self.s_h2, level=1,
                      outline=clip(head, 120), key=self.key("inc")),
         ]
-        if len(clean(inc.title)) > 120:
+        if len(clean(inc.title)) > 100:
             out.append(self.p(inc.title, self.s_muted, limit=int(self.lim["title_chars"])))
         ttr = (format_timedelta(inc.resolved_at - inc.detected_at) if inc.resolved_at else "not resolved")
         pdata = "no"
@@ -767,7 +767,7 @@ class Renderer:
         out.append(self.h3("Timeline"))
         if inc.timeline:
             entries = sorted(inc.timeline, key=lambda e: e.at)
-            rows = [[self.cell(fmt_short(e.at)), plain(e.kind, 14),
+            rows = [[fmt_short(e.at), plain(e.kind, 14),
                      self.cell(self.person(e.actor, e.actor_role)),
                      self.cell(clean(e.text) + (f"\n[source: {clean(e.source)}]" if e.source else "")
                                + ("\n[customer-visible]" if e.customer_visible else ""))]
@@ -848,8 +848,8 @@ class Renderer:
         if obligations:
             out += self.table(["Regime / stage", "Clock start (UTC)", "Due (UTC)", "Notified (UTC)", "Status",
                                "Delay reason"],
-                              [[self.cell(f"{n.regime} / {n.stage}"), self.cell(fmt_short(n.clock_start)),
-                                self.cell(fmt_short(n.due)), self.cell(fmt_short(n.notified_at)),
+                              [[self.cell(f"{n.regime} / {n.stage}"), fmt_short(n.clock_start),
+                                fmt_short(n.due), fmt_short(n.notified_at),
                                 n.status.replace("_", " "), self.cell(n.delay_reason or "")]
                                for n in obligations],
                               [34 * mm, 25 * mm, 25 * mm, 25 * mm, 18 * mm, self.width - 127 * mm],
@@ -884,7 +884,7 @@ class Renderer:
         custody_ok = "verified" if ev.custody_verified else "DOES NOT VERIFY"
         head = [
             [Paragraph(f"<b>{esc(ev.ref, limit=24)}</b>", self.s_cell), self.cell(ev.filename),
-             self.cell(fmt_size(ev.size)),
+             plain(fmt_size(ev.size), 14),
              self.cell(f"{self.person(ev.collected_by, ev.collected_by_role)}\n{fmt_instant(ev.collected_at)}"),
              self.cell(f"custody {custody_ok}")],
             [Paragraph("SHA-256", self.s_cell_b), Paragraph(esc(ev.sha256, limit=200), self.s_mono), "", "", ""],
@@ -899,7 +899,7 @@ class Renderer:
         ]))
         out: list[Flowable] = [Spacer(1, 3), t]
         if ev.custody:
-            rows = [[str(c.seq), self.cell(fmt_short(c.at)), plain(c.action, 20),
+            rows = [[str(c.seq), fmt_short(c.at), plain(c.action, 20),
                      self.cell(self.person(c.actor, c.actor_role)), self.cell(c.note or ""),
                      Paragraph(esc((c.entry_hash or "")[:16] + ("…" if c.entry_hash else ""), limit=20), self.s_mono)]
                     for c in ev.custody[:lim]]
