@@ -207,6 +207,16 @@ class PackDoc(BaseDocTemplate):
         self.pack = pack
         super().__init__(buffer, **kw)
 
+    def handle_flowable(self, flowables):
+        # RP-RENDER-6: sections are built only when the layout reaches them and dropped once drawn,
+        # so memory stays flat with 1,000 incidents (the story itself only holds placeholders).
+        while flowables and isinstance(flowables[0], _Lazy):
+            lazy = flowables[0]
+            del flowables[0]
+            flowables[0:0] = lazy.expand()
+        if flowables:
+            super().handle_flowable(flowables)
+
     def _allSatisfied(self):
         happy = super()._allSatisfied()
         stable = self._last_total == self.page
@@ -275,7 +285,7 @@ class Renderer:
         self.margin = float(layout["page"].get("margin_mm", 18)) * mm
         self.width = size[0] - 2 * self.margin
         self._styles()
-        self._keys = 0
+        self._scope, self._keys = "root", 0
 
     # ---- styles
     def _styles(self) -> None:
@@ -317,8 +327,18 @@ class Renderer:
 
     # ---- helpers
     def key(self, prefix: str) -> str:
+        """A bookmark key, stable across build passes (scope prefix + counter within the scope)."""
         self._keys += 1
-        return f"{prefix}-{self._keys}"
+        return f"{self._scope}.{prefix}-{self._keys}"
+
+    def lazy(self, scope: str, build) -> _Lazy:
+        """A placeholder whose flowables are built when the layout reaches it (on every pass)."""
+
+        def expand() -> list[Flowable]:
+            self._scope, self._keys = scope, 0
+            return build()
+
+        return _Lazy(expand)
 
     def person(self, name: str | None, role: str | None) -> str:
         """The name (and role) internally; the role only in a public pack."""
@@ -441,12 +461,11 @@ class Renderer:
         story += self.cover()
         story += [NextPageTemplate("body"), PageBreak()]
         story += self.contents(S["contents"])
-        for builder, title in ((self.summary, S["summary"]), (self.coverage, S["coverage"]),
-                               (self.notifications, S["notifications"]), (self.incidents, S["incidents"]),
-                               (self.trends, S["trends"]), (self.integrity, S["integrity"])):
+        for name, builder in (("summary", self.summary), ("coverage", self.coverage),
+                              ("notifications", self.notifications), ("incidents", self.incidents),
+                              ("trends", self.trends), ("integrity", self.integrity)):
             story.append(PageBreak())
-            story += self.h1(title)
-            story += builder()
+            story.append(self.lazy(name, lambda b=builder, t=S[name]: self.h1(t) + b()))
         return story
 
     def cover(self) -> list[Flowable]:
@@ -592,7 +611,7 @@ class Renderer:
         for i, m in enumerate(self.pack.matrices):
             if i:
                 out.append(PageBreak())
-            out += self.matrix(m, titles)
+            out.append(self.lazy(f"fw{i}", lambda m=m: self.matrix(m, titles)))
         return out
 
     def matrix(self, m: CoverageMatrix, titles: dict[str, str]) -> list[Flowable]:
@@ -722,7 +741,7 @@ class Renderer:
         for i, inc in enumerate(self.pack.incidents):
             if i:
                 out.append(PageBreak())
-            out += self.incident(inc, regs.get(inc.ref, []))
+            out.append(self.lazy(f"inc{i}", lambda inc=inc: self.incident(inc, regs.get(inc.ref, []))))
         return out
 
     def incident(self, inc: IncidentSection, obligations: list) -> list[Flowable]:
@@ -892,6 +911,7 @@ class Renderer:
         t = Table(head, colWidths=[22 * mm, self.width - 110 * mm, 20 * mm, 40 * mm, 28 * mm], hAlign="LEFT")
         t.setStyle(TableStyle([
             ("SPAN", (1, 1), (-1, 1)), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), self.s_cell.fontSize),
             ("BACKGROUND", (0, 0), (-1, -1), self.C["zebra"]),
             ("LINEABOVE", (0, 0), (-1, 0), 0.8, self.C["accent"]),
             ("BACKGROUND", (4, 0), (4, 0), self.C["on_time"] if ev.custody_verified else self.C["late"]),
@@ -1013,6 +1033,21 @@ class Renderer:
 
 # --------------------------------------------------------------------------- small flowables
 
+class _Lazy(Flowable):
+    """Placeholder expanded by PackDoc.handle_flowable into freshly built flowables."""
+
+    def __init__(self, expand) -> None:
+        super().__init__()
+        self.expand = expand
+        self.width = self.height = 0
+
+    def wrap(self, aw, ah):  # pragma: no cover - always expanded before layout
+        return 0, 0
+
+    def draw(self):  # pragma: no cover
+        pass
+
+
 class _Rule(Flowable):
     def __init__(self, width: float, colour, thickness: float) -> None:
         super().__init__()
@@ -1108,7 +1143,7 @@ def render_pack(pack: AuditPack, *, public: bool = False, layout: dict | None = 
         leftMargin=r.margin, rightMargin=r.margin, topMargin=r.margin, bottomMargin=r.margin,
         title=clip(pack.title, 200), author=clip(pack.organisation, 200),
         subject=f"Audit pack, period {period_text(pack)}", creator=f"compliance {__version__}",
-        keywords=", ".join(f.id for f in pack.frameworks), invariant=1,
+        keywords=", ".join(f.id for f in pack.frameworks), invariant=1, pageCompression=1,
     )
     frame = Frame(r.margin, r.margin, r.width, r.pagesize[1] - 2 * r.margin, id="main",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
