@@ -630,7 +630,7 @@ class Renderer:
         out.append(self.h3("Totals per requirement"))
         out += self.table(["Requirement", "Satisfied", "Partial", "Missing", "n/a", "Satisfied %"],
                           rows or [["No requirements defined.", "", "", "", "", ""]],
-                          [86 * mm, 16 * mm, 16 * mm, 16 * mm, 12 * mm, 20 * mm],
+                          [self.width - 80 * mm, 16 * mm, 16 * mm, 16 * mm, 12 * mm, 20 * mm],
                           row_styles=lambda i, r: [("BACKGROUND", (col - 1, 0), (col - 1, 0),
                                                     self.status_colour(st))
                                                    for col, st in status_cols.items()

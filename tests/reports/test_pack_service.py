@@ -286,3 +286,58 @@ def test_every_report_command_has_help_with_an_example():
 
     for name, command in report.commands.items():
         assert "Example:" in (command.help or ""), name
+
+
+# --------------------------------------------------------------------------- CLI end to end (gatherer stubbed)
+
+@pytest.fixture
+def stubbed_gatherer(monkeypatch, sample_model):
+    """`report audit-pack` with the store and the gatherer replaced by the sample model."""
+    import compliance.cli.report as report_cli
+    import compliance.reports.service as service
+
+    calls = {}
+
+    def gather(**kwargs):
+        calls.update(kwargs)
+        model = calls.get("model") or _restricted_model(sample_model)
+        return dataclasses.replace(model, title=kwargs["title"], generated_at=kwargs["generated_at"])
+
+    monkeypatch.setattr(report_cli, "_open_store", lambda db_url, evidence_dir: object())
+    monkeypatch.setattr(service, "gather_pack_model", gather)
+    return calls
+
+
+def test_audit_pack_command_writes_pack_and_manifest_and_reports_json(stubbed_gatherer, tmp_path, signing_material):
+    out = tmp_path / "q1.pdf"
+    result = CliRunner().invoke(cli, [
+        "report", "audit-pack", "--framework", "iso27001", "--framework", "gdpr", "--from", "2025-04-01",
+        "--to", "2026-03-31", "-o", str(out), "--generated-at", "2026-04-02T09:30:00Z", "--title", "Q1 <pack>",
+        "--sign-key", str(signing_material["key"]), "--sign-cert", str(signing_material["cert"]), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["signed"] and doc["restricted_excluded"] == 1 and doc["pages"] > 5
+    assert stubbed_gatherer["frameworks"] == ["iso27001", "gdpr"]
+    assert str(stubbed_gatherer["period_from"]) == "2025-04-01"
+    assert load_manifest(tmp_path / "q1.manifest.json")["pack"]["sha256"] == doc["sha256"]
+    verify = _run(["report", "verify", str(out), "--trust", str(signing_material["cert"])])
+    assert verify.exit_code == 0, verify.output
+
+
+def test_audit_pack_command_is_reproducible_with_generated_at(stubbed_gatherer, tmp_path):
+    args = ["report", "audit-pack", "--framework", "iso27001", "--generated-at", "2026-04-02T09:30:00Z"]
+    assert _run(args + ["-o", str(tmp_path / "a.pdf")]).exit_code == 0
+    assert _run(args + ["-o", str(tmp_path / "b.pdf")]).exit_code == 0
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+
+def test_audit_pack_command_refuses_a_broken_chain_with_exit_4(stubbed_gatherer, tmp_path, sample_model):
+    stubbed_gatherer["model"] = dataclasses.replace(
+        sample_model(1), integrity=Integrity(chain_head=None, verified=False, broken=True, message="entry 3 altered"))
+    result = CliRunner().invoke(cli, ["report", "audit-pack", "--framework", "iso27001", "-o", str(tmp_path / "p.pdf")])
+    assert result.exit_code == ExitCode.INTEGRITY
+    assert result.output.startswith("error: the custody chain does not verify (entry 3 altered)")
+    assert not (tmp_path / "p.pdf").exists()
+    ok = CliRunner().invoke(cli, ["report", "audit-pack", "--framework", "iso27001", "-o", str(tmp_path / "p.pdf"),
+                                  "--allow-broken"])
+    assert ok.exit_code == 0 and (tmp_path / "p.pdf").exists()
