@@ -109,6 +109,11 @@ def fmt_short(dt: datetime | None) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
+def fmt_stacked(dt: datetime | None) -> str:
+    """'2026-03-01\n14:23' in UTC: a date over its time, for narrow table columns."""
+    return fmt_short(dt).replace(" ", "\n", 1)
+
+
 def fmt_date(d: date | None) -> str:
     return "—" if d is None else d.isoformat()
 
@@ -660,35 +665,43 @@ class Renderer:
                     row.append(c.status if c else "—")
                 body.append(row)
             totals = ["Satisfied", ""] + [f"{r.totals()[SATISFIED]} / {len(m.incident_refs)}" for r in reqs]
+            body.append(totals)
+            last = len(body) - 1
 
-            def styles(i, row, _reqs=reqs):
+            def styles(i, row, _reqs=reqs, _last=last):
+                if i == _last:  # the totals row closes the last chunk, so it is never orphaned
+                    return [("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+                            ("BACKGROUND", (0, 0), (-1, 0), self.C["zebra"]),
+                            ("LINEABOVE", (0, 0), (-1, 0), 0.8, self.C["primary"])]
                 return [("BACKGROUND", (j + 2, 0), (j + 2, 0), self.status_colour(row[j + 2]))
                         for j in range(len(_reqs)) if self.status_colour(row[j + 2]) is not None]
 
-            tables = self.table(header, body, [ref_w, title_w] + [col_w] * len(reqs), row_styles=styles,
-                                zebra=False, extra_style=[("ALIGN", (2, 0), (-1, -1), "CENTER"),
-                                                          ("FONTNAME", (0, 1), (0, -1), FONT_BOLD)])
-            out += tables
-            tt = Table([totals], colWidths=[ref_w, title_w] + [col_w] * len(reqs), hAlign="LEFT")
-            tt.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT_BOLD),
-                                    ("FONTSIZE", (0, 0), (-1, -1), self.s_cell.fontSize),
-                                    ("ALIGN", (2, 0), (-1, -1), "CENTER"),
-                                    ("LINEABOVE", (0, 0), (-1, 0), 0.8, self.C["primary"]),
-                                    ("BACKGROUND", (0, 0), (-1, -1), self.C["zebra"])]))
-            out += [tt, Spacer(1, 6)]
+            out += self.table(header, body, [ref_w, title_w] + [col_w] * len(reqs), row_styles=styles,
+                              zebra=False, extra_style=[("ALIGN", (2, 0), (-1, -1), "CENTER"),
+                                                        ("FONTNAME", (0, 1), (0, -1), FONT_BOLD)])
+            out.append(Spacer(1, 6))
         out.append(_Legend(self, [SATISFIED, PARTIAL, MISSING, NOT_APPLICABLE]))
         # reasons for every cell that is not satisfied
+        out.append(CondPageBreak(45 * mm))
         out.append(self.h3(self.T["coverage_reasons"]))
         for r in m.rows:
-            bad = [c for c in r.cells if c.status != SATISFIED]
+            bad = [c for c in r.cells if c.status not in (SATISFIED, NOT_APPLICABLE)]
+            not_applicable: dict[str, list[str]] = {}
+            for c in r.cells:
+                if c.status == NOT_APPLICABLE:
+                    reason = "; ".join(clean(x) for x in c.reasons) or "no reason recorded"
+                    not_applicable.setdefault(reason, []).append(c.incident_ref)
             head = Paragraph(f"<b>{esc(r.requirement_id, limit=40)}</b> — {esc(r.title, limit=300)}"
                              + (f" <font color='#5F6B7A'>({esc(r.citation, limit=120)})</font>"
                                 if r.citation else ""), self.s_body)
+            na_paras = [Paragraph(f"<b>n/a</b> ({esc(reason, limit=300)}): "
+                                  + esc(", ".join(refs), limit=int(self.lim["paragraph_chars"])), self.s_small)
+                        for reason, refs in not_applicable.items()]
             if not bad:
-                out.append(KeepTogether([head, self.p(self.T["all_satisfied"], self.s_muted)]))
+                text = self.T["all_satisfied"] if not na_paras else self.T["all_applicable_satisfied"]
+                out.append(KeepTogether([head, self.p(text, self.s_muted), *na_paras, Spacer(1, 4)]))
                 continue
-            bad.sort(key=lambda c: (CELL_STATUSES.index(c.status) if c.status in CELL_STATUSES else 9,
-                                    index.get(c.incident_ref, 0)))
+            bad.sort(key=lambda c: ({MISSING: 0, PARTIAL: 1}.get(c.status, 2), index.get(c.incident_ref, 0)))
             rows = [[plain(c.incident_ref, 16), self.cell(clip(titles.get(c.incident_ref, ""), 100)), c.status,
                      self.cell("\n".join(f"• {clean(x)}" for x in c.reasons) or "no reason recorded")]
                     for c in bad]
@@ -699,6 +712,7 @@ class Renderer:
                               row_styles=lambda i, row: [("BACKGROUND", (2, 0), (2, 0),
                                                           self.status_colour(row[2]))]
                               if self.status_colour(row[2]) else [])
+            out += na_paras
             out.append(Spacer(1, 4))
         return out
 
@@ -718,8 +732,8 @@ class Renderer:
                 Paragraph(f"<b>{esc(n.incident_ref, limit=20)}</b><br/>{esc(n.incident_title, limit=80)}",
                           self.s_cell),
                 self.cell(f"{n.regime}\n{n.stage}"),
-                fmt_short(n.clock_start), fmt_short(n.due),
-                fmt_short(n.notified_at),
+                fmt_stacked(n.clock_start), fmt_stacked(n.due),
+                fmt_stacked(n.notified_at),
                 n.status.replace("_", " "),
                 self.cell(reason or ("— missing —" if n.status in ("late", "undue_delay", "late_open") else "")),
             ])
@@ -792,7 +806,7 @@ class Renderer:
                                + ("\n[customer-visible]" if e.customer_visible else ""))]
                     for e in entries[:lim]]
             out += self.table(["When (UTC)", "Kind", "Actor", "What happened"], rows,
-                              [26 * mm, 23 * mm, 32 * mm, self.width - 81 * mm])
+                              [27 * mm, 23 * mm, 32 * mm, self.width - 82 * mm])
             if len(entries) > lim:
                 out.append(self.p(self.T["list_truncated"].format(more=len(entries) - lim), self.s_muted))
         else:
@@ -867,8 +881,8 @@ class Renderer:
         if obligations:
             out += self.table(["Regime / stage", "Clock start (UTC)", "Due (UTC)", "Notified (UTC)", "Status",
                                "Delay reason"],
-                              [[self.cell(f"{n.regime} / {n.stage}"), fmt_short(n.clock_start),
-                                fmt_short(n.due), fmt_short(n.notified_at),
+                              [[self.cell(f"{n.regime} / {n.stage}"), fmt_stacked(n.clock_start),
+                                fmt_stacked(n.due), fmt_stacked(n.notified_at),
                                 n.status.replace("_", " "), self.cell(n.delay_reason or "")]
                                for n in obligations],
                               [34 * mm, 25 * mm, 25 * mm, 25 * mm, 18 * mm, self.width - 127 * mm],
