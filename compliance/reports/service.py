@@ -54,8 +54,9 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
     for a complete example):
       - incidents: one IncidentSection per incident detected in [period_from, period_to] (inclusive),
         restricted ones INCLUDED with restricted=True (produce_pack removes them unless asked);
-        build from `build_incident_document(...)` (timeline actor → actor + actor_role, evidence with
-        its custody log, obligations, review findings, assessment rows per framework requirement).
+        `compliance.reports.adapt.section_from_document(build_incident_document(...), as_of=generated_at,
+        custody={ev_ref: [CustodyEvent...]}, assessment=[AssessmentRow...])` returns the section and
+        its NotificationRows from the incident document.
       - matrices: one CoverageMatrix per framework id in `frameworks` (unknown id → NotFoundError
         naming --framework), cells for every (requirement, incident).
       - notifications: every obligation of those incidents (NotificationRow; incident_title filled).
