@@ -1,1 +1,1 @@
-"""actions."""
+"""Action items: follow-ups of incidents."""

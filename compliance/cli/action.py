@@ -1,5 +1,188 @@
-"""`compliance action` commands."""
+"""`compliance action …` (add, done, cancel, list) and the scheduled `compliance actions check`."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+from datetime import timedelta
+
+import click
+
+from compliance.actions.service import (
+    PRIORITIES,
+    action_to_dict,
+    add_action,
+    complete_action,
+    get_action,
+    get_overdue_actions,
+    list_actions,
+)
+from compliance.cli.base import CheckCommand, ComplianceGroup
+from compliance.cli.options import emit_json, json_option, pass_store, print_table
+from compliance.core.exitcodes import ExitCode
+from compliance.core.timeutil import parse_date, parse_duration, utcnow
+from compliance.incidents.service import get_incident
+
+
+@click.group("action", cls=ComplianceGroup)
+def action_group() -> None:
+    """Track follow-up actions: one owner, a due date, success criteria."""
+
+
+@action_group.command("add")
+@click.argument("incident_id", metavar="ID")
+@click.option("--text", required=True, help="What will be done (specific, measurable).")
+@click.option("--owner", required=True, help="One person who owns it (not a team).")
+@click.option("--due", required=True, metavar="DATE", help="Due date, YYYY-MM-DD.")
+@click.option("--priority", type=click.Choice(PRIORITIES, case_sensitive=False), default="medium", show_default=True, help="Priority.")
+@click.option("--success-criteria", help="How we will know it worked.")
+@click.option("--lesson", "lessons", multiple=True, type=int, metavar="N", help="Number of a lesson it addresses (repeatable).")
+@click.option("--number", type=int, help="Explicit action number within the incident (default: next).")
+@click.option("--link", metavar="URL", help="Ticket or change.")
+@pass_store
+@json_option
+def add_command(store, as_json, incident_id, text, owner, due, priority, success_criteria, lessons, number, link) -> None:
+    """Add an action item to an incident and print its id.
+
+    Example:
+
+    \b
+        compliance action add INC-0001 --text "Alert on pool saturation above 80%" \\
+            --owner "Dana Ruiz" --due 2026-03-15 --priority high --lesson 1
+    """
+    with store.session() as session:
+        incident = get_incident(session=session, ref=incident_id)
+        action = add_action(session=session, incident=incident, description=text, owner=owner,
+                            due=parse_date(due, field="--due"), priority=priority,
+                            success_criteria=success_criteria, lessons=lessons, number=number, link=link)
+        data = action_to_dict(action, incident)
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(data["ref"])
+
+
+def _finish(store, as_json, action_id, link, status):
+    with store.session() as session:
+        action, incident = get_action(session=session, ref=action_id)
+        complete_action(session=session, action=action, link=link, status=status)
+        data = action_to_dict(action, incident)
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(f"{data['ref']}: {status}")
+
+
+@action_group.command("done")
+@click.argument("action_id", metavar="ACTION-ID")
+@click.option("--link", metavar="URL", help="Ticket or change that completed it.")
+@pass_store
+@json_option
+def done_command(store, as_json, action_id, link) -> None:
+    """Mark an action item done.
+
+    Example:
+
+    \b
+        compliance action done INC-0001-A1 --link https://tickets.example/OPS-42
+    """
+    _finish(store, as_json, action_id, link, "done")
+
+
+@action_group.command("cancel")
+@click.argument("action_id", metavar="ACTION-ID")
+@pass_store
+@json_option
+def cancel_command(store, as_json, action_id) -> None:
+    """Cancel an action item (kept, with its cancellation instant).
+
+    Example:
+
+    \b
+        compliance action cancel INC-0001-A3
+    """
+    _finish(store, as_json, action_id, None, "cancelled")
+
+
+@action_group.command("list")
+@click.option("--incident", "incident_id", metavar="ID", help="Only this incident's action items.")
+@click.option("--status", type=click.Choice(["open", "done", "cancelled"]), help="Only this status.")
+@click.option("--overdue", is_flag=True, help="Only open items past their due date.")
+@click.option("--as-of", metavar="DATE", help="Date to judge overdue against (default: today, UTC).")
+@pass_store
+@json_option
+def list_command(store, as_json, incident_id, status, overdue, as_of) -> None:
+    """List action items.
+
+    Example:
+
+    \b
+        compliance action list --overdue --json
+    """
+    today = parse_date(as_of, field="--as-of") if as_of else utcnow().date()
+    with store.session() as session:
+        if overdue:
+            pairs = get_overdue_actions(session=session, as_of=today)
+            if incident_id:
+                incident = get_incident(session=session, ref=incident_id)
+                pairs = [p for p in pairs if p[1].id == incident.id]
+        else:
+            incident = get_incident(session=session, ref=incident_id) if incident_id else None
+            pairs = list_actions(session=session, incident=incident, status=status)
+        rows = [action_to_dict(a, i, as_of=today) for a, i in pairs]
+    if as_json:
+        emit_json(rows)
+    else:
+        print_table(rows, ["ref", "status", "priority", "owner", "due", "description"], empty="no action items")
+
+
+@click.group("actions", cls=ComplianceGroup)
+def actions_group() -> None:
+    """Scheduled checks over action items (monitoring exit codes)."""
+
+
+@actions_group.command("check", cls=CheckCommand)
+@click.option("--as-of", metavar="DATE", help="Date to check against (default: today, UTC).")
+@click.option("--warn-within", default="7d", show_default=True, metavar="DURATION", help="Warn about items due within this window.")
+@pass_store
+@json_option
+def check_command(store, as_json, as_of, warn_within) -> None:
+    """Check action items: exit 0 OK, 1 some due soon, 2 some overdue, 3 the check could not run.
+
+    Example:
+
+    \b
+        compliance actions check --warn-within 7d || notify-team
+    """
+    today = parse_date(as_of, field="--as-of") if as_of else utcnow().date()
+    window = parse_duration(warn_within, field="--warn-within")
+    horizon = today + timedelta(days=max(0, window.days))
+    with store.session() as session:
+        pairs = list_actions(session=session, status="open")
+        findings = []
+        for action, incident in pairs:
+            if action.due is None:
+                continue
+            if action.due < today:
+                level = "critical"
+            elif action.due <= horizon:
+                level = "warning"
+            else:
+                continue
+            row = action_to_dict(action, incident, as_of=today)
+            row["level"] = level
+            row["days_left"] = (action.due - today).days
+            findings.append(row)
+    findings.sort(key=lambda r: (r["level"] != "critical", r["due"]))
+    code = (ExitCode.CHECK_CRITICAL if any(f["level"] == "critical" for f in findings)
+            else ExitCode.CHECK_WARNING if findings else ExitCode.CHECK_OK)
+    if as_json:
+        emit_json({"status": {0: "ok", 1: "warning", 2: "critical"}[int(code)], "as_of": today, "findings": findings})
+    else:
+        for f in findings:
+            when = f"{-f['days_left']}d overdue" if f["days_left"] < 0 else f"due in {f['days_left']}d"
+            click.echo(f"{f['level'].upper()} {f['ref']} owner={f['owner'] or '-'} due={f['due']} ({when}): {f['description']}")
+        if not findings:
+            click.echo(f"OK: no action items overdue or due within {warn_within}")
+    click.get_current_context().exit(int(code))
+
+
+COMMANDS = [action_group, actions_group]

@@ -1,5 +1,193 @@
-"""`compliance incident` commands."""
+"""`compliance incident …`: open, list, show and update incidents."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import getpass
+import os
+
+import click
+
+from compliance.cli.base import ComplianceGroup
+from compliance.cli.options import emit_json, json_option, pass_store, print_fields, print_table, timezone_option
+from compliance.core.timeutil import parse_instant
+from compliance.incidents.models import CLOCK_FIELDS
+from compliance.incidents.service import (
+    SEVERITIES,
+    STATUSES,
+    get_incident,
+    get_incident_changes,
+    incident_to_dict,
+    list_incidents,
+    open_incident,
+    update_incident,
+)
+
+_EXTRA_CLOCKS = [f for f in CLOCK_FIELDS if f not in ("started_at", "detected_at", "aware_at", "mitigated_at", "resolved_at")]
+
+
+def default_actor() -> str:
+    """Returns who is acting: COMPLIANCE_ACTOR, else the login name."""
+    return os.environ.get("COMPLIANCE_ACTOR") or getpass.getuser()
+
+
+def _instant(value: str | None, flag: str, tz: str | None):
+    return parse_instant(value, field=flag, tz=tz) if value else None
+
+
+@click.group("incident", cls=ComplianceGroup)
+def incident_group() -> None:
+    """Log and follow security incidents."""
+
+
+@incident_group.command("open")
+@click.option("--title", required=True, help="The customer-facing problem, in one line.")
+@click.option("--severity", required=True, type=click.Choice(SEVERITIES, case_sensitive=False), help="sev1 (worst) to sev4.")
+@click.option("--detected-at", required=True, metavar="ISO", help="When the incident was detected.")
+@click.option("--started-at", metavar="ISO", help="First trigger (impact start).")
+@click.option("--aware-at", metavar="ISO", help="When the organisation became aware it is a security incident / breach (notification clock).")
+@click.option("--classified-at", metavar="ISO", help="When it was classified as major (DORA clock).")
+@click.option("--materiality-determined-at", metavar="ISO", help="When it was determined material (SEC 8-K clock).")
+@click.option("--discovered-at", metavar="ISO", help="When the breach was discovered (HIPAA clock).")
+@click.option("--personal-data", is_flag=True, help="Personal data is involved (a personal-data breach).")
+@click.option("--data-category", "data_categories", multiple=True, help="Category of personal data (repeatable).")
+@click.option("--data-subjects", "data_subjects_approx", type=int, help="Approximate number of data subjects.")
+@click.option("--records", "records_approx", type=int, help="Approximate number of records.")
+@click.option("--regime", "regimes", multiple=True, metavar="ID", help="Notification regime that applies (repeatable), e.g. gdpr.")
+@click.option("--service", "services", multiple=True, help="Affected service (repeatable).")
+@click.option("--tag", "tags", multiple=True, help="Theme tag (repeatable).")
+@click.option("--entity-type", help="Entity type for regimes that need it (DORA, NIS2).")
+@click.option("--restricted", is_flag=True, help="Security-sensitive: kept out of audit packs unless asked for.")
+@click.option("--description", help="Internal description.")
+@timezone_option
+@pass_store
+@json_option
+def open_command(store, as_json, tz, **options) -> None:
+    """Open a new incident and print its id.
+
+    Example:
+
+    \b
+        compliance incident open --title "Login failures for EU customers" \\
+            --severity sev2 --detected-at 2026-03-01T11:00:00Z --personal-data --regime gdpr
+    """
+    instants = {name: _instant(options.pop(name, None), "--" + name.replace("_", "-"), tz)
+                for name in ("detected_at", "started_at", "aware_at", "classified_at",
+                             "materiality_determined_at", "discovered_at")}
+    with store.session(immediate=True) as session:
+        incident = open_incident(session=session, **instants, **options)
+        data = incident_to_dict(incident)
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(data["id"])
+
+
+@incident_group.command("list")
+@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="Only incidents in this status.")
+@click.option("--severity", type=click.Choice(SEVERITIES, case_sensitive=False), help="Only this severity.")
+@click.option("--since", metavar="ISO", help="Only incidents detected at or after this instant.")
+@timezone_option
+@pass_store
+@json_option
+def list_command(store, as_json, tz, status, severity, since) -> None:
+    """List incidents, oldest first.
+
+    Example:
+
+    \b
+        compliance incident list --status open --json
+    """
+    with store.session() as session:
+        rows = [incident_to_dict(i) for i in list_incidents(
+            session=session, status=status, severity=severity, since=_instant(since, "--since", tz))]
+    if as_json:
+        emit_json(rows)
+    else:
+        print_table(rows, ["id", "severity", "status", "detected_at", "title"], empty="no incidents")
+
+
+@incident_group.command("show")
+@click.argument("incident_id", metavar="ID")
+@pass_store
+@json_option
+def show_command(store, as_json, incident_id) -> None:
+    """Show one incident with its audit trail of changes.
+
+    Example:
+
+    \b
+        compliance incident show INC-0001 --json
+    """
+    with store.session() as session:
+        incident = get_incident(session=session, ref=incident_id)
+        data = incident_to_dict(incident)
+        data["changes"] = [c.model_dump(exclude={"id", "incident_id"}) for c in
+                           get_incident_changes(session=session, incident=incident)]
+    if as_json:
+        emit_json(data)
+        return
+    changes = data.pop("changes")
+    print_fields([(k, v) for k, v in data.items() if v not in (None, [], {})])
+    for change in changes:
+        click.echo(f"  changed {change['field']}: {change['old_value']} -> {change['new_value']} "
+                   f"by {change['changed_by']} at {change['changed_at']:%Y-%m-%dT%H:%M:%SZ}"
+                   + (f" ({change['reason']})" if change['reason'] else ""))
+
+
+@incident_group.command("update")
+@click.argument("incident_id", metavar="ID")
+@click.option("--title", help="New title.")
+@click.option("--severity", type=click.Choice(SEVERITIES, case_sensitive=False), help="New severity.")
+@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="New status (stamps mitigated/resolved/closed if not given).")
+@click.option("--started-at", metavar="ISO", help="First trigger.")
+@click.option("--detected-at", metavar="ISO", help="Detection instant.")
+@click.option("--aware-at", metavar="ISO", help="Awareness instant (notification clock).")
+@click.option("--mitigated-at", metavar="ISO", help="Mitigation instant.")
+@click.option("--resolved-at", metavar="ISO", help="Resolution instant.")
+@click.option("--closed-at", metavar="ISO", help="Closure instant.")
+@click.option("--classified-at", metavar="ISO", help="Classified as major (DORA).")
+@click.option("--materiality-determined-at", metavar="ISO", help="Materiality determination (SEC).")
+@click.option("--discovered-at", metavar="ISO", help="Discovery (HIPAA).")
+@click.option("--assessed-at", metavar="ISO", help="Assessed as notifiable (SG PDPA).")
+@click.option("--suspected-at", metavar="ISO", help="First suspicion of an eligible breach (AU NDB).")
+@click.option("--ransom-paid-at", metavar="ISO", help="Ransom payment (CIRCIA).")
+@click.option("--awareness-justification", help="Why awareness came long after detection.")
+@click.option("--personal-data/--no-personal-data", default=None, help="Personal data is (not) involved.")
+@click.option("--data-subjects", "data_subjects_approx", type=int, help="Approximate number of data subjects.")
+@click.option("--records", "records_approx", type=int, help="Approximate number of records.")
+@click.option("--regime", "regimes", multiple=True, metavar="ID", help="Replace the regimes (repeatable).")
+@click.option("--tag", "tags", multiple=True, help="Replace the theme tags (repeatable).")
+@click.option("--restricted/--not-restricted", default=None, help="Change the restricted flag.")
+@click.option("--by", "changed_by", default=default_actor, show_default="login name", help="Who makes the change (audit trail).")
+@click.option("--reason", help="Why (required when a recorded clock instant changes).")
+@timezone_option
+@pass_store
+@json_option
+def update_command(store, as_json, tz, incident_id, changed_by, reason, **options) -> None:
+    """Change an incident; every change is kept in its audit trail.
+
+    Example:
+
+    \b
+        compliance incident update INC-0001 --status resolved --resolved-at 2026-03-01T15:00:00Z
+    """
+    changes = {}
+    for name, value in options.items():
+        if value is None or value == ():
+            continue
+        if name.endswith("_at"):
+            value = parse_instant(value, field="--" + name.replace("_", "-"), tz=tz)
+        changes[name] = list(value) if isinstance(value, tuple) else value
+    with store.session() as session:
+        incident = get_incident(session=session, ref=incident_id)
+        rows = update_incident(session=session, incident=incident, changes=changes,
+                               changed_by=changed_by, reason=reason)
+        data = incident_to_dict(incident)
+    data["changed"] = [r.field for r in rows]
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(f"{data['id']}: " + (f"changed {', '.join(data['changed'])}" if rows else "nothing changed"))
+
+
+COMMANDS = [incident_group]

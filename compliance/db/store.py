@@ -1,0 +1,220 @@
+"""The store: one database (SQLite file or PostgreSQL) plus one evidence folder, schema-checked on open."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlmodel import Session, create_engine
+
+from compliance.core.errors import SchemaVersionError, StoreMissingError, ValidationError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config() -> Config:
+    """Returns an Alembic configuration pointing at the packaged migrations."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def get_head_revision() -> str:
+    """Returns the newest schema revision this code knows."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def get_known_revisions() -> set[str]:
+    """Returns every schema revision this code knows."""
+    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+@dataclass
+class Store:
+    """An opened store: the engine, the evidence folder, and sessions on them."""
+
+    url: str
+    engine: Engine
+    evidence_dir: Path
+    settings_cache: dict = field(default_factory=dict)
+
+    @property
+    def dialect(self) -> str:
+        """Returns 'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    @property
+    def display_url(self) -> str:
+        """Returns the URL with any password hidden."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def blobs_dir(self) -> Path:
+        """Returns the folder holding content-addressed evidence blobs."""
+        return self.evidence_dir / "blobs"
+
+    @contextlib.contextmanager
+    def session(self, *, immediate: bool = False) -> Iterator[Session]:
+        """Yields a session that commits on success and rolls back on error.
+
+        immediate=True takes the write lock at the start of the transaction (SQLite
+        BEGIN IMMEDIATE); on PostgreSQL callers serialise with `serialize()`.
+        """
+        engine = self.engine.execution_options(sqlite_begin="IMMEDIATE") if immediate else self.engine
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def close(self) -> None:
+        """Releases the connection pool."""
+        self.engine.dispose()
+
+
+def serialize(session: Session, name: str) -> None:
+    """Serialises writers on `name` for the rest of the transaction (advisory lock on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
+
+def _sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        raise ValidationError("in-memory SQLite cannot hold a store; give a file path", field="--db")
+    return Path(parsed.database)
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValidationError(f"{url!r} is not a SQLAlchemy database URL", field="--db") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        if parsed.drivername.startswith("sqlite"):
+            engine = create_engine(parsed, connect_args={"timeout": 30})
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ValidationError(f"unsupported database URL {parsed.drivername!r} ({exc})", field="--db") from None
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised through every test
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # pragma: no cover - exercised through every test
+        mode = conn.get_execution_options().get("sqlite_begin")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+
+
+def _display(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _prepare_evidence_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    blobs = path / "blobs"
+    blobs.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(blobs, 0o700)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+
+
+def init_store(*, url: str, evidence_dir: str | os.PathLike) -> tuple[Store, str | None, str]:
+    """Creates or upgrades the store to the newest schema; returns (store, old revision, new revision)."""
+    from alembic import command
+
+    sqlite_path = _sqlite_path(url)
+    engine = _make_engine(url)
+    old = _current_revision(engine) if sqlite_path is None or sqlite_path.exists() else None
+    if old is not None and old not in get_known_revisions():
+        engine.dispose()
+        raise SchemaVersionError(
+            f"store at {_display(url)} has schema {old}, newer than this version of compliance "
+            f"understands (newest known: {get_head_revision()}): upgrade compliance"
+        )
+    if sqlite_path is not None:
+        _prepare_sqlite_file(sqlite_path)
+    _prepare_evidence_dir(Path(evidence_dir))
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    if sqlite_path is not None:
+        for suffix in ("-wal", "-shm"):
+            side = Path(f"{sqlite_path}{suffix}")
+            if side.exists():
+                os.chmod(side, 0o600)
+    store = Store(url=url, engine=engine, evidence_dir=Path(evidence_dir))
+    return store, old, get_head_revision()
+
+
+def open_store(*, url: str, evidence_dir: str | os.PathLike) -> Store:
+    """Opens an existing store, refusing a missing one or one whose schema does not match the code."""
+    sqlite_path = _sqlite_path(url)
+    if sqlite_path is not None and not sqlite_path.exists():
+        raise StoreMissingError(f"no store at {_display(url)}: run 'compliance init'")
+    engine = _make_engine(url)
+    try:
+        current = _current_revision(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    head = get_head_revision()
+    if current is None:
+        engine.dispose()
+        raise StoreMissingError(f"no store at {_display(url)}: run 'compliance init'")
+    if current not in get_known_revisions():
+        engine.dispose()
+        raise SchemaVersionError(
+            f"store at {_display(url)} has schema {current}, newer than this version of compliance "
+            f"understands (newest known: {head}): upgrade compliance"
+        )
+    if current != head:
+        engine.dispose()
+        raise SchemaVersionError(
+            f"store at {_display(url)} has schema {current}, this version needs {head}: run 'compliance init' to upgrade"
+        )
+    return Store(url=url, engine=engine, evidence_dir=Path(evidence_dir))
