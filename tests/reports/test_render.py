@@ -262,3 +262,29 @@ def test_layout_file_missing_a_key_is_a_definition_error(tmp_path):
     path.write_text("page: {size: A4}\n")
     with pytest.raises(DefinitionError, match="missing top-level key"):
         load_layout(path)
+
+
+_any_text = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet=st.sampled_from("<>&;/=\"' abcxyzÅλЖ\n\t\x00\x07"), max_size=400),
+    st.integers(min_value=1, max_value=6000).map(lambda n: "W" * n),
+)
+
+
+@given(title=_any_text, text=_any_text, reason=_any_text, name=_any_text, tag=_any_text)
+@settings(max_examples=12, deadline=None)
+def test_no_user_text_can_make_the_layout_fail(sample_model, title, text, reason, name, tag):
+    model = sample_model(1)
+    inc = model.incidents[0]
+    model = dataclasses.replace(model, title=title, organisation=name)
+    inc.title, inc.description, inc.tags = title, text, [tag]
+    inc.timeline[0].text, inc.timeline[0].actor, inc.timeline[0].source = text, name, reason
+    if inc.postmortem:
+        inc.postmortem.summary, inc.postmortem.risks = text, [reason]
+        inc.postmortem.lessons[0].text = reason
+    model.matrices[0].rows[0].title = title
+    model.matrices[0].rows[0].cells[0].status = "missing"
+    model.matrices[0].rows[0].cells[0].reasons = [reason]
+    stats: dict = {}
+    pdf = render_pack(model, stats=stats)
+    assert pdf.startswith(b"%PDF") and stats["pages"] >= 8
