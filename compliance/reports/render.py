@@ -491,18 +491,25 @@ class Renderer:
             out += [box, Spacer(1, 5 * mm)]
         fws = ", ".join(f"{f.name} ({f.id})" + (f" {f.version}" if f.version else "") for f in pack.frameworks)
         head = pack.integrity.chain_head or "— (no custody entries)"
+        cs = ParagraphStyle("cover_cell", parent=self.s_body, fontSize=9.5, leading=12.5, spaceAfter=0)
+        label = ParagraphStyle("cover_label", parent=cs, fontName=FONT_BOLD, textColor=self.C["primary"])
+        mono = ParagraphStyle("cover_mono", parent=cs, fontName=FONT_MONO, fontSize=8, leading=11)
+
+        def cc(text):
+            return self.cell(text, cs)
+
         rows = [
-            (lab["organisation"], self.cell(pack.organisation)),
-            (lab["period"], self.cell(period_text(pack, T["all_time"]))),
-            (lab["frameworks"], self.cell(fws or "—")),
-            (lab["generated"], self.cell(fmt_instant(pack.generated_at))),
-            (lab["fingerprint"], Paragraph(esc(head), self.s_mono)),
-            (lab["signer"], self.cell(pack.signer or lab["unsigned"])),
-            (lab["restricted"], self.cell(lab["restricted_included"] if pack.include_restricted
+            (lab["organisation"], cc(pack.organisation)),
+            (lab["period"], cc(period_text(pack, T["all_time"]))),
+            (lab["frameworks"], cc(fws or "—")),
+            (lab["generated"], cc(fmt_instant(pack.generated_at))),
+            (lab["fingerprint"], Paragraph(esc(head), mono)),
+            (lab["signer"], cc(pack.signer or lab["unsigned"])),
+            (lab["restricted"], cc(lab["restricted_included"] if pack.include_restricted
                                           else str(pack.restricted_excluded))),
-            (lab["audience"], self.cell(lab["audience_public"] if self.public else lab["audience_internal"])),
+            (lab["audience"], cc(lab["audience_public"] if self.public else lab["audience_internal"])),
         ]
-        t = Table([[Paragraph(esc(k), self.s_cell_b), v] for k, v in rows],
+        t = Table([[Paragraph(esc(k), label), v] for k, v in rows],
                   colWidths=[self.width * 0.3, self.width * 0.7], hAlign="LEFT")
         t.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
