@@ -527,9 +527,28 @@ class Renderer:
                            leftIndent=0, firstLineIndent=0, spaceBefore=5),
             ParagraphStyle("toc1", parent=self.s_small, leftIndent=14, firstLineIndent=0, leading=10.5),
         ]
+        # RP-RENDER-7: the TOC starts with the entries it will have (pages unknown), so the first
+        # pass already lays out at the final TOC length and two passes suffice.
+        toc._entries = self.expected_toc()
         key = self.key("toc")
         return [_Heading(esc(title), self.s_h1, level=0, outline=title, key=key, toc=False),
                 _Rule(self.width, self.C["primary"], 1.2), Spacer(1, 6), toc]
+
+    def expected_toc(self) -> list[tuple]:
+        """The TOC entries the headings will notify, with page 0 (same markup, so same height)."""
+        S, out = self.L["sections"], []
+        h2 = lambda text: (1, esc(text, limit=160), 0, None)  # noqa: E731 - mirrors Renderer.h2
+        for name in ("summary", "coverage", "notifications", "incidents", "trends", "integrity"):
+            out.append((0, esc(S[name]), 0, None))
+            if name == "coverage":
+                out += [h2(_framework_heading(m.framework)) for m in self.pack.matrices]
+            elif name == "incidents":
+                out += [(1, _incident_markup(inc), 0, None) for inc in self.pack.incidents]
+            elif name == "trends":
+                out += [h2(t) for t in TREND_TITLES]
+            elif name == "integrity":
+                out.append(h2(MANIFEST_TITLE))
+        return out
 
     # ---- 2. executive summary
     def summary(self) -> list[Flowable]:
@@ -628,7 +647,7 @@ class Renderer:
 
     def matrix(self, m: CoverageMatrix, titles: dict[str, str]) -> list[Flowable]:
         fw = m.framework
-        out: list[Flowable] = [self.h2(f"{fw.name} ({fw.id})" + (f" {fw.version}" if fw.version else ""))]
+        out: list[Flowable] = [self.h2(_framework_heading(fw))]
         # totals per requirement
         rows = []
         for r in m.rows:
@@ -769,7 +788,7 @@ class Renderer:
         lim = int(self.lim["list_items"])
         head = f"{clip(inc.ref, 20)} — {clip(inc.title, int(self.lim['title_chars']))}"
         out: list[Flowable] = [
-            _Heading(f"{esc(inc.ref, limit=20)} — {esc(inc.title, limit=100)}", self.s_h2, level=1,
+            _Heading(_incident_markup(inc), self.s_h2, level=1,
                      outline=clip(head, 120), key=self.key("inc")),
         ]
         if len(clean(inc.title)) > 100:
@@ -953,17 +972,17 @@ class Renderer:
         s = self.pack.trend_series()
         palette = list(self.L["colours"].get("severity") or ["#1F3A5F"])
         out: list[Flowable] = [self.markup(esc(self.T["trends_intro"]))]
-        out += [self.h2("Incidents per month by severity"),
+        out += [self.h2(TREND_TITLES[0]),
                 charts.incidents_by_severity_chart(s.months, s.incidents_by_severity, width=self.width,
                                                    font=FONT, palette=palette)]
-        out += [CondPageBreak(70 * mm), self.h2("Mean time to resolve per month"),
+        out += [CondPageBreak(70 * mm), self.h2(TREND_TITLES[1]),
                 charts.mttr_chart(s.months, s.mttr_hours, width=self.width, font=FONT,
                                   colour=self.L["colours"]["accent"])]
-        out += [CondPageBreak(70 * mm), self.h2("Action-item closure"),
+        out += [CondPageBreak(70 * mm), self.h2(TREND_TITLES[2]),
                 charts.action_closure_chart(s.months, s.actions_due, s.actions_closed, width=self.width,
                                             font=FONT, colours=(self.L["colours"]["muted"],
                                                                 self.L["colours"]["accent"]))]
-        out += [CondPageBreak(70 * mm), self.h2("Top theme tags"),
+        out += [CondPageBreak(70 * mm), self.h2(TREND_TITLES[3]),
                 charts.top_tags_chart(s.top_tags, width=self.width, font=FONT,
                                       colour=self.L["colours"]["primary"])]
         return out
@@ -990,7 +1009,7 @@ class Renderer:
         ], cols=1, label_w=0.25))
         out.append(Spacer(1, 4))
         out.append(self.markup(T["how_to_verify"], self.s_muted))
-        out.append(self.h2("Evidence manifest"))
+        out.append(self.h2(MANIFEST_TITLE))
         evidence = pack.all_evidence()
         if not evidence:
             out.append(self.p(T["no_evidence"]))
@@ -1103,6 +1122,19 @@ class _Legend(Table):
         for i, s in enumerate(cells):
             style.append(("BACKGROUND", (i + 1, 0), (i + 1, 0), r.status_colour(s)))
         self.setStyle(TableStyle(style))
+
+
+TREND_TITLES = ("Incidents per month by severity", "Mean time to resolve per month", "Action-item closure",
+                "Top theme tags")
+MANIFEST_TITLE = "Evidence manifest"
+
+
+def _framework_heading(fw) -> str:
+    return f"{fw.name} ({fw.id})" + (f" {fw.version}" if fw.version else "")
+
+
+def _incident_markup(inc: IncidentSection) -> str:
+    return f"{esc(inc.ref, limit=20)} — {esc(inc.title, limit=100)}"
 
 
 def _shift(commands: Iterable[tuple], row: int) -> list[tuple]:

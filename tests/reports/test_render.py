@@ -288,3 +288,8 @@ def test_no_user_text_can_make_the_layout_fail(sample_model, title, text, reason
     stats: dict = {}
     pdf = render_pack(model, stats=stats)
     assert pdf.startswith(b"%PDF") and stats["pages"] >= 8
+
+
+def test_layout_converges_in_two_passes_because_the_toc_is_sized_up_front(rendered):
+    _, _, stats = rendered
+    assert stats["passes"] == 2
