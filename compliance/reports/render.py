@@ -520,7 +520,7 @@ class Renderer:
         return out
 
     def contents(self, title: str) -> list[Flowable]:
-        toc = TableOfContents()
+        toc = _ChunkedTOC()
         toc.dotsMinLevel = 0
         toc.levelStyles = [
             ParagraphStyle("toc0", parent=self.s_body, fontName=FONT_BOLD, fontSize=10, leading=14,
@@ -1072,6 +1072,25 @@ class Renderer:
 
 
 # --------------------------------------------------------------------------- small flowables
+
+class _ChunkedTOC(TableOfContents):
+    """A TOC that splits into independent chunks: a 1,000-entry TOC costs linear, not quadratic, layout."""
+
+    def split(self, availWidth, availHeight):
+        rows = self._table._cellvalues
+        heights = self._table._rowHeights
+        fit, used = 0, 0.0
+        for h in heights:
+            if used + h > availHeight:
+                break
+            used += h
+            fit += 1
+        if fit == 0:
+            return []
+        parts = [Table(rows[i:i + TABLE_CHUNK], colWidths=(availWidth,), style=self.tableStyle)
+                 for i in range(fit, len(rows), TABLE_CHUNK)]
+        return [Table(rows[:fit], colWidths=(availWidth,), style=self.tableStyle)] + parts
+
 
 class _Lazy(Flowable):
     """Placeholder expanded by PackDoc.handle_flowable into freshly built flowables."""
