@@ -87,8 +87,22 @@ def load_signer(opts: SignOptions):
 
 
 def signer_name(signer) -> str:
-    """A human-readable name of the signing certificate's subject."""
-    return signer.signing_cert.subject.human_friendly
+    """A human-readable name of the signing certificate's subject: 'CN (O)'."""
+    return certificate_name(signer.signing_cert)
+
+
+def certificate_name(cert) -> str:
+    """'Common Name (Organization)' of an asn1crypto certificate, else its full subject."""
+    subject = cert.subject
+    native = subject.native if hasattr(subject, "native") else {}
+    cn, org = native.get("common_name"), native.get("organization_name")
+    if isinstance(cn, list):
+        cn = ", ".join(cn)
+    if isinstance(org, list):
+        org = ", ".join(org)
+    if cn:
+        return f"{cn} ({org})" if org else str(cn)
+    return subject.human_friendly
 
 
 def sign_pdf(pdf: bytes, signer, *, reason: str | None = None, location: str | None = None) -> bytes:

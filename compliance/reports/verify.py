@@ -78,7 +78,9 @@ def check_signatures(data: bytes, *, trust_certs: list[Path] = ()) -> tuple[list
             continue
         from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-        signer = status.signing_cert.subject.human_friendly if status.signing_cert else "unknown signer"
+        from compliance.reports.sign import certificate_name
+
+        signer = certificate_name(status.signing_cert) if status.signing_cert else "unknown signer"
         if not (status.intact and status.valid):
             checks.append(Check(f"signature {name}", False,
                                 f"signature by {signer} does NOT match the document (altered after signing)"))
