@@ -1,5 +1,151 @@
-"""`compliance report` commands."""
+"""`compliance report` commands: build a PDF audit pack, verify one."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+from pathlib import Path
+
+import click
+
+from compliance.cli.base import ComplianceGroup
+from compliance.cli.options import emit_json, json_option, store_options
+from compliance.core.errors import IntegrityError, ValidationError
+from compliance.core.exitcodes import ExitCode
+
+
+@click.group("report", cls=ComplianceGroup)
+def report() -> None:
+    """Produce and verify PDF audit packs.
+
+    Example:
+
+    \b
+        compliance report audit-pack --framework iso27001 --framework gdpr \\
+            --from 2026-01-01 --to 2026-03-31 -o q1.pdf
+        compliance report verify q1.pdf
+    """
+
+
+@report.command("audit-pack")
+@click.option("--framework", "frameworks", multiple=True, required=True, metavar="ID",
+              help="Framework or regime to assess (repeatable), e.g. iso27001, soc2, nist-800-61, gdpr.")
+@click.option("--from", "period_from", metavar="DATE", help="First day of the period (YYYY-MM-DD, inclusive).")
+@click.option("--to", "period_to", metavar="DATE", help="Last day of the period (YYYY-MM-DD, inclusive).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="PACK.pdf",
+              help="Where to write the PDF; the manifest goes next to it as PACK.manifest.json.")
+@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the manifest here instead of next to the PDF.")
+@click.option("--include-restricted", is_flag=True, help="Include restricted incidents (left out by default).")
+@click.option("--public", is_flag=True, help="Public edition: personal names are shown as roles.")
+@click.option("--title", default=None, help="Title on the cover and in every footer.")
+@click.option("--organisation", default=None, help="Organisation named on the cover.")
+@click.option("--generated-at", "generated_at", metavar="INSTANT",
+              help="Generation instant (ISO 8601 with offset); the same store, options and instant "
+                   "give a byte-identical unsigned PDF. Default: now.")
+@click.option("--sign-key", type=click.Path(dir_okay=False), metavar="KEY.pem",
+              help="Private key (PEM/DER) to sign the pack with (PAdES); needs --sign-cert.")
+@click.option("--sign-cert", type=click.Path(dir_okay=False), metavar="CERT.pem",
+              help="Certificate matching --sign-key.")
+@click.option("--sign-pkcs12", type=click.Path(dir_okay=False), metavar="FILE",
+              help="PKCS#12 file (.p12/.pfx) with key and certificate. Passphrases come from "
+                   "COMPLIANCE_SIGN_PASSPHRASE.")
+@click.option("--allow-broken", is_flag=True,
+              help="Produce the pack even if the custody chain does not verify (the cover says so).")
+@store_options
+@json_option
+def audit_pack(frameworks, period_from, period_to, output, manifest_path, include_restricted, public,
+               title, organisation, generated_at, sign_key, sign_cert, sign_pkcs12, allow_broken, as_json,
+               db_url, evidence_dir):
+    """Build the PDF audit pack of a period and its manifest.
+
+    Sections: cover, executive summary, control coverage per framework, breach
+    notification register, one section per incident, trends, evidence manifest and
+    integrity statement. Exits 4 if the custody chain does not verify (unless
+    --allow-broken).
+
+    Example:
+
+    \b
+        compliance report audit-pack --framework iso27001 --framework gdpr \\
+            --from 2026-01-01 --to 2026-03-31 --organisation "Example GmbH" \\
+            --sign-key key.pem --sign-cert cert.pem -o q1.pdf
+    """
+    from compliance.core.timeutil import parse_date, parse_instant, utcnow
+    from compliance.reports.service import build_audit_pack, check_output
+    from compliance.reports.sign import sign_options
+
+    start = parse_date(period_from, field="--from") if period_from else None
+    end = parse_date(period_to, field="--to") if period_to else None
+    when = parse_instant(generated_at, field="--generated-at") if generated_at else utcnow().replace(microsecond=0)
+    if start and end and start > end:
+        raise ValidationError(f"{start} is after --to {end}", field="--from")
+    sign = sign_options(key=sign_key, cert=sign_cert, pkcs12=sign_pkcs12)
+    check_output(output, manifest_path)
+    store = _open_store(db_url, evidence_dir)  # only once every option is known to be valid
+    result = build_audit_pack(
+        store=store, frameworks=list(frameworks), period_from=start, period_to=end,
+        include_restricted=include_restricted, public=public, title=title, organisation=organisation,
+        generated_at=when, output=output, sign=sign, allow_broken=allow_broken, manifest_path=manifest_path,
+    )
+    if as_json:
+        emit_json({"pdf": str(result.pdf_path), "manifest": str(result.manifest_path), "sha256": result.sha256,
+                   "size": result.size, "pages": result.pages, "signed": result.signed, "signer": result.signer,
+                   "incidents": result.incidents, "restricted_excluded": result.restricted_excluded,
+                   "chain_broken": result.chain_broken})
+        return
+    click.echo(f"wrote {result.pdf_path} ({result.pages} pages, {result.incidents} incidents"
+               + (f", {result.restricted_excluded} restricted left out" if result.restricted_excluded else "")
+               + (f", signed by {result.signer}" if result.signed else "") + ")")
+    click.echo(f"manifest {result.manifest_path}  sha256 {result.sha256}")
+    if result.chain_broken:
+        click.echo("warning: the custody chain did not verify; the cover says so", err=True)
+
+
+@report.command("verify")
+@click.argument("pack", type=click.Path(dir_okay=False), metavar="PACK.pdf")
+@click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Manifest to check the pack against (default: PACK.manifest.json next to it, if present).")
+@click.option("--store", "use_store", is_flag=True,
+              help="Also check every evidence hash of the manifest against the store (--db/--evidence-dir).")
+@click.option("--trust", "trust", multiple=True, type=click.Path(dir_okay=False), metavar="CERT.pem",
+              help="Certificate the signer must chain to (repeatable); without it trust is not checked.")
+@store_options
+@json_option
+def verify(pack, manifest_path, use_store, trust, db_url, evidence_dir, as_json):
+    """Check a pack: its signature, its hash against the manifest, and (with --store) the evidence.
+
+    Exits 0 when every check passes and 4 when the pack or the evidence was altered.
+
+    Example:
+
+    \b
+        compliance report verify q1.pdf
+        compliance report verify q1.pdf --manifest q1.manifest.json --store --trust ca.pem
+    """
+    from compliance.reports.verify import verify_pack
+
+    store = _open_store(db_url, evidence_dir) if use_store else None
+    result = verify_pack(pdf_path=pack, manifest_path=manifest_path, store=store,
+                         trust_certs=[Path(t) for t in trust])
+    if as_json:
+        emit_json({"pdf": result.pdf, "sha256": result.sha256, "ok": result.ok,
+                   "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in result.checks]})
+        if not result.ok:
+            click.get_current_context().exit(int(ExitCode.INTEGRITY))
+        return
+    for c in result.checks:
+        mark = {True: "ok  ", False: "FAIL", None: "--  "}[c.ok]
+        click.echo(f"{mark} {c.name}: {c.detail}")
+    if not result.ok:
+        failure = result.first_failure
+        raise IntegrityError(f"{failure.name}: {failure.detail}")
+
+
+def _open_store(db_url: str, evidence_dir: str):
+    from compliance.db.store import open_store
+
+    store = open_store(url=db_url, evidence_dir=evidence_dir)
+    click.get_current_context().call_on_close(store.close)
+    return store
+
+
+COMMANDS: list = [report]

@@ -1,1 +1,11 @@
-"""reports."""
+"""PDF audit packs: the pack model, its rendering, signing and verification.
+
+model.py    AuditPack and its parts (what the gatherer fills, what the renderer reads)
+render.py   render_pack(pack, public=) -> PDF bytes (ReportLab platypus)
+charts.py   trend charts (ReportLab graphics)
+manifest.py PACK.manifest.json (pack SHA-256, contents, evidence hashes)
+sign.py     PAdES signing with pyHanko
+verify.py   verify_pack(): signature, manifest hash, evidence hashes against the store
+service.py  build_audit_pack() / produce_pack(); gather_pack_model() reads the store
+sample.py   seeded synthetic packs for tests, benchmarks and layout previews
+"""

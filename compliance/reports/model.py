@@ -1,0 +1,482 @@
+"""The audit-pack model: plain dataclasses the gatherer fills and the renderer reads.
+
+RP-MODEL-1  The model carries facts only; wording, colours and layout live in `reports/audit-pack.yaml`.
+RP-MODEL-2  Personal names and roles are both carried (`actor` / `actor_role`); the renderer picks
+            the role when the pack is built with `--public`.
+RP-MODEL-3  Instants are timezone-aware UTC; dates are calendar dates; the period is inclusive.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+# Cell statuses of a coverage matrix, in display order.
+SATISFIED = "satisfied"
+PARTIAL = "partial"
+MISSING = "missing"
+NOT_APPLICABLE = "n/a"
+CELL_STATUSES = (SATISFIED, PARTIAL, MISSING, NOT_APPLICABLE)
+
+# Notification statuses (the incident document's obligation statuses); the first group sorts first.
+ATTENTION_STATUSES = ("late_open", "undue_delay", "late", "open", "due_soon")
+NOTIFICATION_STATUSES = ATTENTION_STATUSES + ("on_time", "waived")
+
+
+@dataclass
+class Framework:
+    """A framework or regime the pack assesses (id as in controls/, display name, version)."""
+
+    id: str
+    name: str
+    version: str | None = None
+
+
+@dataclass
+class Metric:
+    """A key metric with its target, e.g. MTTR 18.5 h against a target of 24 h."""
+
+    name: str
+    value: float | None
+    unit: str = ""
+    target: float | None = None
+    # True when a lower value is better (MTTR); False when higher is better (closure rate).
+    lower_is_better: bool = True
+    note: str | None = None
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the value meets the target (None when either is unknown)."""
+        if self.value is None or self.target is None:
+            return None
+        return self.value <= self.target if self.lower_is_better else self.value >= self.target
+
+
+@dataclass
+class NotificationTally:
+    """Notification outcomes of one regime over the period."""
+
+    regime: str
+    on_time: int = 0
+    late: int = 0
+    open: int = 0
+    waived: int = 0
+
+
+@dataclass
+class ActionClosure:
+    """Action items of the period's incidents by state."""
+
+    done: int = 0
+    open: int = 0
+    overdue: int = 0  # open and past due at generation time (also counted in `open`)
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        """All action items."""
+        return self.done + self.open + self.cancelled
+
+    @property
+    def closure_rate(self) -> float | None:
+        """Done / (done + open), or None when there are none."""
+        relevant = self.done + self.open
+        return None if relevant == 0 else self.done / relevant
+
+
+@dataclass
+class ExecutiveSummary:
+    """What the summary cannot derive from the sections: key metrics with targets, highlights.
+
+    Incidents by severity, notification outcomes, coverage and action closure are derived from
+    the sections by `AuditPack` so that the summary always agrees with the body.
+    """
+
+    metrics: list[Metric] = field(default_factory=list)
+    highlights: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Cell:
+    """The assessment of one requirement for one incident."""
+
+    incident_ref: str
+    status: str  # one of CELL_STATUSES
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RequirementRow:
+    """One requirement of a framework and its cells, one per incident of the matrix."""
+
+    requirement_id: str
+    title: str
+    citation: str | None = None
+    cells: list[Cell] = field(default_factory=list)
+
+    def totals(self) -> dict[str, int]:
+        """Number of cells in each status."""
+        out = {s: 0 for s in CELL_STATUSES}
+        for cell in self.cells:
+            out[cell.status] = out.get(cell.status, 0) + 1
+        return out
+
+
+@dataclass
+class CoverageMatrix:
+    """Requirements × incidents for one framework."""
+
+    framework: Framework
+    incident_refs: list[str] = field(default_factory=list)
+    rows: list[RequirementRow] = field(default_factory=list)
+
+    def totals(self) -> dict[str, int]:
+        """Number of cells in each status over the whole matrix."""
+        out = {s: 0 for s in CELL_STATUSES}
+        for row in self.rows:
+            for status, n in row.totals().items():
+                out[status] = out.get(status, 0) + n
+        return out
+
+
+@dataclass
+class NotificationRow:
+    """One notification obligation (incident × regime × stage) of the breach register."""
+
+    incident_ref: str
+    incident_title: str
+    regime: str
+    stage: str
+    clock_start: datetime | None
+    due: datetime | None
+    notified_at: datetime | None
+    status: str  # one of NOTIFICATION_STATUSES
+    delay_reason: str | None = None
+    waived: bool = False
+    waiver_reason: str | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        """Late or still open: listed first."""
+        return self.status in ATTENTION_STATUSES
+
+
+@dataclass
+class TimelineRow:
+    """One timeline entry; `actor` is a person's name, `actor_role` its role (shown with --public)."""
+
+    at: datetime
+    kind: str
+    text: str
+    actor: str | None = None
+    actor_role: str | None = None
+    source: str | None = None
+    customer_visible: bool = False
+
+
+@dataclass
+class RootCauseStep:
+    """One step of a why-chain: number '1.2' (chain 1, depth 2) and its text."""
+
+    number: str
+    text: str
+
+
+@dataclass
+class Lesson:
+    """A lesson learned."""
+
+    number: int | str
+    text: str
+    category: str | None = None
+
+
+@dataclass
+class ActionRow:
+    """An action item with its state at generation time."""
+
+    ref: str
+    description: str
+    status: str
+    owner: str | None = None
+    owner_role: str | None = None
+    due: date | None = None
+    priority: str | None = None
+    completed_at: datetime | None = None
+    overdue: bool = False
+    link: str | None = None
+
+
+@dataclass
+class CustodyEvent:
+    """One entry of an evidence item's chain-of-custody log."""
+
+    seq: int
+    at: datetime
+    action: str
+    actor: str | None = None
+    actor_role: str | None = None
+    note: str | None = None
+    entry_hash: str | None = None
+
+
+@dataclass
+class EvidenceRow:
+    """One evidence item: its content hash and its custody log."""
+
+    ref: str
+    incident_ref: str
+    filename: str
+    size: int
+    sha256: str
+    collected_by: str | None = None
+    collected_by_role: str | None = None
+    collected_at: datetime | None = None
+    custody_verified: bool = True
+    custody: list[CustodyEvent] = field(default_factory=list)
+
+
+@dataclass
+class AssessmentRow:
+    """One requirement's assessment for one incident (the incident's view of the matrix)."""
+
+    framework_id: str
+    requirement_id: str
+    title: str
+    status: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Finding:
+    """A post-mortem review finding."""
+
+    code: str
+    severity: str  # blocking | warning | info
+    message: str
+
+
+@dataclass
+class PostmortemInfo:
+    """The post-mortem of an incident as shown in the pack."""
+
+    status: str
+    summary: str | None = None
+    impact: str | None = None
+    drafted_at: datetime | None = None
+    published_at: datetime | None = None
+    reviewer: str | None = None
+    reviewer_role: str | None = None
+    contributors: list[str] = field(default_factory=list)
+    mitigators: list[str] = field(default_factory=list)
+    risks: list[str] = field(default_factory=list)
+    root_cause: list[RootCauseStep] = field(default_factory=list)
+    lessons: list[Lesson] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class IncidentSection:
+    """Everything the pack shows about one incident."""
+
+    ref: str
+    title: str
+    severity: str
+    status: str
+    detected_at: datetime
+    description: str | None = None
+    started_at: datetime | None = None
+    aware_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    affected_services: list[str] = field(default_factory=list)
+    personal_data: bool = False
+    data_categories: list[str] = field(default_factory=list)
+    data_subjects_approx: int | None = None
+    records_approx: int | None = None
+    regimes: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    restricted: bool = False
+    timeline: list[TimelineRow] = field(default_factory=list)
+    postmortem: PostmortemInfo | None = None
+    actions: list[ActionRow] = field(default_factory=list)
+    evidence: list[EvidenceRow] = field(default_factory=list)
+    assessment: list[AssessmentRow] = field(default_factory=list)
+
+
+@dataclass
+class MonthlySeries:
+    """Trend series, one value per month label ('2026-01')."""
+
+    months: list[str] = field(default_factory=list)
+    incidents_by_severity: dict[str, list[int]] = field(default_factory=dict)
+    mttr_hours: list[float | None] = field(default_factory=list)
+    actions_due: list[int] = field(default_factory=list)
+    actions_closed: list[int] = field(default_factory=list)
+    top_tags: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class Integrity:
+    """The custody chain at generation time: head hash and the result of a full verification."""
+
+    chain_head: str | None
+    chain_length: int = 0
+    verified: bool = True
+    broken: bool = False
+    message: str | None = None
+
+
+@dataclass
+class AuditPack:
+    """The whole pack: cover facts, the seven sections, and what was left out."""
+
+    title: str
+    organisation: str
+    generated_at: datetime
+    frameworks: list[Framework]
+    period_from: date | None = None
+    period_to: date | None = None
+    summary: ExecutiveSummary = field(default_factory=ExecutiveSummary)
+    matrices: list[CoverageMatrix] = field(default_factory=list)
+    notifications: list[NotificationRow] = field(default_factory=list)
+    incidents: list[IncidentSection] = field(default_factory=list)
+    trends: MonthlySeries | None = None  # None: derived from the incidents (see derived_trends)
+    integrity: Integrity = field(default_factory=lambda: Integrity(chain_head=None))
+    restricted_excluded: int = 0
+    include_restricted: bool = False
+    signer: str | None = None
+
+    def all_evidence(self) -> list[EvidenceRow]:
+        """Every evidence item of the pack's incidents, in incident order."""
+        return [ev for inc in self.incidents for ev in inc.evidence]
+
+    def without_restricted(self) -> AuditPack:
+        """Returns a copy without restricted incidents (everywhere), counting them on the cover."""
+        dropped = {inc.ref for inc in self.incidents if inc.restricted}
+        if not dropped:
+            return self
+        matrices = [
+            dataclasses.replace(
+                m,
+                incident_refs=[r for r in m.incident_refs if r not in dropped],
+                rows=[dataclasses.replace(row, cells=[c for c in row.cells if c.incident_ref not in dropped])
+                      for row in m.rows],
+            )
+            for m in self.matrices
+        ]
+        return dataclasses.replace(
+            self,
+            incidents=[inc for inc in self.incidents if inc.ref not in dropped],
+            notifications=[n for n in self.notifications if n.incident_ref not in dropped],
+            matrices=matrices,
+            restricted_excluded=self.restricted_excluded + len(dropped),
+            include_restricted=False,
+        )
+
+    # --- figures derived from the sections (the summary agrees with the body by construction) ---
+
+    def severity_counts(self) -> dict[str, int]:
+        """Incidents per severity, severities sorted (sev1 first)."""
+        out: dict[str, int] = {}
+        for inc in self.incidents:
+            out[inc.severity] = out.get(inc.severity, 0) + 1
+        return dict(sorted(out.items()))
+
+    def notification_tallies(self) -> list[NotificationTally]:
+        """Notification outcomes per regime, regimes sorted."""
+        tallies: dict[str, NotificationTally] = {}
+        for row in self.notifications:
+            t = tallies.setdefault(row.regime, NotificationTally(regime=row.regime))
+            if row.status == "on_time":
+                t.on_time += 1
+            elif row.status in ("late", "undue_delay"):
+                t.late += 1
+            elif row.status == "waived" or row.waived:
+                t.waived += 1
+            elif row.status == "late_open":
+                t.late += 1
+                t.open += 1
+            else:
+                t.open += 1
+        return [tallies[k] for k in sorted(tallies)]
+
+    def action_closure(self) -> ActionClosure:
+        """Action items of the pack's incidents by state."""
+        out = ActionClosure()
+        for inc in self.incidents:
+            for action in inc.actions:
+                if action.status == "done":
+                    out.done += 1
+                elif action.status == "cancelled":
+                    out.cancelled += 1
+                else:
+                    out.open += 1
+                    out.overdue += int(action.overdue)
+        return out
+
+    def trend_series(self) -> MonthlySeries:
+        """The trends given by the gatherer, or series derived from the incidents."""
+        return self.trends if self.trends is not None else derive_trends(self.incidents)
+
+
+def _month(d: date | datetime) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    y, m = int(first[:4]), int(first[5:])
+    out = []
+    while f"{y:04d}-{m:02d}" <= last:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def derive_trends(incidents: list[IncidentSection], *, top: int = 10) -> MonthlySeries:
+    """Monthly series from incidents: count by severity (detection month), MTTR (detected → resolved,
+    by resolution month), actions due and closed per month, and the most frequent tags."""
+    keys: list[str] = []
+    for inc in incidents:
+        keys.append(_month(inc.detected_at))
+        if inc.resolved_at:
+            keys.append(_month(inc.resolved_at))
+        for a in inc.actions:
+            if a.due:
+                keys.append(_month(a.due))
+            if a.completed_at:
+                keys.append(_month(a.completed_at))
+    if not keys:
+        return MonthlySeries()
+    months = _month_range(min(keys), max(keys))
+    index = {m: i for i, m in enumerate(months)}
+    severities = sorted({inc.severity for inc in incidents})
+    by_sev = {s: [0] * len(months) for s in severities}
+    mttr_sum = [0.0] * len(months)
+    mttr_n = [0] * len(months)
+    due = [0] * len(months)
+    closed = [0] * len(months)
+    tags: dict[str, int] = {}
+    for inc in incidents:
+        by_sev[inc.severity][index[_month(inc.detected_at)]] += 1
+        if inc.resolved_at:
+            i = index[_month(inc.resolved_at)]
+            mttr_sum[i] += max(0.0, (inc.resolved_at - inc.detected_at).total_seconds() / 3600)
+            mttr_n[i] += 1
+        for a in inc.actions:
+            if a.due:
+                due[index[_month(a.due)]] += 1
+            if a.completed_at and a.status == "done":
+                closed[index[_month(a.completed_at)]] += 1
+        for tag in inc.tags:
+            tags[tag] = tags.get(tag, 0) + 1
+    return MonthlySeries(
+        months=months,
+        incidents_by_severity=by_sev,
+        mttr_hours=[(s / n if n else None) for s, n in zip(mttr_sum, mttr_n)],
+        actions_due=due,
+        actions_closed=closed,
+        top_tags=sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:top],
+    )
