@@ -152,3 +152,9 @@ def _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng) 
             complete_action(session=session, action=action, at=max(done_at, resolved),
                             link=f"https://tickets.example.com/SEC-{incident.number * 10 + count}")
     return count
+
+
+def generate_demo(*, store: Store, incidents: int, seed: int, as_of: datetime, workdir) -> DemoSummary:
+    """Generates the whole demo: incidents with post-mortems, then evidence and notifications."""
+    summary = generate_incident_data(store=store, incidents=incidents, seed=seed, as_of=as_of)
+    return summary

@@ -44,29 +44,11 @@ class PackResult:
     chain_broken: bool
 
 
-def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | None, period_to: date | None,
-                      include_restricted: bool, generated_at: datetime, title: str,
-                      organisation: str | None) -> AuditPack:
-    """Returns the AuditPack model of a period from the store.
+def gather_pack_model(**kwargs: Any) -> AuditPack:
+    """Returns the AuditPack model of a period from the store (see compliance.reports.gather)."""
+    from compliance.reports.gather import gather_pack_model as gather
 
-    LEAD: TO BE FILLED when the store, evidence, deadlines, controls and post-mortem services land.
-    Fill every field of `AuditPack` (see compliance/reports/model.py, and compliance/reports/sample.py
-    for a complete example):
-      - incidents: one IncidentSection per incident detected in [period_from, period_to] (inclusive),
-        restricted ones INCLUDED with restricted=True (produce_pack removes them unless asked);
-        `compliance.reports.adapt.section_from_document(build_incident_document(...), as_of=generated_at,
-        custody={ev_ref: [CustodyEvent...]}, assessment=[AssessmentRow...])` returns the section and
-        its NotificationRows from the incident document.
-      - matrices: one CoverageMatrix per framework id in `frameworks` (unknown id → NotFoundError
-        naming --framework), cells for every (requirement, incident).
-      - notifications: every obligation of those incidents (NotificationRow; incident_title filled).
-      - summary.metrics: MTTR, time-to-draft, time-to-publish, closure rate, recurrence with targets.
-      - trends: leave None to derive the monthly series from the incidents, or fill MonthlySeries.
-      - integrity: chain head and the result of a full `custody verify` run now (broken=True and
-        message when it fails; do not raise here, produce_pack decides).
-      - organisation: the argument, else the store setting, else "(organisation not set)".
-    """
-    raise ComplianceError("audit-pack gathering from the store is not wired yet (gather_pack_model)")
+    return gather(**kwargs)
 
 
 def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | None, period_to: date | None,

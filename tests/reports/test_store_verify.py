@@ -42,9 +42,3 @@ def test_report_verify_with_store_exits_4_when_stored_evidence_changed(store, cl
     assert "FAIL evidence: EV-0001" in result.output
 
 
-def test_audit_pack_on_a_store_says_plainly_while_the_gatherer_is_not_wired(store, cli_run, tmp_path):
-    result = cli_run(["report", "audit-pack", "--framework", "iso27001", "-o", str(tmp_path / "p.pdf")])
-    assert result.exit_code in (0, ExitCode.ERROR)
-    if result.exit_code:  # until the lead fills gather_pack_model
-        assert result.output.startswith("error: ") and result.output.count("\n") == 1
-        assert not (tmp_path / "p.pdf").exists()

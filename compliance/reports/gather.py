@@ -1,0 +1,152 @@
+"""Fills the audit-pack model from the store: incidents, assessments, notifications, evidence, metrics."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlmodel import Session
+
+from compliance.core.errors import NotFoundError
+from compliance.incidents.models import Incident
+from compliance.incidents.service import get_setting, list_incidents
+from compliance.reports.adapt import section_from_document
+from compliance.reports.model import (
+    AssessmentRow,
+    AuditPack,
+    Cell,
+    CoverageMatrix,
+    CustodyEvent,
+    ExecutiveSummary,
+    Framework,
+    Integrity,
+    Metric,
+    RequirementRow,
+)
+
+UTC = timezone.utc
+_STATUS = {"satisfied": "satisfied", "partial": "partial", "missing": "missing",
+           "not_applicable": "n/a", "n/a": "n/a"}
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def period_bounds(period_from: date | None, period_to: date | None) -> tuple[datetime | None, datetime | None]:
+    """Returns [from 00:00 UTC, day after `to` 00:00 UTC): the inclusive calendar period as instants."""
+    start = datetime.combine(period_from, time(0), tzinfo=UTC) if period_from else None
+    end = datetime.combine(period_to + timedelta(days=1), time(0), tzinfo=UTC) if period_to else None
+    return start, end
+
+
+def _incident_document(session: Session, incident: Incident, as_of: datetime) -> dict[str, Any]:
+    from compliance.controls.context import build_incident_document
+
+    return build_incident_document(session=session, incident=incident, as_of=as_of)
+
+
+def _custody_logs(session: Session, document: dict[str, Any]) -> dict[str, list[CustodyEvent]]:
+    if not document.get("evidence") or not _has("compliance.custody.service"):
+        return {}
+    from compliance.custody.service import get_custody_log_rows
+
+    return {ev["ref"]: [CustodyEvent(**row) for row in get_custody_log_rows(session=session, evidence_ref=ev["ref"])]
+            for ev in document["evidence"]}
+
+
+def _load_frameworks(framework_ids: list[str], controls_dirs: list[str]) -> list[Any]:
+    from compliance.controls.loader import load_frameworks
+
+    available = load_frameworks(extra_dirs=controls_dirs)
+    chosen = []
+    for framework_id in framework_ids:
+        if framework_id not in available:
+            raise NotFoundError(f"unknown framework {framework_id!r} (known: {', '.join(sorted(available))})",
+                                field="--framework")
+        chosen.append(available[framework_id])
+    return chosen
+
+
+def _assess(document: dict[str, Any], frameworks: list[Any]) -> list[AssessmentRow]:
+    from compliance.controls.engine import assess_document
+
+    rows = []
+    for framework in frameworks:
+        for result in assess_document(document, framework):
+            rows.append(AssessmentRow(framework_id=framework.id, requirement_id=result.requirement_id,
+                                      title=result.title, status=_STATUS.get(result.status, result.status),
+                                      reasons=[result.reason] if result.reason else []))
+    return rows
+
+
+def _integrity(store: Any) -> Integrity:
+    if not _has("compliance.custody.service"):
+        return Integrity(chain_head=None, chain_length=0, verified=True, message="no custody events recorded")
+    from compliance.custody.service import verify_custody
+
+    result = verify_custody(store=store)
+    broken = result.first_break is not None
+    return Integrity(chain_head=result.head_hash, chain_length=result.events_checked, verified=not broken,
+                     broken=broken, message=str(result.first_break) if broken else
+                     f"{result.events_checked} custody events and {result.blobs_checked} blobs verified")
+
+
+def _metrics(session: Session, period_from: date | None, period_to: date | None, as_of: datetime,
+             include_restricted: bool) -> list[Metric]:
+    if not _has("compliance.metrics.service"):
+        return []
+    from compliance.metrics.service import get_program_metrics
+
+    data = get_program_metrics(session=session, period_from=period_from, period_to=period_to, as_of=as_of.date(),
+                               include_restricted=include_restricted)
+    out = []
+    for key, spec in data.get("metrics", {}).items():
+        out.append(Metric(name=spec.get("label", key), value=spec.get("value"), unit=spec.get("unit", ""),
+                          target=spec.get("target"), lower_is_better=spec.get("lower_is_better", True),
+                          note=spec.get("note")))
+    return out
+
+
+def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | None, period_to: date | None,
+                      include_restricted: bool, generated_at: datetime, title: str,
+                      organisation: str | None, controls_dirs: list[str] | None = None) -> AuditPack:
+    """Returns the AuditPack model of a period, restricted incidents included and flagged."""
+    chosen = _load_frameworks(frameworks, list(controls_dirs or []))
+    start, end = period_bounds(period_from, period_to)
+    sections, notifications = [], []
+    with store.session() as session:
+        incidents = list_incidents(session=session, period_from=start, period_to=end, include_restricted=True)
+        for incident in incidents:
+            document = _incident_document(session, incident, generated_at)
+            section, rows = section_from_document(document, as_of=generated_at,
+                                                  custody=_custody_logs(session, document),
+                                                  assessment=_assess(document, chosen))
+            sections.append(section)
+            notifications.extend(rows)
+        metrics = _metrics(session, period_from, period_to, generated_at, include_restricted)
+        organisation = organisation or get_setting(session=session, key="organisation").get("name") \
+            or "(organisation not set)"
+    matrices = []
+    for framework in chosen:
+        refs = [s.ref for s in sections]
+        rows = []
+        for requirement in framework.requirements:
+            cells = []
+            for section in sections:
+                hit = next((a for a in section.assessment if a.framework_id == framework.id
+                            and a.requirement_id == requirement.id), None)
+                cells.append(Cell(incident_ref=section.ref, status=hit.status if hit else "n/a",
+                                  reasons=hit.reasons if hit else []))
+            rows.append(RequirementRow(requirement_id=requirement.id, title=requirement.title,
+                                       citation=getattr(requirement, "citation", None), cells=cells))
+        matrices.append(CoverageMatrix(framework=Framework(id=framework.id, name=framework.name,
+                                                           version=getattr(framework, "version", None)),
+                                       incident_refs=refs, rows=rows))
+    return AuditPack(
+        title=title, organisation=organisation, generated_at=generated_at,
+        frameworks=[m.framework for m in matrices], period_from=period_from, period_to=period_to,
+        summary=ExecutiveSummary(metrics=metrics), matrices=matrices, notifications=notifications,
+        incidents=sections, integrity=_integrity(store), include_restricted=True,
+    )
