@@ -1,0 +1,140 @@
+"""`compliance postmortem import|lint|export`: Markdown post-mortems in and out, and their review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from compliance.cli.base import ComplianceCommand
+from compliance.cli.incident import default_actor
+from compliance.cli.options import emit_json, json_option, pass_store, store_options
+from compliance.core.errors import ValidationError
+from compliance.core.exitcodes import ExitCode
+from compliance.core.timeutil import utcnow
+
+
+@click.command("import", cls=ComplianceCommand)
+@click.argument("args", nargs=-1, metavar="[INCIDENT] FILE.md")
+@click.option("--new", is_flag=True, help="Create the incident from the document's Key Facts.")
+@pass_store
+@json_option
+def import_command(store, as_json, args, new) -> None:
+    """Import a Markdown post-mortem into an incident (idempotent; says what changed).
+
+    Example:
+
+    \b
+        compliance postmortem import INC-0003 postmortem.md
+        compliance postmortem import --new postmortem.md
+    """
+    from compliance.incidents.service import get_incident
+    from compliance.postmortems.importer import import_postmortem
+    from compliance.postmortems.parser import parse_postmortem, read_markdown_file
+
+    if new and len(args) != 1:
+        raise ValidationError("with --new give only FILE.md", field="ARGS")
+    if not new and len(args) != 2:
+        raise ValidationError("give INCIDENT FILE.md, or --new FILE.md", field="ARGS")
+    path = Path(args[-1])
+    text = read_markdown_file(path)
+    doc = parse_postmortem(text, source=str(path))
+    with store.session(immediate=True) as session:
+        incident = None if new else get_incident(session=session, ref=args[0])
+        if incident is not None:
+            doc = parse_postmortem(text, source=str(path), year=incident.detected_at.year)
+        result = import_postmortem(session=session, doc=doc, text=text, source=str(path), incident=incident,
+                                   changed_by=default_actor())
+    data = {"incident": result.incident, "created": result.created, "unchanged": result.unchanged,
+            "changes": result.changes, "skipped": result.skipped}
+    if as_json:
+        emit_json(data)
+        return
+    verb = "created" if result.created else ("unchanged" if result.unchanged else "updated")
+    click.echo(f"{result.incident}: {verb}" + (f" ({'; '.join(result.changes)})" if result.changes else ""))
+    for note in result.skipped:
+        click.echo(f"note: {note}", err=True)
+
+
+@click.command("lint", cls=ComplianceCommand)
+@click.argument("target", metavar="INCIDENT|FILE.md")
+@store_options
+@json_option
+def lint_command(target, db_url, evidence_dir, as_json) -> None:
+    """Review a post-mortem for blameless practice; exit 1 when blocking findings exist.
+
+    Example:
+
+    \b
+        compliance postmortem lint draft.md
+        compliance postmortem lint INC-0003 --json
+    """
+    from compliance.postmortems.lint import review, review_input_from_parsed
+    from compliance.postmortems.parser import parse_postmortem, read_markdown_file
+
+    if target.lower().endswith((".md", ".markdown")) or Path(target).is_file():
+        path = Path(target)
+        doc = parse_postmortem(read_markdown_file(path), source=str(path))
+        disabled: list[str] = []
+        findings = review(review_input_from_parsed(doc), disabled=disabled)
+        problems = doc.problems + doc.skipped
+    else:
+        from compliance.db.store import open_store
+        from compliance.incidents.service import get_incident
+        from compliance.postmortems.review import get_review_findings
+
+        store = open_store(url=db_url, evidence_dir=evidence_dir)
+        try:
+            with store.session() as session:
+                findings = get_review_findings(session=session, incident=get_incident(session=session, ref=target))
+        finally:
+            store.close()
+        problems = []
+    blocking = any(f.severity == "blocking" for f in findings)
+    if as_json:
+        emit_json({"target": target, "findings": [f.as_dict() for f in findings], "problems": problems,
+                   "blocking": blocking})
+    else:
+        for f in findings:
+            where = f"line {f.line}: " if f.line else ""
+            click.echo(f"{where}{f.code} {f.severity} {f.message} — {f.suggestion}")
+        for problem in problems:
+            click.echo(f"{problem} (not parsed)")
+        click.echo(f"{len(findings)} finding(s), {sum(f.severity == 'blocking' for f in findings)} blocking")
+    click.get_current_context().exit(int(ExitCode.ERROR if blocking else ExitCode.OK))
+
+
+@click.command("export", cls=ComplianceCommand)
+@click.argument("incident_id", metavar="INCIDENT")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True, help="Output format.")
+@click.option("--public", is_flag=True, help="External version: customer-visible timeline, no names, major follow-ups only.")
+@pass_store
+def export_command(store, incident_id, fmt, public) -> None:
+    """Export an incident's post-mortem as Markdown (re-importable) or JSON.
+
+    Example:
+
+    \b
+        compliance postmortem export INC-0003 > INC-0003.md
+        compliance postmortem export INC-0003 --public
+    """
+    from compliance.incidents.service import get_incident
+    from compliance.postmortems.exporter import render_postmortem_markdown
+    from compliance.postmortems.service import get_postmortem_document
+
+    with store.session() as session:
+        incident = get_incident(session=session, ref=incident_id)
+        if fmt == "md":
+            click.echo(render_postmortem_markdown(session=session, incident=incident, public=public), nl=False)
+            return
+        document = get_postmortem_document(session=session, incident=incident, as_of=utcnow().date())
+    if public:
+        document["timeline"] = [e for e in document["timeline"] if e["customer_visible"]]
+        document["action_items"] = [dict(a, owner=None) for a in document["action_items"] if a["priority"] == "high"]
+        document["contributors"] = []
+        document["diagnostics"] = []
+        document["reviewer"] = None
+    emit_json(document)
+
+
+EXTRA_COMMANDS = [import_command, lint_command, export_command]

@@ -1,0 +1,53 @@
+"""Reviews a stored post-mortem with the lint rules, honouring the rules the store switched off."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from compliance.actions.service import get_incident_actions
+from compliance.incidents.models import Incident
+from compliance.incidents.service import get_setting, get_timeline
+from compliance.postmortems.lint import Finding, ReviewAction, ReviewEntry, ReviewInput, review
+from compliance.postmortems.service import get_postmortem
+
+DISABLED_KEY = "lint.disabled_rules"
+
+
+def get_disabled_rules(*, session: Session) -> list[str]:
+    """Returns the rule codes or names switched off for this store."""
+    return list(get_setting(session=session, key=DISABLED_KEY).get("rules", []))
+
+
+def review_input_from_store(*, session: Session, incident: Incident) -> ReviewInput | None:
+    """Builds the rules' input from the stored record (None when there is no post-mortem)."""
+    postmortem = get_postmortem(session=session, incident=incident)
+    if postmortem is None:
+        return None
+    timeline = get_timeline(session=session, incident=incident)
+    zones = [(e.original_time or "UTC").split()[-1] if e.original_time and ":" in e.original_time else "UTC"
+             for e in timeline]
+    return ReviewInput(
+        summary=postmortem.summary, impact=postmortem.impact_text,
+        impact_numbers=any(v is not None for v in (postmortem.impact_users, postmortem.impact_duration_minutes,
+                                                   postmortem.impact_money)),
+        contributors=[(t, None) for t in postmortem.contributors or []],
+        mitigators=list(postmortem.mitigators or []),
+        root_cause=[(s["number"], s["text"], None) for s in postmortem.root_cause or []],
+        lessons=[(l["text"], None) for l in postmortem.lessons or []],
+        actions=[ReviewAction(a.description, a.owner, a.due, a.success_criteria, list(a.lessons or []))
+                 for a in get_incident_actions(session=session, incident=incident) if a.status != "cancelled"],
+        timeline=[ReviewEntry(e.at, e.text, e.kind, z) for e, z in zip(timeline, zones)],
+        detected_at=incident.detected_at, started_at=incident.started_at,
+        reference_date=(incident.resolved_at or incident.detected_at).date(),
+    )
+
+
+def get_review_findings(*, session: Session, incident: Incident) -> list[Finding]:
+    """Returns the review findings of an incident's post-mortem."""
+    data = review_input_from_store(session=session, incident=incident)
+    return [] if data is None else review(data, disabled=get_disabled_rules(session=session))
+
+
+def review_postmortem(*, session: Session, incident: Incident) -> list[dict]:
+    """Returns the findings as dicts {code, rule, severity, message, suggestion, line} (control engine hook)."""
+    return [f.as_dict() for f in get_review_findings(session=session, incident=incident)]

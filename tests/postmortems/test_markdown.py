@@ -1,0 +1,163 @@
+"""Markdown post-mortems: parsing the template, lint rules, import (idempotent, all-or-nothing), export round trip."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from compliance.core.exitcodes import ExitCode
+from compliance.postmortems.lint import RULES, review, review_input_from_parsed
+from compliance.postmortems.parser import parse_postmortem
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TEMPLATE = Path("/work/shared/reference/postmortem-template.md")
+SEVERITY_DOCS = ["sev1-ransomware.md", "good-sev2-credential-stuffing.md", "sev3-connection-pool.md",
+                 "sev4-expired-certificate.md"]
+
+
+def _codes(name: str) -> Counter:
+    doc = parse_postmortem((FIXTURES / name).read_text())
+    return Counter(f.code for f in review(review_input_from_parsed(doc)))
+
+
+def test_template_from_the_guides_parses_completely():
+    text = TEMPLATE.read_text() if TEMPLATE.exists() else (FIXTURES / "sev3-connection-pool.md").read_text()
+    doc = parse_postmortem(text, year=2024)
+    assert doc.problems == []
+    assert [e.kind for e in doc.timeline][:3] == ["detection", "other", "escalation"] or TEMPLATE.exists() is False
+    assert len(doc.followups) == 4 and doc.followups[3].owner == "comms-team"
+    assert doc.theme_tags == ["capacity", "configuration", "monitoring", "communications"]
+    assert [l["category"] for l in doc.lessons] == ["technical", "technical", "coordination", "coordination",
+                                                    "product", "product"]
+
+
+def test_other_time_zones_are_converted_and_the_original_is_kept():
+    doc = parse_postmortem((FIXTURES / "sev1-ransomware.md").read_text())
+    first = doc.timeline[0]
+    assert first.at.isoformat() == "2026-02-10T07:12:00+00:00" and first.original_time == "2026-02-10 08:12 CET"
+
+
+def test_why_chains_keep_their_numbering_and_branches():
+    doc = parse_postmortem((FIXTURES / "good-sev2-credential-stuffing.md").read_text())
+    assert [s["number"] for s in doc.root_cause] == ["1", "1.1", "1.1.1", "2", "2.1"]
+
+
+def test_tolerates_heading_levels_star_bullets_and_missing_sections():
+    doc = parse_postmortem("# Incident Post-mortem: X\n#### key facts\n* **Severity:** sev-4\n### TIMELINE\n"
+                           "**2026-01-02**\n* **10:00 UTC:** deploy starts\n")
+    assert doc.severity == "sev4" and len(doc.timeline) == 1 and doc.problems == []
+
+
+def test_unparseable_items_are_reported_with_their_line():
+    doc = parse_postmortem("# Incident Post-mortem: X\n## Timeline\n**2026-01-02**\n- around lunch the site broke\n")
+    assert doc.problems == ["line 4: timeline entry without a time like '14:23 UTC': around lunch the site broke"]
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_each_rule_fires_once_on_the_poor_document_and_never_on_the_good_one(code):
+    assert _codes("poor.md")[code] == 1
+    assert _codes("good-sev2-credential-stuffing.md")[code] == 0
+
+
+def test_rules_can_be_switched_off_by_code_or_name():
+    doc = parse_postmortem((FIXTURES / "poor.md").read_text())
+    codes = {f.code for f in review(review_input_from_parsed(doc), disabled=["PM001", "too-many-actions"])}
+    assert "PM001" not in codes and "PM010" not in codes and "PM002" in codes
+
+
+def test_lint_file_exits_non_zero_on_blocking_findings(cli_run):
+    poor = cli_run(["postmortem", "lint", str(FIXTURES / "poor.md"), "--json"])
+    assert poor.exit_code == ExitCode.ERROR and json.loads(poor.stdout)["blocking"] is True
+    good = cli_run(["postmortem", "lint", str(FIXTURES / "good-sev2-credential-stuffing.md")])
+    assert good.exit_code == 0 and "0 finding(s)" in good.stdout
+
+
+@pytest.mark.parametrize("name", SEVERITY_DOCS)
+def test_fixture_documents_import_as_new_incidents(cli_run, name):
+    result = cli_run(["postmortem", "import", "--new", str(FIXTURES / name), "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["created"] is True and data["incident"] == "INC-0001"
+    shown = json.loads(cli_run(["postmortem", "show", "INC-0001", "--json"]).stdout)
+    doc = parse_postmortem((FIXTURES / name).read_text())
+    assert len(shown["timeline"]) == len(doc.timeline) and len(shown["action_items"]) == len(doc.followups)
+    assert shown["severity"] == doc.severity and shown["theme_tags"] == doc.theme_tags
+
+
+def test_reimport_is_idempotent_and_a_change_is_reported(cli_run, tmp_path):
+    path = tmp_path / "pm.md"
+    path.write_text((FIXTURES / "good-sev2-credential-stuffing.md").read_text())
+    cli_run(["postmortem", "import", "--new", str(path)])
+    again = json.loads(cli_run(["postmortem", "import", "INC-0001", str(path), "--json"]).stdout)
+    assert again["unchanged"] is True
+    path.write_text(path.read_text().replace("- The US login stack", "- The APAC login stack is similar\n- The US login stack"))
+    changed = json.loads(cli_run(["postmortem", "import", "INC-0001", str(path), "--json"]).stdout)
+    assert changed["changes"] == ["post-mortem: risks"]
+    shown = json.loads(cli_run(["postmortem", "show", "INC-0001", "--json"]).stdout)
+    assert len(shown["timeline"]) == 8 and len(shown["action_items"]) == 2 and len(shown["risks"]) == 2
+
+
+def test_markdown_export_reimports_to_the_same_record(cli_run, tmp_path):
+    cli_run(["postmortem", "import", "--new", str(FIXTURES / "good-sev2-credential-stuffing.md")])
+    exported = cli_run(["postmortem", "export", "INC-0001"]).stdout
+    path = tmp_path / "exported.md"
+    path.write_text(exported)
+    result = json.loads(cli_run(["postmortem", "import", "--new", str(path), "--json"]).stdout)
+    assert result["incident"] == "INC-0002"
+    first = json.loads(cli_run(["postmortem", "show", "INC-0001", "--json"]).stdout)
+    second = json.loads(cli_run(["postmortem", "show", "INC-0002", "--json"]).stdout)
+    for key in ("summary", "contributors", "mitigators", "risks", "root_cause", "lessons", "diagnostics", "theme_tags"):
+        assert first[key] == second[key], key
+    assert [(e["at"], e["text"]) for e in first["timeline"]] == [(e["at"], e["text"]) for e in second["timeline"]]
+    strip = lambda items: [(a["description"], a["owner"], a["due"], a["lessons"], a["success_criteria"]) for a in items]  # noqa: E731
+    assert strip(first["action_items"]) == strip(second["action_items"])
+    assert json.loads(cli_run(["postmortem", "import", "INC-0002", str(path), "--json"]).stdout)["unchanged"] is True
+
+
+def test_public_export_drops_names_and_internal_detail(cli_run):
+    cli_run(["postmortem", "import", "--new", str(FIXTURES / "good-sev2-credential-stuffing.md")])
+    public = cli_run(["postmortem", "export", "INC-0001", "--public"]).stdout
+    assert "dana.ruiz" not in public and "@" not in public and "Diagnostics" not in public
+    assert "Incident report:" in public
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "is empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "is a binary file"),
+    (b"# Incident Post-mortem: X\n## Executive Summary\nText\n", "no Key Facts section"),
+    ("# Incident Post-mortem: X\n## Key Facts\n- **Severity:** Sev-2\n- **Impact start:** 2026-01-01 10:00 UTC\n"
+     "## Follow-ups\n- [ ] **@a:** Do a thing **[Febtember 40]**\n".encode(), "due date 'Febtember 40' does not parse"),
+    ("# Incident Post-mortem: X\n## Key Facts\n- **Severity:** Sev-2\n- **Impact start:** 2026-01-01 10:00 UTC\n"
+     "## Follow-ups\n- [ ] Do a thing **[2026-02-01]**\n".encode(), "follow-up has no owner"),
+])
+def test_bad_documents_give_one_line_and_change_nothing(cli_run, tmp_path, content, message):
+    path = tmp_path / "bad.md"
+    path.write_bytes(content)
+    result = cli_run(["postmortem", "import", "--new", str(path)])
+    assert result.exit_code == ExitCode.ERROR and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert json.loads(cli_run(["incident", "list", "--json"]).stdout) == []
+
+
+def test_oversized_file_is_refused_before_reading(cli_run, tmp_path):
+    path = tmp_path / "huge.md"
+    with open(path, "wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    result = cli_run(["postmortem", "import", "--new", str(path)])
+    assert result.exit_code == ExitCode.ERROR and "over 10485760 bytes are refused" in result.stderr
+
+
+def test_stored_postmortem_review_honours_disabled_rules(store, cli_run):
+    from compliance.incidents.service import get_incident, set_setting
+    from compliance.postmortems.review import review_postmortem
+
+    cli_run(["postmortem", "import", "--new", str(FIXTURES / "sev1-ransomware.md")])
+    with store.session() as session:
+        incident = get_incident(session=session, ref="INC-0001")
+        assert {f["code"] for f in review_postmortem(session=session, incident=incident)} == {"PM011"}
+        set_setting(session=session, key="lint.disabled_rules", value={"rules": ["PM011"]})
+    with store.session() as session:
+        assert review_postmortem(session=session, incident=get_incident(session=session, ref="INC-0001")) == []
