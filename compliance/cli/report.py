@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from compliance.cli.base import ComplianceGroup
-from compliance.cli.options import emit_json, json_option, store_options
+from compliance.cli.options import controls_dir_option, emit_json, json_option, store_options
 from compliance.core.errors import IntegrityError, ValidationError
 from compliance.core.exitcodes import ExitCode
 
@@ -19,7 +19,7 @@ def report() -> None:
     Example:
 
     \b
-        compliance report audit-pack --framework iso27001 --framework gdpr \\
+        compliance report audit-pack --framework iso27001-2022 --framework gdpr \\
             --from 2026-01-01 --to 2026-03-31 -o q1.pdf
         compliance report verify q1.pdf
     """
@@ -27,7 +27,7 @@ def report() -> None:
 
 @report.command("audit-pack")
 @click.option("--framework", "frameworks", multiple=True, required=True, metavar="ID",
-              help="Framework or regime to assess (repeatable), e.g. iso27001, soc2, nist-800-61, gdpr.")
+              help="Framework to assess (repeatable): iso27001-2022, soc2-2017, nist-sp800-61r3, gdpr, or your own.")
 @click.option("--from", "period_from", metavar="DATE", help="First day of the period (YYYY-MM-DD, inclusive).")
 @click.option("--to", "period_to", metavar="DATE", help="Last day of the period (YYYY-MM-DD, inclusive).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="PACK.pdf",
@@ -50,11 +50,12 @@ def report() -> None:
                    "COMPLIANCE_SIGN_PASSPHRASE.")
 @click.option("--allow-broken", is_flag=True,
               help="Produce the pack even if the custody chain does not verify (the cover says so).")
+@controls_dir_option
 @store_options
 @json_option
 def audit_pack(frameworks, period_from, period_to, output, manifest_path, include_restricted, public,
-               title, organisation, generated_at, sign_key, sign_cert, sign_pkcs12, allow_broken, as_json,
-               db_url, evidence_dir):
+               title, organisation, generated_at, sign_key, sign_cert, sign_pkcs12, allow_broken, controls_dirs,
+               as_json, db_url, evidence_dir):
     """Build the PDF audit pack of a period and its manifest.
 
     Sections: cover, executive summary, control coverage per framework, breach
@@ -65,7 +66,7 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, includ
     Example:
 
     \b
-        compliance report audit-pack --framework iso27001 --framework gdpr \\
+        compliance report audit-pack --framework iso27001-2022 --framework gdpr \\
             --from 2026-01-01 --to 2026-03-31 --organisation "Example GmbH" \\
             --sign-key key.pem --sign-cert cert.pem -o q1.pdf
     """
@@ -85,6 +86,7 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, includ
         store=store, frameworks=list(frameworks), period_from=start, period_to=end,
         include_restricted=include_restricted, public=public, title=title, organisation=organisation,
         generated_at=when, output=output, sign=sign, allow_broken=allow_broken, manifest_path=manifest_path,
+        controls_dirs=list(controls_dirs),
     )
     if as_json:
         emit_json({"pdf": str(result.pdf_path), "manifest": str(result.manifest_path), "sha256": result.sha256,

@@ -54,7 +54,8 @@ def gather_pack_model(**kwargs: Any) -> AuditPack:
 def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | None, period_to: date | None,
                      include_restricted: bool, public: bool, title: str | None, organisation: str | None,
                      generated_at: datetime, output: str | Path, sign: SignOptions | None = None,
-                     allow_broken: bool = False, manifest_path: str | Path | None = None) -> PackResult:
+                     allow_broken: bool = False, manifest_path: str | Path | None = None,
+                     controls_dirs: list[str] | None = None) -> PackResult:
     """Gathers the period's pack model from the store and writes the PDF and its manifest."""
     if not frameworks:
         raise ValidationError("give at least one framework", field="--framework")
@@ -64,7 +65,8 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
     check_output(output, manifest_path)
     pack = gather_pack_model(store=store, frameworks=list(frameworks), period_from=period_from,
                              period_to=period_to, include_restricted=include_restricted,
-                             generated_at=generated_at, title=title or DEFAULT_TITLE, organisation=organisation)
+                             generated_at=generated_at, title=title or DEFAULT_TITLE, organisation=organisation,
+                             controls_dirs=controls_dirs)
     return produce_pack(pack=pack, output=output, public=public, sign=sign, allow_broken=allow_broken,
                         include_restricted=include_restricted, manifest_path=manifest_path)
 
