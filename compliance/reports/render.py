@@ -349,7 +349,7 @@ class Renderer:
         """The name (and role) internally; the role only in a public pack."""
         if self.public:
             return clean(role) if role else self.T["withheld"]
-        if name and role:
+        if name and role and name.strip().casefold() != role.strip().casefold():
             return f"{clean(name)} ({clean(role)})"
         return clean(name or role or "—")
 
@@ -604,7 +604,7 @@ class Renderer:
         for m in pack.matrices:
             c = m.totals()
             app = c[SATISFIED] + c[PARTIAL] + c[MISSING]
-            rows.append([plain(m.framework.name, 50), len(m.rows), len(m.incident_refs), c[SATISFIED],
+            rows.append([self.cell(m.framework.name), len(m.rows), len(m.incident_refs), c[SATISFIED],
                          c[PARTIAL], c[MISSING], c[NOT_APPLICABLE], _pct(c[SATISFIED], app)])
         out += self.table(["Framework", "Req.", "Incidents", "Satisfied", "Partial", "Missing", "n/a",
                            "Satisfied %"], rows or [["—", "", "", "", "", "", "", ""]],
@@ -1189,6 +1189,8 @@ def _num(value: float | None, unit: str) -> str:
         return "—"
     if unit == "%":
         return f"{value:.0f} %"
+    if unit == "ratio":
+        return f"{100 * value:.0f} %"
     text = f"{value:.1f}" if isinstance(value, float) and not value.is_integer() else f"{value:g}"
     return f"{text} {unit}".strip()
 

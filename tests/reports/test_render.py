@@ -293,3 +293,21 @@ def test_no_user_text_can_make_the_layout_fail(sample_model, title, text, reason
 def test_layout_converges_in_two_passes_because_the_toc_is_sized_up_front(rendered):
     _, _, stats = rendered
     assert stats["passes"] == 2
+
+
+def test_ratio_metrics_are_printed_as_percentages(sample_model, text_of):
+    from compliance.reports.model import ExecutiveSummary, Metric
+
+    model = dataclasses.replace(sample_model(1), summary=ExecutiveSummary(metrics=[
+        Metric("Action-item closure rate", 0.8333, "ratio", 0.9, lower_is_better=False)]))
+    text = squash(" ".join(text_of(render_pack(model))[:4]))
+    assert "Action-itemclosurerate83%90%notmet" in text
+
+
+def test_an_actor_recorded_as_a_role_is_not_printed_twice(sample_model, text_of):
+    model = sample_model(1)
+    section = model.incidents[0]
+    row = dataclasses.replace(section.timeline[0], actor="on-call SRE", actor_role="on-call SRE")
+    model = dataclasses.replace(model, incidents=[dataclasses.replace(section, timeline=[row, *section.timeline[1:]])])
+    text = squash(" ".join(text_of(render_pack(model))))
+    assert "on-callSRE(on-callSRE)" not in text and "on-callSRE" in text
