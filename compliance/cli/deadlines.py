@@ -74,8 +74,8 @@ def compute_command(regime_id, clock_start, stage_id, aware_at, entity_type, aff
         return
     click.echo(f"{result['name']} ({result['citation']}), times in UTC and {result['timezone']}")
     for row in result["stages"]:
-        due = f"{to_iso(row['due'])} ({row['due_local']})" if row["due"] else "no fixed due (without undue delay)"
-        click.echo(f"  {row['stage']}: due {due}  [{row['status']}]  {row['rule']}; {row['citation']}")
+        due = f"due {to_iso(row['due'])} ({row['due_local']})" if row["due"] else "no fixed due"
+        click.echo(f"  {row['stage']}: {due}  [{row['status']}]  {row['rule']}; {row['citation']}")
         for note in row["notes"]:
             click.echo(f"      note: {note}")
 

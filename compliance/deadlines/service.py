@@ -234,6 +234,11 @@ def record_notification(*, session: Session, incident: Incident, regime: str, st
     if clock_start is not None and at < clock_start:
         warnings.append(f"notified at {at:%Y-%m-%dT%H:%M:%SZ}, before the clock start "
                         f"({stage_def.trigger} {clock_start:%Y-%m-%dT%H:%M:%SZ}): check the instants")
+    gap = get_awareness_gap(session=session, incident=incident)
+    if gap and not gap["justified"] and stage_def.trigger_field == "aware_at":
+        warnings.append(f"awareness came {gap['gap_hours']} h after detection (threshold {gap['threshold_hours']:g} h) "
+                        f"and no justification is recorded: add one with 'compliance incident update "
+                        f"{incident.ref} --awareness-justification …'")
     correction = bool(filings)
     late = due is not None and at > due
     reason = (delay_reason or "").strip() or None

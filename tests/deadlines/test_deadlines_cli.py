@@ -226,3 +226,25 @@ def test_settings_change_the_org_timezone_shown_by_check(cli_run):
     assert "(2026-03-04T13:00:00+01:00)" in result.stdout
     bad = cli_run(["deadlines", "settings", "--member-state", "XX"])
     assert bad.exit_code == 1 and "--member-state" in bad.stderr
+
+
+def test_notify_record_naive_instant_without_timezone_is_refused(cli_run):
+    ref = _incident(cli_run)
+    result = cli_run(["notify", "record", ref, "--regime", "gdpr", "--stage", "authority_notification",
+                      "--at", "2026-03-02T09:00:00"])
+    assert result.exit_code == 1 and result.stderr.startswith("error: --at: 2026-03-02T09:00:00 has no time zone")
+    ok = cli_run(["notify", "record", ref, "--regime", "gdpr", "--stage", "authority_notification",
+                  "--at", "2026-03-02T09:00:00", "--timezone", "Europe/Berlin", "--json"])
+    assert json.loads(ok.stdout)["notified_at"] == "2026-03-02T08:00:00Z"
+
+
+def test_notify_record_unknown_incident_is_one_line(cli_run):
+    result = cli_run(["notify", "record", "INC-0042", "--regime", "gdpr", "--stage", "authority_notification",
+                      "--at", "2026-03-02T09:00:00Z"])
+    assert result.exit_code == 1 and result.stderr == "error: INCIDENT: unknown incident 'INC-0042'\n"
+
+
+def test_incident_open_with_unknown_regime_lists_the_valid_ones(cli_run):
+    result = cli_run(["incident", "open", "--title", "x", "--severity", "sev3", "--detected-at",
+                      "2026-03-01T11:00:00Z", "--regime", "gdpr2"])
+    assert result.exit_code == 1 and "unknown regime 'gdpr2' (known: au_ndb, cert_in" in result.stderr

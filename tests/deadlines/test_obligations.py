@@ -230,3 +230,30 @@ def test_ransom_payment_stage_appears_only_once_a_ransom_is_paid(store, make_inc
         update_incident(session=session, incident=get_incident(session=session, ref=ref),
                         changes={"ransom_paid_at": at("2026-03-03T12:00:00Z")}, changed_by="cfo")
     assert _docs(store, ref)[("circia", "ransom_payment_report")]["due"] == at("2026-03-04T12:00:00Z")
+
+
+def test_recording_against_an_unjustified_late_awareness_warns(store, make_incident):
+    ref = make_incident(detected_at=at("2026-03-01T11:00:00Z"), aware_at=at("2026-03-05T11:00:00Z"), regimes=["gdpr"])
+    result = _record(store, ref, "gdpr", "authority_notification", "2026-03-06T11:00:00Z")
+    assert any("no justification is recorded" in w for w in result["warnings"])
+
+
+def test_removing_a_regime_removes_its_obligations(store, make_incident):
+    ref = make_incident(aware_at=at("2026-03-01T12:00:00Z"), regimes=["gdpr", "uk_gdpr"])
+    with store.session() as session:
+        incident = get_incident(session=session, ref=ref)
+        update_incident(session=session, incident=incident, changes={"regimes": ["uk_gdpr"]}, changed_by="dpo")
+        rows = session.exec(select(Obligation).where(Obligation.incident_id == incident.id)).all()
+    assert [(o.regime, o.stage) for o in rows] == [("uk_gdpr", "authority_notification")]
+
+
+def test_contractual_hours_give_the_processor_stage_a_due(store, make_incident):
+    ref = make_incident(aware_at=at("2026-03-01T12:00:00Z"), regimes=["gdpr"], entity_type="processor")
+    assert _docs(store, ref)[("gdpr", "processor_to_controller")]["status"] == "undue_delay"
+    with store.session() as session:
+        set_deadline_settings(session=session, stage_hours={"gdpr/processor_to_controller": 24})
+    doc = _docs(store, ref)[("gdpr", "processor_to_controller")]
+    assert doc["due"] == at("2026-03-02T12:00:00Z") and doc["status"] == "late_open"
+    with store.session() as session:
+        with pytest.raises(Exception, match="unknown stage 'nope'"):
+            set_deadline_settings(session=session, stage_hours={"gdpr/nope": 24})

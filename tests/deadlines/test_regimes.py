@@ -272,3 +272,32 @@ def test_regime_file_with_unsafe_tag_is_refused(tmp_path):
     path = tmp_path / "evil.yaml"
     path.write_text("id: !!python/object/apply:os.system ['true']\n", encoding="utf-8")
     assert "unsafe or unknown YAML tag refused" in collect_regime_errors(path)[0]
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+import holidays  # noqa: E402
+
+_instants = st.datetimes(min_value=datetime(2018, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC))
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=_instants)
+def test_sec_8k_due_is_never_a_weekend_holiday_or_executive_order_closure(start):
+    regime = get_regime("sec_8k")
+    row = compute_regime_deadlines(regime=regime, clock_start=start, stage="form_8k", zone=UTC, as_of=start)["stages"][0]
+    local = row["due"].astimezone(NEW_YORK)
+    closed = set(holidays.country_holidays("US", years=[local.year])) | set(regime.stages[0].clock.calendar.extra_closed)
+    assert local.weekday() < 5 and local.date() not in closed
+    assert (local.hour, local.minute) == (17, 30)
+    assert timedelta(days=3) <= row["due"] - start <= timedelta(days=12)  # a Sunday-evening start counts from Monday
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=_instants)
+def test_dora_relieved_due_never_falls_on_a_german_weekend_or_holiday(start):
+    regime = get_regime("dora")
+    row = compute_regime_deadlines(regime=regime, clock_start=start, stage="final_report", zone=BERLIN, as_of=start,
+                                   member_state="DE")["stages"][0]
+    local = row["due"].astimezone(BERLIN)
+    assert local.weekday() < 5 and local.date() not in holidays.country_holidays("DE", years=[local.year])
