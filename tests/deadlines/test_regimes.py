@@ -301,3 +301,9 @@ def test_dora_relieved_due_never_falls_on_a_german_weekend_or_holiday(start):
                                    member_state="DE")["stages"][0]
     local = row["due"].astimezone(BERLIN)
     assert local.weekday() < 5 and local.date() not in holidays.country_holidays("DE", years=[local.year])
+
+
+def test_sec_8k_cutoff_is_17_30_new_york_time_across_the_autumn_dst_change():
+    # Determined Friday 30 Oct 2026 (EDT); due Thursday 5 Nov 17:30 EST = 22:30 UTC, not 21:30.
+    row = due("sec_8k", "form_8k", "2026-10-30T14:00:00Z")
+    assert row["due"] == at("2026-11-05T22:30:00Z")
