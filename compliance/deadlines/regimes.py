@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 from typing import Any, Iterable
 
 import holidays
 
-from compliance.core.errors import DefinitionError, NotFoundError
+from compliance.core.errors import DefinitionError, NotFoundError, ValidationError
 from compliance.core.resources import builtin_dir
 from compliance.core.timeutil import get_zone
 from compliance.core.yamlload import LineDict, LineList, load_yaml_file
-from compliance.core.errors import ValidationError
 from compliance.incidents.models import CLOCK_FIELDS
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -162,7 +161,6 @@ class Regime:
     stages: tuple[Stage, ...]
     path: str
     status_note: str | None = None
-    stage_index: dict = field(default_factory=dict, compare=False, hash=False)
 
     def stage(self, stage_id: str, *, field: str = "--stage") -> Stage:
         """Returns the stage `stage_id`, or NotFoundError listing the valid ones."""

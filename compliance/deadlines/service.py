@@ -406,8 +406,7 @@ def compute_regime_deadlines(*, regime: Regime, clock_start: datetime, stage: st
     chosen = [regime.stage(stage)] if stage else list(regime.stages)
     warnings = []
     if notified_at is not None and notified_at < clock_start:
-        warnings.append(f"--notified-at is before --clock-start: check the instants")
-    instants = {}
+        warnings.append("--notified-at is before --clock-start: check the instants")
     facts = engine.Facts(entity_type=entity_type, affected=affected, member_state=member_state,
                          stage_hours=dict(stage_hours or {}))
     results = []

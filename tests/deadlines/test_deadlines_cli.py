@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from compliance.cli import cli
-from tests.conftest import at
 
 
 def run(args, env=None):

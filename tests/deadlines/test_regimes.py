@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.core.errors import DefinitionError, NotFoundError
 from compliance.deadlines.regimes import collect_regime_errors, get_regime, known_regime_ids, load_regimes
@@ -272,11 +274,6 @@ def test_regime_file_with_unsafe_tag_is_refused(tmp_path):
     path = tmp_path / "evil.yaml"
     path.write_text("id: !!python/object/apply:os.system ['true']\n", encoding="utf-8")
     assert "unsafe or unknown YAML tag refused" in collect_regime_errors(path)[0]
-
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-import holidays  # noqa: E402
 
 _instants = st.datetimes(min_value=datetime(2018, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC))
 
