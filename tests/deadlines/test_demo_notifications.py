@@ -13,7 +13,7 @@ from tests.conftest import at
 AS_OF = at("2026-03-10T00:00:00Z")
 
 
-def _fill(store, incidents=60):
+def _fill(store, incidents=30):
     summary = generate_incident_data(store=store, incidents=incidents, seed=7, as_of=AS_OF)
     counts = add_demo_notifications(store=store, summary=summary, rng=random.Random(11), as_of=AS_OF)
     with store.session() as session:
@@ -36,7 +36,7 @@ def test_demo_notifications_are_deterministic_per_seed_and_as_of(tmp_path):
     runs = []
     for name in ("a", "b"):
         store, _, _ = init_store(url=f"sqlite:///{tmp_path / name}.db", evidence_dir=tmp_path / f"{name}-ev")
-        counts, docs = _fill(store, incidents=40)
+        counts, docs = _fill(store, incidents=20)
         store.close()
         runs.append((counts, [(d["incident"], d["stage"], d["notified_at"], d["status"], d["delay_reason"])
                               for d in docs]))
