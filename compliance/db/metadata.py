@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "compliance.incidents.models",
     "compliance.actions.models",
     "compliance.postmortems.models",
+    "compliance.deadlines.models",
 )
 
 

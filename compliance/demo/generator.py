@@ -157,4 +157,8 @@ def _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng) 
 def generate_demo(*, store: Store, incidents: int, seed: int, as_of: datetime, workdir) -> DemoSummary:
     """Generates the whole demo: incidents with post-mortems, then evidence and notifications."""
     summary = generate_incident_data(store=store, incidents=incidents, seed=seed, as_of=as_of)
+    from compliance.demo.notifications import add_demo_notifications
+
+    summary.extras.update(add_demo_notifications(store=store, summary=summary, rng=random.Random(seed * 7919 + 3),
+                                                 as_of=as_of.replace(second=0, microsecond=0)))
     return summary

@@ -41,6 +41,8 @@ UPDATABLE = {
 INSTANT_FIELDS = set(CLOCK_FIELDS) | {"closed_at"}
 # Instants that must not precede the incident's start or detection.
 _AFTER_START = ("detected_at", "aware_at", "mitigated_at", "resolved_at", "closed_at")
+# Changes that move notification obligations (clock instants, regimes, and the facts stages depend on).
+_OBLIGATION_FIELDS = set(CLOCK_FIELDS) | {"regimes", "entity_type", "data_subjects_approx"}
 
 
 def format_ref(number: int) -> str:
@@ -74,6 +76,15 @@ def _check_regimes(regimes: Iterable[str]) -> list[str]:
         if regime not in known:
             raise ValidationError(f"unknown regime {regime!r} (known: {', '.join(sorted(known))})", field="--regime")
     return regimes
+
+
+def _sync_obligations(session: Session, incident: Incident) -> None:
+    """Keeps the incident's notification obligations in step with its regimes and clock instants."""
+    try:
+        from compliance.deadlines.service import sync_incident_obligations
+    except ImportError:  # pragma: no cover - the deadlines package is always present once merged
+        return
+    sync_incident_obligations(session=session, incident=incident)
 
 
 def _check_order(values: dict[str, Any]) -> None:
@@ -170,6 +181,8 @@ def open_incident(
         incident.status = IncidentStatus.MITIGATED.value
     session.add(incident)
     session.flush()
+    if incident.regimes:
+        _sync_obligations(session, incident)
     return incident
 
 
@@ -298,6 +311,8 @@ def update_incident(
         session.add(incident)
         session.add_all(rows)
         session.flush()
+        if _OBLIGATION_FIELDS & set(changed):
+            _sync_obligations(session, incident)
     return rows
 
 

@@ -1,0 +1,70 @@
+"""Notification tables: filings, waivers, and the materialised obligations the scheduled check queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from compliance.db.base import InstantField
+
+
+class Obligation(SQLModel, table=True):
+    """One regime stage owed by one incident, kept in step with the incident (rebuildable index).
+
+    `pending` is true while nothing was filed and the stage was not waived; the scheduled check selects
+    `pending AND due <= at + window` through the (pending, due) index. `late` is frozen at the first filing.
+    """
+
+    __tablename__ = "notification_obligation"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "regime", "stage", name="uq_notification_obligation_stage"),
+        Index("ix_notification_obligation_pending_due", "pending", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    regime: str = Field(max_length=64)
+    stage: str = Field(max_length=64)
+    clock_start: datetime | None = InstantField()
+    due: datetime | None = InstantField()
+    pending: bool = True
+    first_notified_at: datetime | None = InstantField()
+    late: bool = False
+    updated_at: datetime = InstantField(nullable=False, default_now=True)
+
+
+class Notification(SQLModel, table=True):
+    """One filing of a stage (the first one counts for lateness; later ones are corrections/updates)."""
+
+    __tablename__ = "notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    regime: str = Field(max_length=64)
+    stage: str = Field(max_length=64)
+    notified_at: datetime = InstantField(nullable=False)
+    recipient: str | None = None
+    reference: str | None = None
+    delay_reason: str | None = None
+    late: bool = False
+    correction: bool = False
+    recorded_at: datetime = InstantField(nullable=False, default_now=True)
+    recorded_by: str
+
+
+class Waiver(SQLModel, table=True):
+    """A stage closed as not required, with the recorded decision (GDPR Art. 33(1) and 33(5))."""
+
+    __tablename__ = "notification_waiver"
+    __table_args__ = (UniqueConstraint("incident_id", "regime", "stage", name="uq_notification_waiver_stage"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    regime: str = Field(max_length=64)
+    stage: str = Field(max_length=64)
+    reason: str
+    decided_by: str
+    decided_at: datetime = InstantField(nullable=False)
+    recorded_at: datetime = InstantField(nullable=False, default_now=True)

@@ -1,0 +1,555 @@
+"""Notification regimes as data: one YAML file per regime, validated with file and line in every error.
+
+Built-in regimes live in builtin_dir("controls")/regimes; organisations add theirs in
+`<dir>/regimes/*.yaml` for every folder named by COMPLIANCE_CONTROLS (os.pathsep-separated) or
+`--controls-dir`. Nothing about a regime is hard-coded in Python.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Iterable
+
+import holidays
+
+from compliance.core.errors import DefinitionError, NotFoundError, ValidationError
+from compliance.core.resources import builtin_dir
+from compliance.core.timeutil import get_zone
+from compliance.core.yamlload import LineDict, LineList, load_yaml_file
+from compliance.incidents.models import CLOCK_FIELDS
+
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+CLOCK_KINDS = ("hours", "calendar_days", "months", "business_days", "undue_delay")
+MONTH_READINGS = ("same_time", "end_of_day")
+FILINGS = ("first", "latest")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """When a stage or a variant applies: entity types and thresholds on the number affected."""
+
+    entity_types: tuple[str, ...] = ()
+    affected_at_least: int | None = None
+    affected_more_than: int | None = None
+    affected_below: int | None = None
+
+    def matches(self, *, entity_type: str | None, affected: int | None) -> bool:
+        """True when the facts meet every part; an unknown count is read the strict way (it may be large)."""
+        if self.entity_types and (entity_type or "") not in self.entity_types:
+            return False
+        if self.affected_at_least is not None and affected is not None and affected < self.affected_at_least:
+            return False
+        if self.affected_more_than is not None and affected is not None and affected <= self.affected_more_than:
+            return False
+        if self.affected_below is not None and (affected is None or affected >= self.affected_below):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """A holiday calendar from the `holidays` package plus extra closure dates (executive orders)."""
+
+    country: str
+    subdivision: str | None = None
+    financial: str | None = None
+    extra_closed: tuple[date, ...] = ()
+
+    def holiday_set(self, years: Iterable[int]):
+        """Returns the holidays of `years` (observed dates included) as a date container."""
+        years = sorted(set(years))
+        if self.financial:
+            cal = holidays.financial_holidays(self.financial, years=years)
+        else:
+            cal = holidays.country_holidays(self.country, subdiv=self.subdivision, years=years, observed=True)
+        return set(cal.keys()) | set(self.extra_closed)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How a stage's due instant is counted from its clock start."""
+
+    kind: str
+    amount: int | None = None
+    reading: str = "same_time"
+    from_end_of_calendar_year: bool = False
+    calendar: BusinessCalendar | None = None
+    cutoff: time | None = None
+    timezone: str | None = None
+    configurable: str | None = None
+
+    def describe(self) -> str:
+        """A short human description ('72 h elapsed', '4 business days, 17:30 America/New_York')."""
+        if self.kind == "hours":
+            return f"{self.amount} h elapsed"
+        if self.kind == "calendar_days":
+            base = "after the end of the calendar year" if self.from_end_of_calendar_year else "after the trigger day"
+            return f"{self.amount} calendar days {base}, end of day"
+        if self.kind == "months":
+            return f"{self.amount} month(s), {'same clock time' if self.reading == 'same_time' else 'end of day'}"
+        if self.kind == "business_days":
+            cut = f", {self.cutoff:%H:%M} {self.timezone}" if self.cutoff else ""
+            return f"{self.amount} business days ({self.calendar.financial or self.calendar.country}){cut}"
+        return "without undue delay (no fixed due)"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """An alternative clock used when its condition matches (first match wins)."""
+
+    when: Condition
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class Cap:
+    """An outer limit counted from another instant: the earlier of the two applies (DORA's 24 h)."""
+
+    hours: int
+    from_field: str
+
+
+@dataclass(frozen=True)
+class Relief:
+    """Weekend/holiday relief: a due on a non-working day moves to `until` on the next working day."""
+
+    until: time
+    not_for_entity_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One notification stage of a regime."""
+
+    id: str
+    title: str
+    citation: str
+    recipient: str
+    clock: Clock
+    trigger_field: str | None = None
+    after_stage: str | None = None
+    after_filing: str = "first"
+    variants: tuple[Variant, ...] = ()
+    cap: Cap | None = None
+    relief: Relief | None = None
+    applies_when: Condition | None = None
+    only_if_triggered: bool = False
+    late_requires_reason: bool = False
+    waivable: bool = True
+    content: tuple[str, ...] = ()
+    source: str | None = None
+
+    @property
+    def trigger(self) -> str:
+        """The trigger as text: an incident field, or 'stage:<id>' for a previous stage's submission."""
+        return self.trigger_field or f"stage:{self.after_stage}"
+
+
+@dataclass(frozen=True)
+class Regime:
+    """A notification regime: its stages in order, and where it was defined."""
+
+    id: str
+    name: str
+    jurisdiction: str
+    citation: str
+    stages: tuple[Stage, ...]
+    path: str
+    status_note: str | None = None
+
+    def stage(self, stage_id: str, *, field: str = "--stage") -> Stage:
+        """Returns the stage `stage_id`, or NotFoundError listing the valid ones."""
+        for stage in self.stages:
+            if stage.id == stage_id:
+                return stage
+        valid = ", ".join(s.id for s in self.stages)
+        raise NotFoundError(f"unknown stage {stage_id!r} of regime {self.id!r} (valid: {valid})", field=field)
+
+
+# --------------------------------------------------------------------------- parsing with every error kept
+
+
+class _Errors:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.items: list[str] = []
+
+    def add(self, line: int, message: str) -> None:
+        self.items.append(f"{self.path}:{line}: {message}")
+
+
+def _line(node: Any, key: str | int | None = None) -> int:
+    if isinstance(node, LineDict) and isinstance(key, str):
+        return node.line_of(key)
+    if isinstance(node, LineList) and isinstance(key, int):
+        return node.line_of(key)
+    return getattr(node, "line", 0) or 1
+
+
+def _keys(node: LineDict, allowed: set[str], where: str, errors: _Errors) -> None:
+    for key in node:
+        if key not in allowed:
+            errors.add(node.line_of(key), f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _text(node: LineDict, key: str, where: str, errors: _Errors, *, required: bool = True) -> str | None:
+    value = node.get(key)
+    if value is None:
+        if required:
+            errors.add(node.line, f"{where}: missing {key!r}")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        errors.add(node.line_of(key), f"{where}: {key!r} must be non-empty text")
+        return None
+    return value.strip()
+
+
+def _positive_int(node: LineDict, key: str, where: str, errors: _Errors) -> int | None:
+    value = node.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        errors.add(node.line_of(key), f"{where}: {key!r} must be a positive whole number, not {value!r}")
+        return None
+    return value
+
+
+def _hhmm(node: LineDict, key: str, where: str, errors: _Errors) -> time | None:
+    value = node.get(key)
+    match = _HHMM.match(str(value)) if isinstance(value, str) else None
+    if not match:
+        errors.add(node.line_of(key), f"{where}: {key!r} must be a quoted HH:MM time, not {value!r}")
+        return None
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _calendar(node: Any, where: str, errors: _Errors) -> BusinessCalendar | None:
+    if not isinstance(node, LineDict):
+        errors.add(_line(node), f"{where}: 'calendar' must be a mapping (country, subdivision, financial, extra_closed)")
+        return None
+    _keys(node, {"country", "subdivision", "financial", "extra_closed"}, where, errors)
+    country = _text(node, "country", where, errors)
+    subdivision = _text(node, "subdivision", where, errors, required=False)
+    financial = _text(node, "financial", where, errors, required=False)
+    extra: list[date] = []
+    closed = node.get("extra_closed", [])
+    if not isinstance(closed, list):
+        errors.add(node.line_of("extra_closed"), f"{where}: 'extra_closed' must be a list of dates")
+        closed = []
+    for index, item in enumerate(closed):
+        try:
+            extra.append(item if isinstance(item, date) else date.fromisoformat(str(item)))
+        except ValueError:
+            errors.add(_line(closed, index), f"{where}: extra_closed entry {item!r} is not a YYYY-MM-DD date")
+    if country:
+        try:
+            holidays.country_holidays(country, subdiv=subdivision, years=[2026])
+            if financial:
+                holidays.financial_holidays(financial, years=[2026])
+        except NotImplementedError as exc:
+            errors.add(node.line, f"{where}: unknown holiday calendar ({exc})")
+            return None
+        return BusinessCalendar(country=country, subdivision=subdivision, financial=financial, extra_closed=tuple(extra))
+    return None
+
+
+def _clock(node: Any, where: str, errors: _Errors) -> Clock | None:
+    where = f"{where} clock"
+    if not isinstance(node, LineDict):
+        errors.add(_line(node), f"{where}: must be a mapping with one of {', '.join(CLOCK_KINDS)}")
+        return None
+    _keys(node, set(CLOCK_KINDS) | {"reading", "from_end_of_calendar_year", "calendar", "cutoff", "timezone",
+                                    "configurable"}, where, errors)
+    kinds = [k for k in CLOCK_KINDS if k in node]
+    if len(kinds) != 1:
+        errors.add(node.line, f"{where}: give exactly one of {', '.join(CLOCK_KINDS)} (found {', '.join(kinds) or 'none'})")
+        return None
+    kind = kinds[0]
+    if kind == "undue_delay":
+        if node["undue_delay"] is not True:
+            errors.add(node.line_of("undue_delay"), f"{where}: 'undue_delay' must be true")
+        configurable = _text(node, "configurable", where, errors, required=False)
+        return Clock(kind=kind, configurable=configurable)
+    amount = _positive_int(node, kind, where, errors)
+    reading = node.get("reading", "same_time")
+    if reading not in MONTH_READINGS or ("reading" in node and kind != "months"):
+        errors.add(node.line_of("reading"), f"{where}: 'reading' is for month clocks and must be one of {', '.join(MONTH_READINGS)}")
+    end_of_year = node.get("from_end_of_calendar_year", False)
+    if not isinstance(end_of_year, bool) or (end_of_year and kind != "calendar_days"):
+        errors.add(node.line_of("from_end_of_calendar_year"), f"{where}: 'from_end_of_calendar_year' is a true/false for calendar_days clocks")
+    calendar = cutoff = zone = None
+    if kind == "business_days":
+        if "calendar" not in node:
+            errors.add(node.line, f"{where}: business_days needs a 'calendar' (e.g. country: US)")
+        else:
+            calendar = _calendar(node["calendar"], where, errors)
+        if "cutoff" in node:
+            cutoff = _hhmm(node, "cutoff", where, errors)
+    elif "calendar" in node or "cutoff" in node:
+        errors.add(node.line, f"{where}: 'calendar' and 'cutoff' are for business_days clocks")
+    if "timezone" in node:
+        zone = _text(node, "timezone", where, errors)
+        if zone:
+            try:
+                get_zone(zone)
+            except ValidationError:
+                errors.add(node.line_of("timezone"), f"{where}: unknown time zone {zone!r}")
+                zone = None
+    if amount is None:
+        return None
+    return Clock(kind=kind, amount=amount, reading=reading if reading in MONTH_READINGS else "same_time",
+                 from_end_of_calendar_year=end_of_year is True, calendar=calendar, cutoff=cutoff, timezone=zone)
+
+
+def _condition(node: Any, where: str, errors: _Errors) -> Condition | None:
+    if not isinstance(node, LineDict) or not node:
+        errors.add(_line(node), f"{where}: a condition is a mapping of entity_types / affected_at_least / "
+                                "affected_more_than / affected_below")
+        return None
+    _keys(node, {"entity_types", "affected_at_least", "affected_more_than", "affected_below"}, where, errors)
+    types = node.get("entity_types", [])
+    if not isinstance(types, list) or not all(isinstance(t, str) and t for t in types):
+        errors.add(node.line_of("entity_types"), f"{where}: 'entity_types' must be a list of names")
+        types = []
+    numbers = {}
+    for key in ("affected_at_least", "affected_more_than", "affected_below"):
+        if key in node:
+            value = node[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                errors.add(node.line_of(key), f"{where}: {key!r} must be a whole number")
+            else:
+                numbers[key] = value
+    return Condition(entity_types=tuple(types), **numbers)
+
+
+_STAGE_KEYS = {"id", "title", "citation", "recipient", "trigger", "clock", "variants", "cap", "relief", "applies_when",
+               "only_if_triggered", "late_requires_reason", "waivable", "content", "source"}
+
+
+def _stage(node: Any, index: int, stages_node: LineList, errors: _Errors) -> Stage | None:
+    if not isinstance(node, LineDict):
+        errors.add(_line(stages_node, index), f"stage {index + 1}: must be a mapping")
+        return None
+    stage_id = node.get("id")
+    where = f"stage {stage_id!r}" if isinstance(stage_id, str) else f"stage {index + 1}"
+    _keys(node, _STAGE_KEYS, where, errors)
+    if not isinstance(stage_id, str) or not _ID.match(stage_id):
+        errors.add(node.line_of("id"), f"{where}: 'id' must be lower_snake_case (a-z, 0-9, _)")
+    title = _text(node, "title", where, errors)
+    citation = _text(node, "citation", where, errors)
+    recipient = _text(node, "recipient", where, errors)
+    source = _text(node, "source", where, errors, required=False)
+    trigger = node.get("trigger")
+    trigger_field = after_stage = None
+    after_filing = "first"
+    if isinstance(trigger, str):
+        if trigger not in CLOCK_FIELDS:
+            errors.add(node.line_of("trigger"), f"{where}: unknown trigger {trigger!r} (an incident instant: "
+                                                f"{', '.join(CLOCK_FIELDS)}; or {{stage: ID}})")
+        trigger_field = trigger
+    elif isinstance(trigger, LineDict) and isinstance(trigger.get("stage"), str):
+        _keys(trigger, {"stage", "filing"}, f"{where} trigger", errors)
+        after_stage = trigger["stage"]
+        after_filing = trigger.get("filing", "first")
+        if after_filing not in FILINGS:
+            errors.add(trigger.line_of("filing"), f"{where} trigger: 'filing' must be one of {', '.join(FILINGS)}")
+            after_filing = "first"
+    else:
+        errors.add(node.line_of("trigger") if "trigger" in node else node.line,
+                   f"{where}: 'trigger' must name an incident instant ({', '.join(CLOCK_FIELDS)}) or be {{stage: ID}}")
+    clock = _clock(node.get("clock"), where, errors) if "clock" in node else None
+    if "clock" not in node:
+        errors.add(node.line, f"{where}: missing 'clock'")
+    variants = []
+    raw_variants = node.get("variants", [])
+    if not isinstance(raw_variants, list):
+        errors.add(node.line_of("variants"), f"{where}: 'variants' must be a list of {{when, clock}}")
+        raw_variants = []
+    for vi, item in enumerate(raw_variants):
+        vwhere = f"{where} variant {vi + 1}"
+        if not isinstance(item, LineDict) or "when" not in item or "clock" not in item:
+            errors.add(_line(raw_variants, vi), f"{vwhere}: must be a mapping with 'when' and 'clock'")
+            continue
+        _keys(item, {"when", "clock"}, vwhere, errors)
+        cond, vclock = _condition(item["when"], vwhere, errors), _clock(item["clock"], vwhere, errors)
+        if cond and vclock:
+            variants.append(Variant(when=cond, clock=vclock))
+    cap = None
+    if "cap" in node:
+        raw = node["cap"]
+        if isinstance(raw, LineDict):
+            _keys(raw, {"hours", "from"}, f"{where} cap", errors)
+            hours = _positive_int(raw, "hours", f"{where} cap", errors)
+            src = raw.get("from")
+            if src not in CLOCK_FIELDS:
+                errors.add(raw.line_of("from"), f"{where} cap: 'from' must be an incident instant ({', '.join(CLOCK_FIELDS)})")
+            elif hours:
+                cap = Cap(hours=hours, from_field=src)
+        else:
+            errors.add(node.line_of("cap"), f"{where}: 'cap' must be a mapping (hours, from)")
+    relief = None
+    if "relief" in node:
+        raw = node["relief"]
+        if isinstance(raw, LineDict):
+            _keys(raw, {"until", "not_for_entity_types"}, f"{where} relief", errors)
+            until = _hhmm(raw, "until", f"{where} relief", errors)
+            excluded = raw.get("not_for_entity_types", [])
+            if not isinstance(excluded, list) or not all(isinstance(t, str) for t in excluded):
+                errors.add(raw.line_of("not_for_entity_types"), f"{where} relief: 'not_for_entity_types' must be a list")
+                excluded = []
+            if until:
+                relief = Relief(until=until, not_for_entity_types=tuple(excluded))
+        else:
+            errors.add(node.line_of("relief"), f"{where}: 'relief' must be a mapping (until, not_for_entity_types)")
+    applies = _condition(node["applies_when"], f"{where} applies_when", errors) if "applies_when" in node else None
+    flags = {}
+    for key, default in (("only_if_triggered", False), ("late_requires_reason", False), ("waivable", True)):
+        value = node.get(key, default)
+        if not isinstance(value, bool):
+            errors.add(node.line_of(key), f"{where}: {key!r} must be true or false")
+            value = default
+        flags[key] = value
+    content = node.get("content", [])
+    if not isinstance(content, list) or not all(isinstance(c, str) for c in content):
+        errors.add(node.line_of("content"), f"{where}: 'content' must be a list of text items")
+        content = []
+    if not (isinstance(stage_id, str) and _ID.match(stage_id) and title and citation and recipient and clock
+            and (trigger_field or after_stage)):
+        return None
+    return Stage(id=stage_id, title=title, citation=citation, recipient=recipient, clock=clock,
+                 trigger_field=trigger_field, after_stage=after_stage, after_filing=after_filing,
+                 variants=tuple(variants), cap=cap, relief=relief, applies_when=applies,
+                 content=tuple(content), source=source, **flags)
+
+
+def _parse_regime(data: Any, path: Path, errors: _Errors) -> Regime | None:
+    if not isinstance(data, LineDict):
+        errors.add(_line(data), "a regime file is a mapping with id, name, jurisdiction, citation and stages")
+        return None
+    _keys(data, {"id", "name", "jurisdiction", "citation", "status_note", "stages"}, "regime", errors)
+    regime_id = data.get("id")
+    if not isinstance(regime_id, str) or not _ID.match(regime_id):
+        errors.add(data.line_of("id"), "regime: 'id' must be lower_snake_case (a-z, 0-9, _)")
+    name = _text(data, "name", "regime", errors)
+    jurisdiction = _text(data, "jurisdiction", "regime", errors)
+    citation = _text(data, "citation", "regime", errors)
+    note = _text(data, "status_note", "regime", errors, required=False)
+    raw_stages = data.get("stages")
+    stages: list[Stage] = []
+    if not isinstance(raw_stages, list) or not raw_stages:
+        errors.add(data.line_of("stages"), "regime: 'stages' must be a non-empty list")
+        raw_stages = LineList()
+    for index, node in enumerate(raw_stages):
+        stage = _stage(node, index, raw_stages, errors)
+        if stage is not None:
+            stages.append(stage)
+    seen: dict[str, int] = {}
+    for index, node in enumerate(raw_stages):
+        sid = node.get("id") if isinstance(node, LineDict) else None
+        if isinstance(sid, str):
+            if sid in seen:
+                errors.add(_line(raw_stages, index), f"stage {sid!r}: duplicate stage id")
+            seen[sid] = index
+    for index, node in enumerate(raw_stages):
+        if not isinstance(node, LineDict):
+            continue
+        trigger = node.get("trigger")
+        if isinstance(trigger, LineDict) and isinstance(trigger.get("stage"), str):
+            target = trigger["stage"]
+            if target not in seen or seen[target] >= index:
+                errors.add(trigger.line, f"stage {node.get('id')!r}: trigger stage {target!r} must be an earlier "
+                                         f"stage of this regime")
+    if errors.items or not (isinstance(regime_id, str) and name and jurisdiction and citation):
+        return None
+    return Regime(id=regime_id, name=name, jurisdiction=jurisdiction, citation=citation, stages=tuple(stages),
+                  path=str(path), status_note=note)
+
+
+def collect_regime_errors(path: str | os.PathLike) -> list[str]:
+    """Returns every error of one regime file ('file:line: what is wrong'); empty when it is valid."""
+    errors = _Errors(str(path))
+    try:
+        data = load_yaml_file(path)
+    except DefinitionError as exc:
+        return [str(exc)]
+    _parse_regime(data, Path(path), errors)
+    return errors.items
+
+
+def parse_regime_file(path: str | os.PathLike) -> Regime:
+    """Returns the regime defined in `path`, or DefinitionError with its first error."""
+    errors = _Errors(str(path))
+    data = load_yaml_file(path)
+    regime = _parse_regime(data, Path(path), errors)
+    if errors.items or regime is None:
+        raise DefinitionError(errors.items[0] if errors.items else f"{path}: invalid regime")
+    return regime
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def builtin_regime_dir() -> Path:
+    """Returns the folder of the built-in regime files."""
+    return builtin_dir("controls") / "regimes"
+
+
+def regime_dirs(*, extra_dirs: Iterable[str | os.PathLike] = ()) -> list[Path]:
+    """Returns the regime folders: built-in, then COMPLIANCE_CONTROLS folders, then `extra_dirs` (each once)."""
+    roots = [p for p in os.environ.get("COMPLIANCE_CONTROLS", "").split(os.pathsep) if p] + [str(d) for d in extra_dirs]
+    dirs = [builtin_regime_dir()]
+    for root in roots:
+        dirs.append(Path(root) / "regimes")
+    unique: list[Path] = []
+    seen: set[Path] = set()
+    for d in dirs:
+        key = d.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return unique
+
+
+def _regime_files(dirs: list[Path]) -> list[Path]:
+    files = []
+    for d in dirs:
+        if d.is_dir():
+            files.extend(sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+    return files
+
+
+_CACHE: dict[tuple, dict[str, Regime]] = {}
+
+
+def load_regimes(*, extra_dirs: Iterable[str | os.PathLike] = ()) -> dict[str, Regime]:
+    """Returns every regime by id (built-in and extra folders); DefinitionError ('file:line: …') on a bad file."""
+    files = _regime_files(regime_dirs(extra_dirs=extra_dirs))
+    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    if key in _CACHE:
+        return dict(_CACHE[key])
+    regimes: dict[str, Regime] = {}
+    for path in files:
+        regime = parse_regime_file(path)
+        if regime.id in regimes:
+            raise DefinitionError(f"{path}:1: regime id {regime.id!r} is already defined in {regimes[regime.id].path}")
+        regimes[regime.id] = regime
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    _CACHE[key] = regimes
+    return dict(regimes)
+
+
+def known_regime_ids(*, extra_dirs: Iterable[str | os.PathLike] = ()) -> set[str]:
+    """Returns the ids of every known regime (built-in, COMPLIANCE_CONTROLS and `extra_dirs`)."""
+    return set(load_regimes(extra_dirs=extra_dirs))
+
+
+def get_regime(regime_id: str, *, extra_dirs: Iterable[str | os.PathLike] = (), field: str = "--regime") -> Regime:
+    """Returns the regime `regime_id`, or NotFoundError listing the valid ones."""
+    regimes = load_regimes(extra_dirs=extra_dirs)
+    if regime_id not in regimes:
+        raise NotFoundError(f"unknown regime {regime_id!r} (valid: {', '.join(sorted(regimes))})", field=field)
+    return regimes[regime_id]

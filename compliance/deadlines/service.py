@@ -1,0 +1,449 @@
+"""Notification obligations of incidents: compute, keep in step, record filings and waivers, check.
+
+Rules (ids used in tests and notes):
+- DL-1 every stage of every regime on an incident is an obligation; its clock starts at the incident instant
+  the regime names, or at the filing of the earlier stage it names.
+- DL-2 a filing AT the due instant is on time (inclusive boundary).
+- DL-3 lateness is frozen at the first filing: a later correction never makes a late filing on time.
+- DL-4 a late first filing of a stage whose regime requires reasons is refused without a delay reason.
+- DL-5 a waived stage records who decided, when and why; the check stops flagging it.
+- DL-6 the check selects pending obligations through the (pending, due) index, never a loop over incidents.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Iterable
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from compliance.core.errors import ConflictError, ValidationError
+from compliance.core.timeutil import ensure_utc, format_timedelta, get_zone, parse_duration, utcnow
+from compliance.db.store import serialize
+from compliance.deadlines import engine
+from compliance.deadlines.models import Notification, Obligation, Waiver
+from compliance.deadlines.regimes import Regime, get_regime, load_regimes
+from compliance.incidents.models import CLOCK_FIELDS, Incident
+from compliance.incidents.service import get_setting, set_setting
+
+SETTINGS_KEY = "deadlines"
+DEFAULT_SETTINGS = {"timezone": "UTC", "member_state": None, "warn_within_hours": 24,
+                    "awareness_gap_hours": 24, "stage_hours": {}}
+# Incident fields whose change moves obligations (the hook in incidents.service calls sync on these).
+SYNC_FIELDS = set(CLOCK_FIELDS) | {"regimes", "entity_type", "data_subjects_approx"}
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def get_deadline_settings(*, session: Session) -> dict[str, Any]:
+    """Returns the store's deadline settings (org time zone, Member State, windows), defaults filled in."""
+    stored = get_setting(session=session, key=SETTINGS_KEY)
+    return {**DEFAULT_SETTINGS, **stored}
+
+
+def set_deadline_settings(*, session: Session, timezone: str | None = None, member_state: str | None = None,
+                          warn_within: str | timedelta | None = None, awareness_gap: str | timedelta | None = None,
+                          stage_hours: dict[str, float] | None = None) -> dict[str, Any]:
+    """Changes the deadline settings, re-computes every obligation, and returns the new settings."""
+    settings = get_deadline_settings(session=session)
+    if timezone is not None:
+        get_zone(timezone)
+        settings["timezone"] = timezone
+    if member_state is not None:
+        code = member_state.strip().upper()
+        import holidays
+
+        try:
+            holidays.country_holidays(code, years=[2026])
+        except NotImplementedError:
+            raise ValidationError(f"{member_state!r} is not a country code with a holiday calendar (e.g. DE, FR)",
+                                  field="--member-state") from None
+        settings["member_state"] = code
+    if warn_within is not None:
+        settings["warn_within_hours"] = parse_duration(warn_within, field="--warn-within").total_seconds() / 3600
+    if awareness_gap is not None:
+        settings["awareness_gap_hours"] = parse_duration(awareness_gap, field="--awareness-gap").total_seconds() / 3600
+    if stage_hours is not None:
+        for key, hours in stage_hours.items():
+            regime_id, _, stage_id = key.partition("/")
+            get_regime(regime_id, field="--stage-hours").stage(stage_id, field="--stage-hours")
+            if not isinstance(hours, (int, float)) or hours <= 0:
+                raise ValidationError(f"{key}: hours must be a positive number", field="--stage-hours")
+        settings["stage_hours"] = {**settings.get("stage_hours", {}), **stage_hours}
+    set_setting(session=session, key=SETTINGS_KEY, value=settings)
+    for incident in session.exec(select(Incident).where(Incident.id.in_(select(Obligation.incident_id)))):
+        sync_incident_obligations(session=session, incident=incident)
+    return settings
+
+
+def get_org_zone(*, session: Session, override: str | None = None) -> tzinfo:
+    """Returns the organisation's time zone: `override` (--timezone) or the store setting (default UTC)."""
+    if override:
+        return get_zone(override)
+    return get_zone(get_deadline_settings(session=session).get("timezone") or "UTC", field="settings.timezone")
+
+
+def _facts(incident: Incident, settings: dict[str, Any]) -> engine.Facts:
+    return engine.Facts(
+        instants={name: getattr(incident, name) for name in CLOCK_FIELDS},
+        entity_type=incident.entity_type, affected=incident.data_subjects_approx,
+        member_state=settings.get("member_state"), stage_hours=dict(settings.get("stage_hours") or {}))
+
+
+def _window(settings: dict[str, Any]) -> timedelta:
+    return timedelta(hours=float(settings.get("warn_within_hours") or 24))
+
+
+# --------------------------------------------------------------------------- reading filings and waivers
+
+
+def get_incident_notifications(*, session: Session, incident: Incident) -> list[Notification]:
+    """Returns every filing recorded for an incident, in the order recorded."""
+    query = select(Notification).where(Notification.incident_id == incident.id).order_by(Notification.id)
+    return list(session.exec(query))
+
+
+def get_incident_waivers(*, session: Session, incident: Incident) -> list[Waiver]:
+    """Returns the stages of an incident closed as not required."""
+    return list(session.exec(select(Waiver).where(Waiver.incident_id == incident.id).order_by(Waiver.id)))
+
+
+def _filings_by_regime(notifications: Iterable[Notification]) -> dict[str, dict[str, list[Notification]]]:
+    out: dict[str, dict[str, list[Notification]]] = {}
+    for n in notifications:
+        out.setdefault(n.regime, {}).setdefault(n.stage, []).append(n)
+    return out
+
+
+def _incident_regimes(incident: Incident, regimes: dict[str, Regime]) -> list[Regime]:
+    return [regimes[r] for r in (incident.regimes or []) if r in regimes]
+
+
+def _evaluate(session: Session, incident: Incident, settings: dict[str, Any], zone: tzinfo,
+              regimes: dict[str, Regime] | None = None):
+    regimes = load_regimes() if regimes is None else regimes
+    facts = _facts(incident, settings)
+    by_regime = _filings_by_regime(get_incident_notifications(session=session, incident=incident))
+    waivers = {(w.regime, w.stage): w for w in get_incident_waivers(session=session, incident=incident)}
+    out = []
+    for regime in _incident_regimes(incident, regimes):
+        filings = by_regime.get(regime.id, {})
+        instants = {stage: [n.notified_at for n in rows] for stage, rows in filings.items()}
+        for row in engine.evaluate_regime(regime, facts=facts, zone=zone, filings=instants, include_untriggered=False):
+            stage = row["stage"]
+            out.append((regime, row, filings.get(stage.id, []), waivers.get((regime.id, stage.id))))
+    return out
+
+
+# --------------------------------------------------------------------------- keeping obligations in step
+
+
+def sync_incident_obligations(*, session: Session, incident: Incident, now: datetime | None = None) -> list[Obligation]:
+    """Re-computes the materialised obligations of one incident (regimes, clock instants, filings, waivers)."""
+    settings = get_deadline_settings(session=session)
+    zone = get_org_zone(session=session)
+    now = now or utcnow()
+    existing = {(o.regime, o.stage): o for o in
+                session.exec(select(Obligation).where(Obligation.incident_id == incident.id))}
+    keep = []
+    for regime, row, filings, waiver in _evaluate(session, incident, settings, zone):
+        key = (regime.id, row["stage"].id)
+        obligation = existing.pop(key, None) or Obligation(incident_id=incident.id, regime=regime.id,
+                                                          stage=row["stage"].id)
+        first = filings[0] if filings else None
+        obligation.clock_start = row["clock_start"]
+        obligation.due = row["due"]
+        obligation.first_notified_at = first.notified_at if first else None
+        obligation.late = bool(first and (first.late or (row["due"] is not None and first.notified_at > row["due"])))
+        obligation.pending = first is None and waiver is None
+        obligation.updated_at = now
+        session.add(obligation)
+        keep.append(obligation)
+    for stale in existing.values():
+        session.delete(stale)
+    session.flush()
+    return keep
+
+
+def sync_all_obligations(*, session: Session) -> int:
+    """Re-computes the obligations of every incident that has regimes; returns how many incidents."""
+    count = 0
+    for incident in session.exec(select(Incident)):
+        if incident.regimes:
+            sync_incident_obligations(session=session, incident=incident)
+            count += 1
+        else:
+            session.exec(delete(Obligation).where(Obligation.incident_id == incident.id))
+    return count
+
+
+# --------------------------------------------------------------------------- recording
+
+
+def _stage_row(session: Session, incident: Incident, regime_id: str, stage_id: str, *,
+               extra_dirs: Iterable[str] = ()) -> tuple[Regime, Any, dict | None, list[Notification], Waiver | None]:
+    regime = get_regime(regime_id, extra_dirs=extra_dirs)
+    stage = regime.stage(stage_id)
+    if regime.id not in (incident.regimes or []):
+        listed = ", ".join(incident.regimes or []) or "none"
+        raise ValidationError(f"{incident.ref} does not carry regime {regime.id!r} (its regimes: {listed}); "
+                              f"add it with 'compliance incident update {incident.ref} --regime …'", field="--regime")
+    settings = get_deadline_settings(session=session)
+    zone = get_org_zone(session=session)
+    for reg, row, filings, waiver in _evaluate(session, incident, settings, zone,
+                                               regimes=load_regimes(extra_dirs=extra_dirs)):
+        if reg.id == regime.id and row["stage"].id == stage.id:
+            return regime, stage, row, filings, waiver
+    filings = [n for n in get_incident_notifications(session=session, incident=incident)
+               if n.regime == regime.id and n.stage == stage.id]
+    waiver = next((w for w in get_incident_waivers(session=session, incident=incident)
+                   if w.regime == regime.id and w.stage == stage.id), None)
+    return regime, stage, None, filings, waiver
+
+
+def record_notification(*, session: Session, incident: Incident, regime: str, stage: str, at: datetime,
+                        recorded_by: str, recipient: str | None = None, reference: str | None = None,
+                        delay_reason: str | None = None, now: datetime | None = None,
+                        extra_dirs: Iterable[str] = ()) -> dict[str, Any]:
+    """Records a filing of one stage; returns {notification, late, correction, due, warnings}.
+
+    A late first filing without a delay reason is refused when the regime requires reasons (DL-4);
+    a filing before the clock start is accepted with a warning; a filing in the future is refused.
+    """
+    at = ensure_utc(at, field="--at")
+    now = now or utcnow()
+    if not recorded_by or not str(recorded_by).strip():
+        raise ValidationError("must name who records the notification", field="--by")
+    if at > now + FUTURE_TOLERANCE:
+        raise ValidationError(f"{at:%Y-%m-%dT%H:%M:%SZ} is in the future: record a notification once it is sent",
+                              field="--at")
+    serialize(session, f"obligations-{incident.id}")
+    regime_def, stage_def, row, filings, waiver = _stage_row(session, incident, regime, stage, extra_dirs=extra_dirs)
+    if waiver is not None:
+        raise ConflictError(f"{regime}/{stage} of {incident.ref} was closed as not required by {waiver.decided_by} "
+                            f"on {waiver.decided_at:%Y-%m-%d}: nothing to notify", field="--stage")
+    warnings = []
+    if row is None:
+        warnings.append(f"{regime}/{stage} does not apply to {incident.ref} with its recorded facts "
+                        f"(entity type, number affected); recorded anyway")
+    due = row["due"] if row else None
+    clock_start = row["clock_start"] if row else None
+    if clock_start is not None and at < clock_start:
+        warnings.append(f"notified at {at:%Y-%m-%dT%H:%M:%SZ}, before the clock start "
+                        f"({stage_def.trigger} {clock_start:%Y-%m-%dT%H:%M:%SZ}): check the instants")
+    gap = get_awareness_gap(session=session, incident=incident)
+    if gap and not gap["justified"] and stage_def.trigger_field == "aware_at":
+        warnings.append(f"awareness came {gap['gap_hours']} h after detection (threshold {gap['threshold_hours']:g} h) "
+                        f"and no justification is recorded: add one with 'compliance incident update "
+                        f"{incident.ref} --awareness-justification …'")
+    correction = bool(filings)
+    late = due is not None and at > due
+    reason = (delay_reason or "").strip() or None
+    if late and not correction and stage_def.late_requires_reason and not reason:
+        raise ValidationError(
+            f"notified {format_timedelta(at - due)} after the due {due:%Y-%m-%dT%H:%M:%SZ}: {regime_def.name} requires "
+            f"the reasons for the delay ({stage_def.citation}); give --delay-reason", field="--delay-reason")
+    if correction and filings[0].late and late is False:
+        warnings.append("the first filing was late; this later filing does not change that (lateness is frozen "
+                        "at the first filing)")
+    notification = Notification(incident_id=incident.id, regime=regime_def.id, stage=stage_def.id, notified_at=at,
+                                recipient=(recipient or "").strip() or None, reference=(reference or "").strip() or None,
+                                delay_reason=reason, late=late if not correction else filings[0].late,
+                                correction=correction, recorded_at=now, recorded_by=str(recorded_by).strip())
+    session.add(notification)
+    session.flush()
+    sync_incident_obligations(session=session, incident=incident, now=now)
+    return {"incident": incident.ref, "regime": regime_def.id, "stage": stage_def.id, "notified_at": at,
+            "due": due, "late": notification.late, "correction": correction, "warnings": warnings}
+
+
+def waive_obligation(*, session: Session, incident: Incident, regime: str, stage: str, reason: str, decided_by: str,
+                     decided_at: datetime | None = None, now: datetime | None = None,
+                     extra_dirs: Iterable[str] = ()) -> Waiver:
+    """Closes a stage as not required, recording who decided, when and why (DL-5)."""
+    now = now or utcnow()
+    if not reason or not str(reason).strip():
+        raise ValidationError("must give the reasoning for the decision (GDPR Art. 33(5) asks for it)", field="--reason")
+    if not decided_by or not str(decided_by).strip():
+        raise ValidationError("must name who decided", field="--decided-by")
+    serialize(session, f"obligations-{incident.id}")
+    regime_def, stage_def, _row, filings, waiver = _stage_row(session, incident, regime, stage, extra_dirs=extra_dirs)
+    if not stage_def.waivable:
+        raise ValidationError(f"{regime_def.id}/{stage_def.id} cannot be closed as not required "
+                              f"({stage_def.citation})", field="--stage")
+    if waiver is not None:
+        raise ConflictError(f"{regime}/{stage} of {incident.ref} is already closed as not required", field="--stage")
+    if filings:
+        raise ConflictError(f"{regime}/{stage} of {incident.ref} was already notified on "
+                            f"{filings[0].notified_at:%Y-%m-%d}", field="--stage")
+    row = Waiver(incident_id=incident.id, regime=regime_def.id, stage=stage_def.id, reason=str(reason).strip(),
+                 decided_by=str(decided_by).strip(), decided_at=ensure_utc(decided_at, field="--at") or now,
+                 recorded_at=now)
+    session.add(row)
+    session.flush()
+    sync_incident_obligations(session=session, incident=incident, now=now)
+    return row
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def _local_iso(value: datetime | None, zone: tzinfo) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(zone).isoformat(timespec="seconds")
+
+
+def get_incident_obligation_documents(*, session: Session, incident: Incident, as_of: datetime,
+                                      window: timedelta | None = None, tz: str | None = None) -> list[dict[str, Any]]:
+    """Returns one dict per obligation of the incident (regime × applicable stage) with its status at `as_of`."""
+    as_of = ensure_utc(as_of, field="as_of")
+    settings = get_deadline_settings(session=session)
+    zone = get_org_zone(session=session, override=tz)
+    window = _window(settings) if window is None else window
+    docs = []
+    for regime, row, filings, waiver in _evaluate(session, incident, settings, get_org_zone(session=session)):
+        stage = row["stage"]
+        first = filings[0] if filings else None
+        late_frozen = bool(first and first.late)
+        status = engine.obligation_status(due=row["due"], clock_start=row["clock_start"],
+                                          first_filed=first.notified_at if first else None, waived=waiver is not None,
+                                          as_of=as_of, window=window, frozen_late=late_frozen)
+        doc = {
+            "incident": incident.ref, "regime": regime.id, "regime_name": regime.name, "stage": stage.id,
+            "stage_title": stage.title, "citation": stage.citation, "recipient": stage.recipient,
+            "trigger": stage.trigger, "rule": row["rule"], "notes": row["notes"],
+            "clock_start": row["clock_start"], "due": row["due"], "due_local": _local_iso(row["due"], zone),
+            "notified_at": first.notified_at if first else None,
+            "filings": [{"notified_at": n.notified_at, "recipient": n.recipient, "reference": n.reference,
+                         "correction": n.correction, "recorded_by": n.recorded_by, "recorded_at": n.recorded_at}
+                        for n in filings],
+            "status": status, "delay_reason": next((n.delay_reason for n in filings if n.delay_reason), None),
+            "late_requires_reason": stage.late_requires_reason,
+            "waived": waiver is not None, "waiver_reason": waiver.reason if waiver else None,
+            "decided_by": waiver.decided_by if waiver else None, "decided_at": waiver.decided_at if waiver else None,
+            "reference": first.reference if first else None,
+            "content": list(stage.content),
+        }
+        if status == engine.UNDUE_DELAY:
+            doc["age_hours"] = round((as_of - row["clock_start"]).total_seconds() / 3600, 1)
+        if row["due"] is not None and first is None and waiver is None:
+            doc["time_left_hours"] = round((row["due"] - as_of).total_seconds() / 3600, 2)
+        docs.append(doc)
+    return docs
+
+
+def list_obligation_documents(*, session: Session, as_of: datetime, pending_only: bool = False,
+                              incident: Incident | None = None, tz: str | None = None) -> list[dict[str, Any]]:
+    """Returns the obligation documents of every incident (or one), oldest incident first."""
+    query = select(Incident).where(Incident.id.in_(select(Obligation.incident_id)))
+    if pending_only:
+        query = select(Incident).where(Incident.id.in_(
+            select(Obligation.incident_id).where(Obligation.pending == True)))  # noqa: E712 - SQL
+    if incident is not None:
+        query = query.where(Incident.id == incident.id)
+    docs = []
+    for inc in session.exec(query.order_by(Incident.number)):
+        for doc in get_incident_obligation_documents(session=session, incident=inc, as_of=as_of, tz=tz):
+            if pending_only and (doc["notified_at"] is not None or doc["waived"]):
+                continue
+            docs.append(doc)
+    return docs
+
+
+def get_check_findings(*, session: Session, at: datetime, window: timedelta, tz: str | None = None) -> list[dict[str, Any]]:
+    """Returns pending obligations due within `window` of `at` or already missed, through the (pending, due) index."""
+    at = ensure_utc(at, field="--at")
+    zone = get_org_zone(session=session, override=tz)
+    query = (select(Obligation, Incident.ref, Incident.title)
+             .join(Incident, Incident.id == Obligation.incident_id)
+             .where(Obligation.pending == True, Obligation.due.is_not(None), Obligation.due <= at + window)  # noqa: E712
+             .order_by(Obligation.due, Obligation.id))
+    findings = []
+    for obligation, ref, title in session.exec(query):
+        missed = obligation.due < at
+        findings.append({
+            "level": "critical" if missed else "warning", "status": "late_open" if missed else "due_soon",
+            "incident": ref, "title": title, "regime": obligation.regime, "stage": obligation.stage,
+            "clock_start": obligation.clock_start, "due": obligation.due,
+            "due_local": _local_iso(obligation.due, zone),
+            "seconds_left": int((obligation.due - at).total_seconds()),
+        })
+    return findings
+
+
+def get_awareness_gap(*, session: Session, incident: Incident) -> dict[str, Any] | None:
+    """Returns the detection→awareness gap when it exceeds the configured threshold (justification needed)."""
+    if incident.aware_at is None or incident.detected_at is None:
+        return None
+    threshold = float(get_deadline_settings(session=session).get("awareness_gap_hours") or 24)
+    gap = (incident.aware_at - incident.detected_at).total_seconds() / 3600
+    if gap <= threshold:
+        return None
+    return {"gap_hours": round(gap, 1), "threshold_hours": threshold,
+            "justification": incident.awareness_justification,
+            "justified": bool((incident.awareness_justification or "").strip())}
+
+
+def compute_regime_deadlines(*, regime: Regime, clock_start: datetime, stage: str | None = None,
+                             zone: tzinfo, as_of: datetime, window: timedelta = engine.DEFAULT_WINDOW,
+                             aware_at: datetime | None = None, entity_type: str | None = None,
+                             affected: int | None = None, notified_at: datetime | None = None,
+                             member_state: str | None = None, stage_hours: dict | None = None) -> dict[str, Any]:
+    """Pure calculator: the due of one stage (or of every stage) for a clock start; no store needed.
+
+    With `stage`, `clock_start` is that stage's trigger and `notified_at` its filing. Without it,
+    `clock_start` is the regime's incident trigger and a stage that runs from an earlier stage's
+    submission assumes that submission happened at the earlier stage's due (the latest on-time case).
+    """
+    clock_start = ensure_utc(clock_start, field="--clock-start")
+    if notified_at is not None and stage is None and len(regime.stages) > 1:
+        raise ValidationError(f"--notified-at needs --stage (regime {regime.id!r} has stages "
+                              f"{', '.join(s.id for s in regime.stages)})", field="--notified-at")
+    chosen = [regime.stage(stage)] if stage else list(regime.stages)
+    warnings = []
+    if notified_at is not None and notified_at < clock_start:
+        warnings.append("--notified-at is before --clock-start: check the instants")
+    facts = engine.Facts(entity_type=entity_type, affected=affected, member_state=member_state,
+                         stage_hours=dict(stage_hours or {}))
+    results = []
+    submitted: dict[str, list[datetime]] = {}
+    for st in chosen:
+        if stage is None and not engine.stage_applies(st, facts):
+            continue
+        if stage or st.trigger_field:
+            start = clock_start
+            basis = st.trigger
+        else:
+            previous = submitted.get(st.after_stage)
+            start = previous[0] if previous else None
+            basis = f"stage:{st.after_stage} assumed submitted at its due"
+        instants = {name: None for name in CLOCK_FIELDS}
+        if st.trigger_field:
+            instants[st.trigger_field] = start
+        if aware_at is not None:
+            instants["aware_at"] = ensure_utc(aware_at, field="--aware-at")
+        stage_facts = engine.Facts(instants=instants, entity_type=entity_type, affected=affected,
+                                   member_state=member_state, stage_hours=dict(stage_hours or {}))
+        due = engine.compute_due(regime, st, clock_start=start, facts=stage_facts, zone=zone)
+        filed = notified_at if stage else None
+        status = engine.obligation_status(due=due.due, clock_start=start, first_filed=filed, waived=False,
+                                          as_of=as_of, window=window)
+        if due.due is not None:
+            submitted[st.id] = [due.due]
+        row = {"stage": st.id, "title": st.title, "citation": st.citation, "recipient": st.recipient,
+               "trigger": st.trigger, "clock_start": start, "clock_start_basis": basis, "rule": due.rule,
+               "due": due.due, "due_local": _local_iso(due.due, zone), "notified_at": filed, "status": status,
+               "late_requires_reason": st.late_requires_reason, "notes": due.notes, "content": list(st.content)}
+        if not engine.stage_applies(st, facts):
+            row["notes"] = row["notes"] + ["this stage does not apply with the given --entity-type/--affected"]
+        if status == engine.UNDUE_DELAY:
+            row["age_hours"] = round((as_of - start).total_seconds() / 3600, 1)
+        if due.due is not None and filed is None:
+            row["time_left_hours"] = round((due.due - as_of).total_seconds() / 3600, 2)
+        results.append(row)
+    return {"regime": regime.id, "name": regime.name, "citation": regime.citation, "timezone": str(zone),
+            "at": as_of, "status_note": regime.status_note, "stages": results, "warnings": warnings}
