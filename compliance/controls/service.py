@@ -132,9 +132,9 @@ def requirement_to_dict(requirement: Requirement, *, with_checks: bool = True) -
             "evidence": list(requirement.evidence), "points_of_focus": list(requirement.points_of_focus),
             "mappings": list(requirement.mappings), "fields": requirement.fields}
     if with_checks:
-        data["applies_when"] = requirement.applies_when.spec if requirement.applies_when is not None and \
-            requirement.applies_when.spec is not None else (
-            [c.spec for c in requirement.applies_when.children] if requirement.applies_when is not None else None)
+        cond = requirement.applies_when
+        data["applies_when"] = None if cond is None else [cond.spec] if cond.spec is not None else [
+            c.spec for c in cond.children]
         data["checks"] = [c.spec for c in requirement.checks]
         data["partial"] = sorted(requirement.partial)
     if requirement.notes:
