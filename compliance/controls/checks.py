@@ -496,6 +496,7 @@ def describe(check: Check) -> str:
 
 CONDITION_TYPES = {"present", "non_empty", "true", "equals", "in", "severity_at_least", "severity_at_most", "regime",
                    "all", "any", "not"}
+ITEM_TYPES = {"present", "non_empty", "true", "equals", "in", "min_items", "all", "any", "not"}  # inside `every`
 CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "timeline_has_kind", "within", "evidence_verified",
                                  "notification_ok", "no_blocking_findings"}
 
@@ -578,6 +579,13 @@ def parse_check(node: Any, errors: _Errors, line: int, *, scope: str | None = No
         return None
     name = node.get("name")
     types = [k for k in node if k != "name"]
+    known = [k for k in types if k is True or k in CHECK_TYPES]
+    if len(known) == 1 and len(types) > 1:
+        for key in types:
+            if key not in known:
+                errors.add(_line(node, key, line), f"unknown field {key!r} in check {known[0]!r} "
+                                                   f"(a check has one type key and an optional name)")
+        return None
     if len(types) != 1:
         found = ", ".join(map(str, types)) or "none"
         errors.add(line, f"a check needs exactly one type key besides 'name' (found: {found})")
@@ -680,8 +688,8 @@ def _b_every(arg, errors, line, scope, allowed):
         errors.add(_line(arg, "path", line), f"every path must be one of {', '.join(sorted(LIST_ITEM_KEYS))}, "
                                              f"not {path!r}")
         return None
-    where = _check_list(arg["where"], errors, _line(arg, "where", line), path, CONDITION_TYPES | {"min_items"}, "where")
-    when = _check_list(arg["when"], errors, _line(arg, "when", line), path, CONDITION_TYPES, "when") \
+    where = _check_list(arg["where"], errors, _line(arg, "where", line), path, ITEM_TYPES, "where")
+    when = _check_list(arg["when"], errors, _line(arg, "when", line), path, ITEM_TYPES - {"min_items"}, "when") \
         if "when" in arg else []
     return Every(path, where, when)
 

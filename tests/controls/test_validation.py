@@ -104,6 +104,17 @@ def test_a_valid_extra_file_validates_and_its_mappings_resolve_into_the_built_in
     (("[iso27001-2022:A.5.27]", "[cis-v8:17.1]"), 17, "mapping 'cis-v8:17.1' names unknown framework 'cis-v8'"),
     (("postmortem.summary", "postmortem.sumary"), 13, "unknown field 'sumary' in postmortem"),
     (("partial: [prompt]", "partial: [quick]"), 16, "partial names 'quick', which is not the name of a check"),
+    (("        non_empty: postmortem.summary\n", "        non_empty: postmortem.summary\n        weight: 3\n"), 14,
+     "unknown field 'weight' in check 'non_empty'"),
+    (("{from: incident.resolved_at,", "{from: incident.resolved_at, tolerance: 1h,"), 15,
+     "unknown field 'tolerance' in within"),
+    (("        non_empty: postmortem.summary\n",
+      "        every: {path: action_items, where: [{severity_at_least: sev2}]}\n"), 13,
+     "'severity_at_least' cannot be used here"),
+    (("        non_empty: postmortem.summary\n", "        timeline_has_kind: postmortem\n"), 13,
+     "unknown timeline kind 'postmortem'"),
+    (("        non_empty: postmortem.summary\n", "        every: {path: action_items, where: [{non_empty: ownr}]}\n"),
+     13, "unknown field 'ownr' in action_items items"),
 ])
 def test_each_kind_of_error_is_reported_with_file_line_and_what_is_wrong(tmp_path, change, line, message):
     assert change[0] in VALID
@@ -148,6 +159,18 @@ def test_a_framework_id_that_is_already_built_in_is_a_duplicate_not_an_override(
     assert f"{tmp_path / 'gdpr.yaml'}:1: duplicate framework id 'gdpr'" in result.stderr
     with pytest.raises(DefinitionError, match="duplicate framework id 'gdpr'"):
         load_frameworks(extra_dirs=[tmp_path])
+
+
+def test_several_extra_folders_can_be_given_in_the_environment(tmp_path):
+    import os
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    write(first, "internal-ir.yaml", VALID)
+    write(second, "other.yaml", VALID.replace("IR-1", "OT-1").replace("[iso27001-2022:A.5.27]", "[internal-ir:IR-1]"))
+    result = CliRunner().invoke(cli, ["controls", "list", "--json"],
+                                env={"COMPLIANCE_CONTROLS": f"{first}{os.pathsep}{second}"}, catch_exceptions=False)
+    assert {"internal-ir", "other"} <= {f["id"] for f in json.loads(result.stdout)["frameworks"]}
 
 
 def test_the_regimes_folder_and_other_files_in_a_controls_folder_are_not_frameworks(tmp_path):
