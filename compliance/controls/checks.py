@@ -105,6 +105,12 @@ def _items(doc: dict, path: str) -> list:
     return value if isinstance(value, list) else []
 
 
+def _when(value: Any) -> str:
+    if value is None or value == "":
+        return "date unknown"
+    return to_iso(value) if isinstance(value, datetime) else str(value)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, datetime):
         return to_iso(value) or ""
@@ -350,9 +356,8 @@ class EvidenceVerified(Check):
         return ["evidence", "evidence[].custody_verified"]
 
 
-_OBLIGATION_OK = {"on_time"}
-_OBLIGATION_LATE_NOTIFIED = {"late", "undue_delay"}
-_OBLIGATION_PENDING = {"open", "due_soon"}
+_LATE = {"late", "late_open", "undue_delay"}
+_PENDING = {"open", "due_soon"}
 
 
 class NotificationOk(Check):
@@ -366,22 +371,23 @@ class NotificationOk(Check):
     def _judge(self, ob: dict) -> Outcome:
         what = f"{self.regime} {self.stage}"
         status = str(ob.get("status") or "")
-        if ob.get("waived") or status == "waived":
+        notified = not is_empty(ob.get("notified_at"))
+        if ob.get("waived") is True or status == "waived":
             if is_empty(ob.get("waiver_reason")):
                 return Outcome(FAIL, f"{what} was waived without a reason (obligations[].waiver_reason)")
             return OK
-        if status in _OBLIGATION_OK:
+        if status == "on_time":
             return OK
-        if status in _OBLIGATION_LATE_NOTIFIED or (status == "late" and ob.get("notified_at")):
+        if status in _LATE and notified:
             if is_empty(ob.get("delay_reason")):
                 return Outcome(FAIL, f"{what} was notified late without a reason for the delay "
                                      f"(obligations[].delay_reason)")
             return OK
-        if status in _OBLIGATION_PENDING:
+        if status in _LATE:
+            return Outcome(FAIL, f"{what} is overdue and not notified (due {_when(ob.get('due'))})")
+        if status in _PENDING:
             due = ob.get("due")
-            return Outcome(PARTIAL, f"{what} is not notified yet (due {_show(due) if due else 'date unknown'})")
-        if status in ("late_open", "late"):
-            return Outcome(FAIL, f"{what} is overdue and not notified (due {_show(ob.get('due'))})")
+            return Outcome(PARTIAL, f"{what} is not notified yet (due {_when(due)})")
         return Outcome(FAIL, f"{what} has unknown status {status!r}")
 
     def evaluate(self, doc):
@@ -501,7 +507,7 @@ CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "timeline_has_kind", "wit
                                  "notification_ok", "no_blocking_findings"}
 
 
-class _Errors:
+class ErrorList:
     """Collects 'file:line: message' errors while parsing one file."""
 
     def __init__(self, source: str, prefix: str = "") -> None:
@@ -511,13 +517,14 @@ class _Errors:
         self.items.append(f"{self.source}:{line}: {self.prefix}{message}")
 
 
-def _line(node: Any, key: Any = None, default: int = 0) -> int:
+def node_line(node: Any, key: Any = None, default: int = 0) -> int:
+    """Returns the line of `key` in a loaded YAML mapping, or of the node itself (`default` if unknown)."""
     if key is not None and hasattr(node, "line_of"):
         return node.line_of(key)
     return getattr(node, "line", default) or default
 
 
-def _check_path(path: Any, errors: _Errors, line: int, scope: str | None) -> str | None:
+def _check_path(path: Any, errors: ErrorList, line: int, scope: str | None) -> str | None:
     """Validates a dotted path: at the top level against the document's parts, in `every` against item keys."""
     if not isinstance(path, str) or not path.strip() or any(not p for p in path.strip().split(".")):
         errors.add(line, f"path must be dotted text like postmortem.summary, not {path!r}")
@@ -542,22 +549,22 @@ def _check_path(path: Any, errors: _Errors, line: int, scope: str | None) -> str
     return path
 
 
-def _need_mapping(arg: Any, keys: set[str], required: set[str], errors: _Errors, line: int, type_name: str) -> bool:
+def _need_mapping(arg: Any, keys: set[str], required: set[str], errors: ErrorList, line: int, type_name: str) -> bool:
     if not isinstance(arg, dict):
         errors.add(line, f"{type_name} needs a mapping with {', '.join(sorted(required))}")
         return False
     ok = True
     for key in arg:
         if key not in keys:
-            errors.add(_line(arg, key, line), f"unknown field {key!r} in {type_name} (allowed: {', '.join(sorted(keys))})")
+            errors.add(node_line(arg, key, line), f"unknown field {key!r} in {type_name} (allowed: {', '.join(sorted(keys))})")
             ok = False
     for key in sorted(required - set(arg)):
-        errors.add(_line(arg, None, line), f"{type_name} is missing {key!r}")
+        errors.add(node_line(arg, None, line), f"{type_name} is missing {key!r}")
         ok = False
     return ok
 
 
-def _check_list(node: Any, errors: _Errors, line: int, scope: str | None, allowed: set[str], what: str) -> list[Check]:
+def _check_list(node: Any, errors: ErrorList, line: int, scope: str | None, allowed: set[str], what: str) -> list[Check]:
     items = node if isinstance(node, list) else [node]
     if isinstance(node, list) and not node:
         errors.add(line, f"{what} must not be empty")
@@ -570,10 +577,10 @@ def _check_list(node: Any, errors: _Errors, line: int, scope: str | None, allowe
     return checks
 
 
-def parse_check(node: Any, errors: _Errors, line: int, *, scope: str | None = None,
+def parse_check(node: Any, errors: ErrorList, line: int, *, scope: str | None = None,
                 allowed: set[str] = CHECK_TYPES) -> Check | None:
     """Parses one check mapping; appends every problem to `errors` and returns None when invalid."""
-    line = _line(node, None, line)
+    line = node_line(node, None, line)
     if not isinstance(node, dict):
         errors.add(line, f"a check must be a mapping like {{non_empty: postmortem.summary}}, not {node!r}")
         return None
@@ -583,7 +590,7 @@ def parse_check(node: Any, errors: _Errors, line: int, *, scope: str | None = No
     if len(known) == 1 and len(types) > 1:
         for key in types:
             if key not in known:
-                errors.add(_line(node, key, line), f"unknown field {key!r} in check {known[0]!r} "
+                errors.add(node_line(node, key, line), f"unknown field {key!r} in check {known[0]!r} "
                                                    f"(a check has one type key and an optional name)")
         return None
     if len(types) != 1:
@@ -593,7 +600,7 @@ def parse_check(node: Any, errors: _Errors, line: int, *, scope: str | None = No
     key = types[0]
     type_name = "true" if key is True else key  # YAML reads a bare `true:` key as a boolean
     arg = node[key]
-    arg_line = _line(node, key, line)
+    arg_line = node_line(node, key, line)
     if type_name not in CHECK_TYPES:
         errors.add(arg_line, f"unknown check type {type_name!r} (known: {', '.join(sorted(CHECK_TYPES))})")
         return None
@@ -601,7 +608,7 @@ def parse_check(node: Any, errors: _Errors, line: int, *, scope: str | None = No
         errors.add(arg_line, f"{type_name!r} cannot be used here (allowed: {', '.join(sorted(allowed))})")
         return None
     if name is not None and (not isinstance(name, str) or not name.strip()):
-        errors.add(_line(node, "name", line), "name must be non-empty text")
+        errors.add(node_line(node, "name", line), "name must be non-empty text")
         name = None
     before = len(errors.items)
     check = _BUILDERS[type_name](arg, errors, arg_line, scope, allowed)
@@ -631,9 +638,9 @@ def _b_path(cls: type) -> Callable:
 def _b_equals(arg, errors, line, scope, allowed):
     if not _need_mapping(arg, {"path", "value"}, {"path", "value"}, errors, line, "equals"):
         return None
-    path = _check_path(arg["path"], errors, _line(arg, "path", line), scope)
+    path = _check_path(arg["path"], errors, node_line(arg, "path", line), scope)
     if isinstance(arg["value"], (dict, list)):
-        errors.add(_line(arg, "value", line), "equals value must be a single value")
+        errors.add(node_line(arg, "value", line), "equals value must be a single value")
         return None
     return Equals(path, arg["value"]) if path else None
 
@@ -641,10 +648,10 @@ def _b_equals(arg, errors, line, scope, allowed):
 def _b_in(arg, errors, line, scope, allowed):
     if not _need_mapping(arg, {"path", "values"}, {"path", "values"}, errors, line, "in"):
         return None
-    path = _check_path(arg["path"], errors, _line(arg, "path", line), scope)
+    path = _check_path(arg["path"], errors, node_line(arg, "path", line), scope)
     values = arg["values"]
     if not isinstance(values, list) or not values or any(isinstance(v, (dict, list)) for v in values):
-        errors.add(_line(arg, "values", line), "in values must be a non-empty list of single values")
+        errors.add(node_line(arg, "values", line), "in values must be a non-empty list of single values")
         return None
     return In(path, values) if path else None
 
@@ -668,14 +675,14 @@ def _b_regime(arg, errors, line, scope, allowed):
 def _b_min_items(arg, errors, line, scope, allowed):
     if not _need_mapping(arg, {"path", "n"}, {"path", "n"}, errors, line, "min_items"):
         return None
-    path, path_line = arg["path"], _line(arg, "path", line)
+    path, path_line = arg["path"], node_line(arg, "path", line)
     if scope is None and isinstance(path, str) and path.strip() in LIST_ITEM_KEYS:
         path = path.strip()
     else:
         path = _check_path(path, errors, path_line, scope)
     n = arg["n"]
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        errors.add(_line(arg, "n", line), f"min_items n must be a whole number of at least 1, not {n!r}")
+        errors.add(node_line(arg, "n", line), f"min_items n must be a whole number of at least 1, not {n!r}")
         return None
     return MinItems(path, n) if path else None
 
@@ -685,11 +692,11 @@ def _b_every(arg, errors, line, scope, allowed):
         return None
     path = arg["path"]
     if scope is not None or path not in LIST_ITEM_KEYS:
-        errors.add(_line(arg, "path", line), f"every path must be one of {', '.join(sorted(LIST_ITEM_KEYS))}, "
+        errors.add(node_line(arg, "path", line), f"every path must be one of {', '.join(sorted(LIST_ITEM_KEYS))}, "
                                              f"not {path!r}")
         return None
-    where = _check_list(arg["where"], errors, _line(arg, "where", line), path, ITEM_TYPES, "where")
-    when = _check_list(arg["when"], errors, _line(arg, "when", line), path, ITEM_TYPES - {"min_items"}, "when") \
+    where = _check_list(arg["where"], errors, node_line(arg, "where", line), path, ITEM_TYPES, "where")
+    when = _check_list(arg["when"], errors, node_line(arg, "when", line), path, ITEM_TYPES - {"min_items"}, "when") \
         if "when" in arg else []
     return Every(path, where, when)
 
@@ -701,7 +708,7 @@ def _b_timeline_kind(arg, errors, line, scope, allowed):
             return None
         visible = arg.get("customer_visible")
         if visible is not None and not isinstance(visible, bool):
-            errors.add(_line(arg, "customer_visible", line), "customer_visible must be true or false")
+            errors.add(node_line(arg, "customer_visible", line), "customer_visible must be true or false")
             return None
         arg = arg["kind"]
     if arg not in TIMELINE_KINDS:
@@ -713,15 +720,15 @@ def _b_timeline_kind(arg, errors, line, scope, allowed):
 def _b_within(arg, errors, line, scope, allowed):
     if not _need_mapping(arg, {"from", "to", "max"}, {"from", "to", "max"}, errors, line, "within"):
         return None
-    start = _check_path(arg["from"], errors, _line(arg, "from", line), scope)
-    end = _check_path(arg["to"], errors, _line(arg, "to", line), scope)
+    start = _check_path(arg["from"], errors, node_line(arg, "from", line), scope)
+    end = _check_path(arg["to"], errors, node_line(arg, "to", line), scope)
     try:
         limit = parse_duration(str(arg["max"]), field="max")
     except ValidationError as exc:
-        errors.add(_line(arg, "max", line), f"bad duration: {exc.message}")
+        errors.add(node_line(arg, "max", line), f"bad duration: {exc.message}")
         return None
     if limit <= timedelta(0):
-        errors.add(_line(arg, "max", line), "bad duration: max must be longer than zero")
+        errors.add(node_line(arg, "max", line), "bad duration: max must be longer than zero")
         return None
     return Within(start, end, limit, str(arg["max"]).strip()) if start and end else None
 
@@ -732,7 +739,7 @@ def _b_evidence(arg, errors, line, scope, allowed):
     if isinstance(arg, dict) and _need_mapping(arg, {"min"}, {"min"}, errors, line, "evidence_verified"):
         n = arg["min"]
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            errors.add(_line(arg, "min", line), f"evidence_verified min must be a whole number of at least 1, not {n!r}")
+            errors.add(node_line(arg, "min", line), f"evidence_verified min must be a whole number of at least 1, not {n!r}")
             return None
         return EvidenceVerified(n)
     if not isinstance(arg, dict):
@@ -745,7 +752,7 @@ def _b_notification(arg, errors, line, scope, allowed):
         return None
     for key in ("regime", "stage"):
         if not isinstance(arg[key], str) or not arg[key].strip():
-            errors.add(_line(arg, key, line), f"notification_ok {key} must be text")
+            errors.add(node_line(arg, key, line), f"notification_ok {key} must be text")
             return None
     return NotificationOk(arg["regime"].strip(), arg["stage"].strip())
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from compliance.controls.checks import CONDITION_TYPES, AllOf, Check, _Errors, _line, parse_check, unique
+from compliance.controls.checks import CONDITION_TYPES, AllOf, Check, ErrorList, node_line, parse_check, unique
 from compliance.core.errors import DefinitionError
 from compliance.core.resources import builtin_dir
 from compliance.core.yamlload import load_yaml_file
@@ -75,54 +75,54 @@ class Framework:
         return next((r for r in self.requirements if r.id == requirement_id), None)
 
 
-def _text(node: dict, key: str, errors: _Errors, *, required: bool) -> str | None:
+def _text(node: dict, key: str, errors: ErrorList) -> str | None:
     value = node.get(key)
     if value is None:
         return None
     if not isinstance(value, (str, int, float)) or isinstance(value, bool) or not str(value).strip():
-        errors.add(_line(node, key), f"{key} must be non-empty text")
+        errors.add(node_line(node, key), f"{key} must be non-empty text")
         return None
     return " ".join(str(value).split()) if key != "paraphrase" else str(value).strip()
 
 
-def _text_list(node: dict, key: str, errors: _Errors) -> list[str]:
+def _text_list(node: dict, key: str, errors: ErrorList) -> list[str]:
     value = node.get(key)
     if value is None:
         return []
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
-        errors.add(_line(node, key), f"{key} must be a list of non-empty texts")
+        errors.add(node_line(node, key), f"{key} must be a list of non-empty texts")
         return []
     return [" ".join(v.split()) for v in value]
 
 
-def _parse_requirement(node: Any, framework_id: str, errors: _Errors, line: int) -> Requirement | None:
+def _parse_requirement(node: Any, framework_id: str, errors: ErrorList, line: int) -> Requirement | None:
     if not isinstance(node, dict):
         errors.add(line, "a requirement must be a mapping with id, title, citation, paraphrase, evidence and checks")
         return None
     before = len(errors.items)
     for key in node:
         if key not in REQUIREMENT_KEYS:
-            errors.add(_line(node, key), f"unknown field {key!r} in requirement (allowed: {', '.join(sorted(REQUIREMENT_KEYS))})")
+            errors.add(node_line(node, key), f"unknown field {key!r} in requirement (allowed: {', '.join(sorted(REQUIREMENT_KEYS))})")
     for key in sorted(REQUIRED_REQUIREMENT_KEYS - set(node)):
         errors.add(node.line, f"requirement {node.get('id', '')!s} is missing {key!r}".replace("  ", " "))
-    req_id = _text(node, "id", errors, required=True)
+    req_id = _text(node, "id", errors)
     if req_id and not _REQUIREMENT_ID.match(req_id):
-        errors.add(_line(node, "id"), f"requirement id {req_id!r} must not contain spaces or ':'")
-    values = {key: _text(node, key, errors, required=True) for key in ("title", "citation", "paraphrase", "notes")}
+        errors.add(node_line(node, "id"), f"requirement id {req_id!r} must not contain spaces or ':'")
+    values = {key: _text(node, key, errors) for key in ("title", "citation", "paraphrase", "notes")}
     evidence = _text_list(node, "evidence", errors)
     if "evidence" in node and not evidence and len(errors.items) == before:
-        errors.add(_line(node, "evidence"), "evidence must list what an auditor expects to see")
+        errors.add(node_line(node, "evidence"), "evidence must list what an auditor expects to see")
     mappings = _text_list(node, "mappings", errors)
     for mapping in mappings:
         if mapping.count(":") != 1 or not all(part.strip() for part in mapping.split(":")):
-            errors.add(_line(node, "mappings"), f"mapping {mapping!r} must look like framework-id:REQ-ID")
+            errors.add(node_line(node, "mappings"), f"mapping {mapping!r} must look like framework-id:REQ-ID")
     checks: list[Check] = []
     if "checks" in node:
         raw = node["checks"]
         if not isinstance(raw, list) or not raw:
-            errors.add(_line(node, "checks"), "checks must be a non-empty list")
+            errors.add(node_line(node, "checks"), "checks must be a non-empty list")
         else:
             for index, item in enumerate(raw):
                 check = parse_check(item, errors, raw.line_of(index) if hasattr(raw, "line_of") else node.line)
@@ -130,26 +130,26 @@ def _parse_requirement(node: Any, framework_id: str, errors: _Errors, line: int)
                     checks.append(check)
     names = [c.name for c in checks if c.name]
     for dup in sorted({n for n in names if names.count(n) > 1}):
-        errors.add(_line(node, "checks"), f"check name {dup!r} is used twice in requirement {req_id}")
+        errors.add(node_line(node, "checks"), f"check name {dup!r} is used twice in requirement {req_id}")
     partial = _text_list(node, "partial", errors)
     if "partial" in node and "checks" in node and isinstance(node["checks"], list):
         declared = [item.get("name") if isinstance(item, dict) else None for item in node["checks"]]
         for name in partial:
             if name not in declared:
-                errors.add(_line(node, "partial"), f"partial names {name!r}, which is not the name of a check "
+                errors.add(node_line(node, "partial"), f"partial names {name!r}, which is not the name of a check "
                                                    f"of requirement {req_id}")
         if partial and declared and all(name in partial for name in declared):
-            errors.add(_line(node, "partial"), "partial lists every check: nothing would make the requirement missing")
+            errors.add(node_line(node, "partial"), "partial lists every check: nothing would make the requirement missing")
     applies = None
     if "applies_when" in node:
         raw = node["applies_when"]
         conds = raw if isinstance(raw, list) else [raw]
         if isinstance(raw, list) and not raw:
-            errors.add(_line(node, "applies_when"), "bad applies_when: must not be empty")
+            errors.add(node_line(node, "applies_when"), "bad applies_when: must not be empty")
         parsed = []
         for index, item in enumerate(conds):
-            item_line = raw.line_of(index) if hasattr(raw, "line_of") else _line(node, "applies_when")
-            sub = _Errors(errors.source, prefix="bad applies_when: ")
+            item_line = raw.line_of(index) if hasattr(raw, "line_of") else node_line(node, "applies_when")
+            sub = ErrorList(errors.source, prefix="bad applies_when: ")
             cond = parse_check(item, sub, item_line, allowed=CONDITION_TYPES)
             errors.items.extend(sub.items)
             if cond is not None:
@@ -167,14 +167,14 @@ def _parse_requirement(node: Any, framework_id: str, errors: _Errors, line: int)
 
 def _mapping_line(node: dict, index: int) -> int:
     raw = node.get("mappings")
-    return raw.line_of(index) if hasattr(raw, "line_of") else _line(node, "mappings")
+    return raw.line_of(index) if hasattr(raw, "line_of") else node_line(node, "mappings")
 
 
 def parse_framework_file(path: Path, errors: list[str]) -> Framework | None:
     """Parses one framework file; appends every error ('file:line: what is wrong') and returns None if any."""
     source = str(path)
     framework_id = path.stem
-    collected = _Errors(source)
+    collected = ErrorList(source)
     if not _FRAMEWORK_ID.match(framework_id):
         collected.add(1, f"file name {path.name!r} must be a framework id: lower-case letters, digits, '.', '-', '_'")
     try:
@@ -188,15 +188,15 @@ def parse_framework_file(path: Path, errors: list[str]) -> Framework | None:
         return None
     for key in data:
         if key not in FRAMEWORK_KEYS:
-            collected.add(_line(data, key), f"unknown field {key!r} (allowed: {', '.join(sorted(FRAMEWORK_KEYS))})")
+            collected.add(node_line(data, key), f"unknown field {key!r} (allowed: {', '.join(sorted(FRAMEWORK_KEYS))})")
     for key in sorted(REQUIRED_FRAMEWORK_KEYS - set(data)):
         collected.add(1, f"missing {key!r}")
-    values = {key: _text(data, key, collected, required=key in REQUIRED_FRAMEWORK_KEYS)
+    values = {key: _text(data, key, collected)
               for key in ("name", "version", "description", "source")}
     requirements: list[Requirement] = []
     raw = data.get("requirements")
     if raw is not None and (not isinstance(raw, list) or not raw):
-        collected.add(_line(data, "requirements"), "requirements must be a non-empty list")
+        collected.add(node_line(data, "requirements"), "requirements must be a non-empty list")
     elif raw:
         seen: dict[str, int] = {}
         for index, node in enumerate(raw):
@@ -206,10 +206,10 @@ def parse_framework_file(path: Path, errors: list[str]) -> Framework | None:
             if isinstance(req_id, (str, int, float)) and not isinstance(req_id, bool):
                 req_id = str(req_id).strip()
                 if req_id in seen:
-                    collected.add(_line(node, "id"), f"duplicate requirement id {req_id!r} (first on line {seen[req_id]})")
+                    collected.add(node_line(node, "id"), f"duplicate requirement id {req_id!r} (first on line {seen[req_id]})")
                     requirement = None
                 else:
-                    seen[req_id] = _line(node, "id")
+                    seen[req_id] = node_line(node, "id")
             if requirement is not None:
                 requirements.append(requirement)
     errors.extend(collected.items)
