@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any, Iterable
 from compliance.controls.checks import CONDITION_TYPES, AllOf, Check, ErrorList, node_line, parse_check, unique
 from compliance.core.errors import DefinitionError
 from compliance.core.resources import builtin_dir
-from compliance.core.yamlload import load_yaml_file
+from compliance.core.yamlload import MAX_BYTES, load_yaml_file
 
 FRAMEWORK_KEYS = {"name", "version", "description", "source", "requirements"}
 REQUIREMENT_KEYS = {"id", "title", "citation", "paraphrase", "evidence", "checks", "partial", "applies_when",
@@ -170,8 +171,34 @@ def _mapping_line(node: dict, index: int) -> int:
     return raw.line_of(index) if hasattr(raw, "line_of") else node_line(node, "mappings")
 
 
+_CACHE: dict[tuple, tuple[Framework | None, list[str]]] = {}
+_CACHE_SIZE = 64
+
+
 def parse_framework_file(path: Path, errors: list[str]) -> Framework | None:
-    """Parses one framework file; appends every error ('file:line: what is wrong') and returns None if any."""
+    """Parses one framework file; appends every error ('file:line: what is wrong') and returns None if any.
+
+    Results are kept per (path, SHA-256 of the content), so a file is parsed again only when it changes.
+    """
+    try:
+        key = (str(path), hashlib.sha256(path.read_bytes()).hexdigest()) if path.stat().st_size <= MAX_BYTES else None
+    except OSError:
+        key = None
+    if key is not None and key in _CACHE:
+        framework, cached_errors = _CACHE[key]
+        errors.extend(cached_errors)
+        return framework
+    found: list[str] = []
+    framework = _parse_framework_file(path, found)
+    errors.extend(found)
+    if key is not None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (framework, list(found))
+    return framework
+
+
+def _parse_framework_file(path: Path, errors: list[str]) -> Framework | None:
     source = str(path)
     framework_id = path.stem
     collected = ErrorList(source)

@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from compliance.cli import cli
@@ -244,3 +246,39 @@ def test_an_installed_package_finds_its_builtin_controls_without_a_checkout(tmp_
     monkeypatch.setattr(resources, "_PACKAGE", package)
     assert resources.builtin_dir("controls") == package / "_builtin" / "controls"
     assert set(load_frameworks()) >= {"iso27001-2022", "soc2-2017", "nist-sp800-61r3", "gdpr"}
+
+
+_KEYS = st.sampled_from(["name", "version", "requirements", "id", "title", "citation", "paraphrase", "evidence",
+                         "checks", "partial", "applies_when", "mappings", "path", "n", "where", "when", "from", "to",
+                         "max", "kind", "regime", "stage", "value", "values", "every", "within", "min_items",
+                         "non_empty", "present", "any", "all", "not", "true", "in", "equals", "severity_at_least",
+                         "timeline_has_kind", "notification_ok", "evidence_verified", "no_blocking_findings", "x"])
+_LEAVES = st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(
+    ["", "A.1", "48h", "soon", "postmortem.summary", "action_items", "owner", "sev2", "gdpr", "detection",
+     "iso27001-2022:A.5.27", "incident.resolved_at", "x:y"])
+_TREES = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+                      max_leaves=25)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=_TREES)
+def test_any_file_shape_gives_a_framework_or_file_line_errors_never_a_crash(tmp_path, tree):
+    import yaml
+
+    from compliance.controls.service import validate_paths
+
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(yaml.safe_dump({"name": "n", "version": "1", "requirements": [tree]} if not isinstance(tree, dict)
+                                   else tree), encoding="utf-8")
+    errors = validate_paths(paths=[path])
+    assert all(e.startswith(str(path)) for e in errors), errors
+    assert all("\n" not in e for e in errors)
+
+
+def test_an_edited_file_is_read_again_not_served_from_the_parse_cache(tmp_path):
+    path = write(tmp_path, "internal-ir.yaml", VALID)
+    assert validate(str(path)).exit_code == ExitCode.OK
+    path.write_text(VALID.replace("max: 7d", "max: 7x"), encoding="utf-8")
+    assert "bad duration" in validate(str(path)).stderr
+    path.write_text(VALID, encoding="utf-8")
+    assert load_frameworks(extra_dirs=[tmp_path])["internal-ir"].requirement("IR-1") is not None
