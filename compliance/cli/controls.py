@@ -102,8 +102,22 @@ def show_command(requirement_id, controls_dirs, as_json) -> None:
             click.echo(f"{label}:")
             for item in data[key]:
                 click.echo(f"  - {item}")
+    for label, key in (("applies when", "applies_when"), ("checks", "checks")):
+        if data[key]:
+            click.echo(f"{label}:")
+            for spec in data[key]:
+                click.echo(f"  - {_compact(spec)}")
     if data["partial"]:
         click.echo(f"partial (not missing) when only these fail: {', '.join(data['partial'])}")
+    if data.get("notes"):
+        click.echo(f"notes: {data['notes']}")
+
+
+def _compact(spec) -> str:
+    """Returns a check as one line of YAML flow style."""
+    import yaml
+
+    return yaml.safe_dump(spec, default_flow_style=True, sort_keys=False, width=10_000).strip()
 
 
 @controls_group.command("map")

@@ -622,7 +622,7 @@ def parse_check(node: Any, errors: ErrorList, line: int, *, scope: str | None = 
 
 def _plain(node: Any) -> Any:
     if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
+        return {("true" if k is True else str(k)): _plain(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_plain(v) for v in node]
     return node

@@ -34,6 +34,8 @@ def test_show_gives_paraphrase_citation_evidence_checks_and_mappings():
     assert data["applies_when"] == [{"in": {"path": "incident.status", "values": ["resolved", "closed"]}}]
     text = run("show", "Art.33(1)").stdout
     assert "gdpr:Art.33(1)" in text and "72 hours" in text
+    assert "  - {'true': incident.personal_data}" in text and "notes: The 24 hours" in text
+    assert json.loads(run("show", "Art.33(1)", "--json").stdout)["applies_when"][0] == {"true": "incident.personal_data"}
 
 
 @pytest.mark.parametrize("spelling", ["art.33(1)", "Art. 33(1)", "gdpr:Art.33(1)"])
