@@ -238,3 +238,18 @@ def test_cli_naive_as_of_is_accepted_with_a_timezone(cli_run, make_incident):
     result = cli_run(["controls", "assess", ref, "--as-of", "2026-04-01T02:00:00", "--timezone", "Europe/Berlin",
                       "--json"])
     assert result.exit_code == ExitCode.OK and json.loads(result.stdout)["as_of"] == "2026-04-01T00:00:00Z"
+
+
+def test_a_team_framework_from_an_added_folder_is_assessed_like_a_built_in_one(cli_run, store, make_incident, tmp_path):
+    from tests.controls.test_validation import VALID, write
+
+    write(tmp_path, "internal-ir.yaml", VALID)
+    serious, minor = make_incident(severity="sev1"), make_incident(severity="sev4")
+    _document_incident(store, serious)
+    result = cli_run(["controls", "coverage", "--framework", "internal-ir", "--as-of", AS_OF, "--json"],
+                     extra_env={"COMPLIANCE_CONTROLS": str(tmp_path)})
+    assert result.exit_code == ExitCode.OK, result.output
+    rows = {row["incident"]: row for row in json.loads(result.stdout)["frameworks"][0]["incidents"]}
+    assert rows[serious]["cells"] == {"IR-1": "satisfied"}
+    assert rows[minor]["cells"] == {"IR-1": "not_applicable"}
+    assert rows[minor]["reasons"] == {"IR-1": "not applicable: incident.severity is sev4, not at least sev2"}

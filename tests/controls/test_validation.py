@@ -282,3 +282,10 @@ def test_an_edited_file_is_read_again_not_served_from_the_parse_cache(tmp_path):
     assert "bad duration" in validate(str(path)).stderr
     path.write_text(VALID, encoding="utf-8")
     assert load_frameworks(extra_dirs=[tmp_path])["internal-ir"].requirement("IR-1") is not None
+
+
+def test_every_shipped_check_is_named_so_reasons_and_partial_lists_can_refer_to_it():
+    for framework in load_frameworks().values():
+        for requirement in framework.requirements:
+            assert all(check.name for check in requirement.checks), requirement.key
+            assert requirement.partial <= {check.name for check in requirement.checks}
