@@ -42,7 +42,7 @@ def _mapping_keys(model: str) -> set[str]:
     if model == "incident":
         from compliance.incidents.models import Incident
 
-        return set(Incident.model_fields) - {"id"} | {"id", "ref"}
+        return set(Incident.model_fields) | {"ref"}
     from compliance.postmortems.models import Postmortem
 
     return set(Postmortem.model_fields) - {"id", "incident_id", "source_markdown"}
@@ -105,6 +105,13 @@ def _items(doc: dict, path: str) -> list:
     return value if isinstance(value, list) else []
 
 
+def _same(actual: Any, expected: Any) -> bool:
+    """Equality that keeps true/false apart from 1/0."""
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return isinstance(actual, bool) and isinstance(expected, bool) and actual is expected
+    return actual == expected
+
+
 def _when(value: Any) -> str:
     if value is None or value == "":
         return "date unknown"
@@ -127,12 +134,15 @@ class Check:
     spec: Any = None
 
     def evaluate(self, doc: dict) -> Outcome:  # pragma: no cover - abstract
+        """Returns the outcome of the check on `doc` (an incident document, or a list item inside `every`)."""
         raise NotImplementedError
 
     def fields(self) -> list[str]:
+        """Returns the document paths the check reads."""
         return []
 
     def required_fields(self) -> list[str]:
+        """Returns the paths whose absence alone makes the check fail (none behind `any` or `not`)."""
         return self.fields()
 
     def run(self, doc: dict) -> Outcome:
@@ -181,7 +191,7 @@ class Equals(Check):
 
     def evaluate(self, doc):
         actual = get_path(doc, self.path)
-        if actual is not _MISSING and actual == self.value:
+        if actual is not _MISSING and _same(actual, self.value):
             return OK
         shown = "not recorded" if actual is _MISSING else _show(actual)
         return Outcome(FAIL, f"{self.path} is {shown}, expected {_show(self.value)}")
@@ -198,7 +208,7 @@ class In(Check):
 
     def evaluate(self, doc):
         actual = get_path(doc, self.path)
-        if actual is not _MISSING and actual in self.values:
+        if actual is not _MISSING and any(_same(actual, v) for v in self.values):
             return OK
         shown = "not recorded" if actual is _MISSING else _show(actual)
         return Outcome(FAIL, f"{self.path} is {shown}, expected one of {', '.join(map(str, self.values))}")

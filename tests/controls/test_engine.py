@@ -282,3 +282,18 @@ def test_a_post_mortem_drafted_within_the_limit_never_scores_lower_than_a_later_
     later = _results(document, "iso27001-2022")["A.5.27"].status
     assert rank[earlier] <= rank[later]
     assert (earlier == "satisfied") == (hours <= 48)
+
+
+def test_equals_and_in_keep_true_apart_from_one():
+    from compliance.controls.checks import ErrorList, parse_check
+
+    errors = ErrorList("test")
+    equals = parse_check({"equals": {"path": "incident.personal_data", "value": 1}}, errors, 1)
+    listed = parse_check({"in": {"path": "incident.records_approx", "values": [True, 1500]}}, errors, 1)
+    assert not errors.items
+    document = full_document()
+    assert equals.run(document).state == "fail"
+    assert equals.run(document).detail == "incident.personal_data is True, expected 1"
+    assert listed.run(document).state == "pass"
+    document["incident"]["records_approx"] = 1
+    assert listed.run(document).state == "fail"
