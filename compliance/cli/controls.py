@@ -234,7 +234,7 @@ def coverage_command(store, period_from, period_to, framework_ids, include_restr
 
     start = parse_date(period_from, field="--from") if period_from else None
     stop = parse_date(period_to, field="--to") if period_to else None
-    period_bounds(start, stop)
+    period_bounds(period_from=start, period_to=stop)
     instant = _as_of(as_of, tz)
     _, chosen = _load(controls_dirs, framework_ids)
     with store.session() as session:

@@ -61,7 +61,7 @@ def assess_incident(*, session: Session, incident: Incident, frameworks: Framewo
     return {"incident": incident.ref, "title": incident.title, "as_of": document["as_of"], "frameworks": out}
 
 
-def period_bounds(period_from: date | datetime | None,
+def period_bounds(*, period_from: date | datetime | None,
                   period_to: date | datetime | None) -> tuple[datetime | None, datetime | None]:
     """Returns [from, to) instants: dates are inclusive calendar days in UTC, instants are used as given."""
     def bound(value, end: bool):
@@ -78,7 +78,7 @@ def period_bounds(period_from: date | datetime | None,
 def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: date | datetime | None,
                  period_to: date | datetime | None, as_of: datetime, include_restricted: bool) -> dict[str, Any]:
     """Returns the coverage matrix of incidents (detected in the period) × requirements, with totals."""
-    start, stop = period_bounds(period_from, period_to)
+    start, stop = period_bounds(period_from=period_from, period_to=period_to)
     incidents = list_incidents(session=session, period_from=start, period_to=stop,
                                include_restricted=include_restricted)
     documents = build_incident_documents(session=session, incidents=incidents, as_of=as_of)
