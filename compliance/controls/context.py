@@ -1,0 +1,137 @@
+"""The incident document: everything the engine evaluates and the audit pack renders, from the store.
+
+Keys: as_of, incident, timeline, postmortem, action_items, review_findings, evidence, obligations.
+Evidence and obligations come from the evidence and deadlines services when those packages are
+installed (the find_spec guards below go once they are merged), else they are empty lists.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, Iterable
+
+from sqlmodel import Session, select
+
+from compliance.actions.models import ActionItem
+from compliance.actions.service import action_to_dict, get_incident_actions
+from compliance.core.timeutil import ensure_utc
+from compliance.incidents.models import Incident, TimelineEntry
+from compliance.incidents.service import get_timeline, incident_to_dict, timeline_entry_to_dict
+from compliance.postmortems.lint import ReviewAction, ReviewEntry, ReviewInput, review
+from compliance.postmortems.models import Postmortem
+from compliance.postmortems.review import get_disabled_rules, get_review_findings
+from compliance.postmortems.service import get_postmortem, postmortem_to_dict
+
+_CHUNK = 500
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # pragma: no cover - parent package missing
+        return False
+
+
+def _evidence(session: Session, incident: Incident) -> list[dict[str, Any]]:
+    if not _has("compliance.evidence.service"):
+        return []
+    from compliance.evidence.service import get_incident_evidence_documents
+
+    return list(get_incident_evidence_documents(session=session, incident=incident))
+
+
+def _obligations(session: Session, incident: Incident, as_of: datetime) -> list[dict[str, Any]]:
+    if not _has("compliance.deadlines.service"):
+        return []
+    from compliance.deadlines.service import get_incident_obligation_documents
+
+    return list(get_incident_obligation_documents(session=session, incident=incident, as_of=as_of))
+
+
+def _incident_part(incident: Incident) -> dict[str, Any]:
+    data = incident_to_dict(incident)
+    data["ref"] = incident.ref
+    return data
+
+
+def _document(*, incident: Incident, as_of: datetime, timeline: list[dict], postmortem: dict | None,
+              actions: list[dict], findings: list[dict], evidence: list[dict], obligations: list[dict]) -> dict:
+    return {"as_of": as_of, "incident": _incident_part(incident), "timeline": timeline, "postmortem": postmortem,
+            "action_items": actions, "review_findings": findings, "evidence": evidence, "obligations": obligations}
+
+
+def build_incident_document(*, session: Session, incident: Incident, as_of: datetime) -> dict[str, Any]:
+    """Returns the incident document of one incident as of `as_of` (the engine's and the audit pack's input)."""
+    as_of = ensure_utc(as_of, field="as_of")
+    postmortem = get_postmortem(session=session, incident=incident)
+    return _document(
+        incident=incident, as_of=as_of,
+        timeline=[timeline_entry_to_dict(e) for e in get_timeline(session=session, incident=incident)],
+        postmortem=postmortem_to_dict(postmortem),
+        actions=[action_to_dict(a, incident, as_of=as_of.date())
+                 for a in get_incident_actions(session=session, incident=incident)],
+        findings=[f.as_dict() for f in get_review_findings(session=session, incident=incident)]
+        if postmortem is not None else [],
+        evidence=_evidence(session, incident), obligations=_obligations(session, incident, as_of),
+    )
+
+
+def _chunks(values: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+def _review_input(incident: Incident, postmortem: Postmortem, timeline: list[TimelineEntry],
+                  actions: list[ActionItem]) -> ReviewInput:
+    """Builds the review rules' input from preloaded rows, as postmortems.review.review_input_from_store does."""
+    zones = [(e.original_time or "UTC").split()[-1] if e.original_time and ":" in e.original_time else "UTC"
+             for e in timeline]
+    return ReviewInput(
+        summary=postmortem.summary, impact=postmortem.impact_text,
+        impact_numbers=any(v is not None for v in (postmortem.impact_users, postmortem.impact_duration_minutes,
+                                                   postmortem.impact_money)),
+        contributors=[(t, None) for t in postmortem.contributors or []],
+        mitigators=list(postmortem.mitigators or []),
+        root_cause=[(s["number"], s["text"], None) for s in postmortem.root_cause or []],
+        lessons=[(lesson["text"], None) for lesson in postmortem.lessons or []],
+        actions=[ReviewAction(a.description, a.owner, a.due, a.success_criteria, list(a.lessons or []))
+                 for a in actions if a.status != "cancelled"],
+        timeline=[ReviewEntry(e.at, e.text, e.kind, z) for e, z in zip(timeline, zones)],
+        detected_at=incident.detected_at, started_at=incident.started_at,
+        reference_date=(incident.resolved_at or incident.detected_at).date(),
+    )
+
+
+def build_incident_documents(*, session: Session, incidents: list[Incident], as_of: datetime) -> list[dict[str, Any]]:
+    """Returns the documents of many incidents (same as build_incident_document), loading rows in a few queries."""
+    as_of = ensure_utc(as_of, field="as_of")
+    ids = [i.id for i in incidents]
+    timelines: dict[int, list[TimelineEntry]] = defaultdict(list)
+    actions: dict[int, list[ActionItem]] = defaultdict(list)
+    postmortems: dict[int, Postmortem] = {}
+    for chunk in _chunks(ids):
+        for entry in session.exec(select(TimelineEntry).where(TimelineEntry.incident_id.in_(chunk))
+                                  .order_by(TimelineEntry.incident_id, TimelineEntry.at, TimelineEntry.id)):
+            timelines[entry.incident_id].append(entry)
+        for action in session.exec(select(ActionItem).where(ActionItem.incident_id.in_(chunk))
+                                   .order_by(ActionItem.incident_id, ActionItem.number)):
+            actions[action.incident_id].append(action)
+        for postmortem in session.exec(select(Postmortem).where(Postmortem.incident_id.in_(chunk))):
+            postmortems[postmortem.incident_id] = postmortem
+    disabled = get_disabled_rules(session=session) if postmortems else []
+    documents = []
+    for incident in incidents:
+        postmortem = postmortems.get(incident.id)
+        findings = [] if postmortem is None else [
+            f.as_dict() for f in review(_review_input(incident, postmortem, timelines[incident.id],
+                                                      actions[incident.id]), disabled=disabled)]
+        documents.append(_document(
+            incident=incident, as_of=as_of,
+            timeline=[timeline_entry_to_dict(e) for e in timelines[incident.id]],
+            postmortem=postmortem_to_dict(postmortem),
+            actions=[action_to_dict(a, incident, as_of=as_of.date()) for a in actions[incident.id]],
+            findings=findings, evidence=_evidence(session, incident),
+            obligations=_obligations(session, incident, as_of)))
+    return documents

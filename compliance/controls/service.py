@@ -1,0 +1,181 @@
+"""Control assessment: assess incidents, build the coverage matrix, look up requirements and mappings, validate files."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from sqlmodel import Session
+
+from compliance.controls.context import build_incident_document, build_incident_documents
+from compliance.controls.engine import STATUSES, Result, assess_document
+from compliance.controls.loader import Framework, Requirement, framework_files, load_all
+from compliance.core.errors import NotFoundError, ValidationError
+from compliance.incidents.models import Incident
+from compliance.incidents.service import list_incidents
+
+UTC = timezone.utc
+FrameworkSet = Mapping[str, Framework] | Iterable[Framework]
+
+
+def _frameworks(frameworks: FrameworkSet) -> list[Framework]:
+    return list(frameworks.values()) if isinstance(frameworks, Mapping) else list(frameworks)
+
+
+def select_frameworks(*, frameworks: Mapping[str, Framework], ids: Iterable[str] = ()) -> list[Framework]:
+    """Returns the frameworks named by `ids` (all when empty), or NotFoundError naming --framework."""
+    ids = list(ids)
+    if not ids:
+        return list(frameworks.values())
+    unknown = [i for i in ids if i not in frameworks]
+    if unknown:
+        raise NotFoundError(f"unknown framework {unknown[0]!r} (known: {', '.join(sorted(frameworks))})",
+                            field="--framework")
+    return [frameworks[i] for i in dict.fromkeys(ids)]
+
+
+def result_to_dict(result: Result) -> dict[str, Any]:
+    """Returns one requirement's assessment as a plain dict."""
+    return {"framework": result.framework_id, "requirement": result.requirement_id, "title": result.title,
+            "citation": result.citation, "status": result.status, "reason": result.reason or None,
+            "fields": list(result.fields)}
+
+
+def _totals(statuses: Iterable[str]) -> dict[str, int]:
+    totals = {status: 0 for status in STATUSES}
+    for status in statuses:
+        totals[status] += 1
+    return totals
+
+
+def assess_incident(*, session: Session, incident: Incident, frameworks: FrameworkSet, as_of: datetime) -> dict[str, Any]:
+    """Returns the assessment of one incident: per framework, per requirement, status, reason and fields used."""
+    document = build_incident_document(session=session, incident=incident, as_of=as_of)
+    out = []
+    for framework in _frameworks(frameworks):
+        results = assess_document(document, framework)
+        out.append({"id": framework.id, "name": framework.name, "version": framework.version,
+                    "results": [result_to_dict(r) for r in results],
+                    "totals": _totals(r.status for r in results)})
+    return {"incident": incident.ref, "title": incident.title, "as_of": document["as_of"], "frameworks": out}
+
+
+def period_bounds(*, period_from: date | datetime | None,
+                  period_to: date | datetime | None) -> tuple[datetime | None, datetime | None]:
+    """Returns [from, to) instants: dates are inclusive calendar days in UTC, instants are used as given."""
+    def bound(value, end: bool):
+        if value is None or isinstance(value, datetime):
+            return value
+        return datetime.combine(value + timedelta(days=1) if end else value, time(0), tzinfo=UTC)
+
+    start, stop = bound(period_from, False), bound(period_to, True)
+    if start and stop and stop <= start:
+        raise ValidationError(f"{period_from} is after --to {period_to}", field="--from")
+    return start, stop
+
+
+def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: date | datetime | None,
+                 period_to: date | datetime | None, as_of: datetime, include_restricted: bool) -> dict[str, Any]:
+    """Returns the coverage matrix of incidents (detected in the period) × requirements, with totals."""
+    start, stop = period_bounds(period_from=period_from, period_to=period_to)
+    incidents = list_incidents(session=session, period_from=start, period_to=stop,
+                               include_restricted=include_restricted)
+    documents = build_incident_documents(session=session, incidents=incidents, as_of=as_of)
+    chosen = _frameworks(frameworks)
+    out = []
+    for framework in chosen:
+        rows = []
+        per_requirement = {r.id: [] for r in framework.requirements}
+        for incident, document in zip(incidents, documents):
+            results = assess_document(document, framework)
+            cells = {r.requirement_id: r.status for r in results}
+            reasons = {r.requirement_id: r.reason for r in results if r.reason}
+            for r in results:
+                per_requirement[r.requirement_id].append(r.status)
+            rows.append({"incident": incident.ref, "title": incident.title, "severity": incident.severity,
+                         "restricted": incident.restricted, "cells": cells, "reasons": reasons,
+                         "totals": _totals(cells.values())})
+        requirements = [{"id": r.id, "title": r.title, "citation": r.citation,
+                         "totals": _totals(per_requirement[r.id])} for r in framework.requirements]
+        out.append({"id": framework.id, "name": framework.name, "version": framework.version,
+                    "requirements": requirements, "incidents": rows,
+                    "totals": _totals(s for statuses in per_requirement.values() for s in statuses)})
+    return {"period": {"from": period_from, "to": period_to}, "as_of": as_of, "include_restricted": include_restricted,
+            "incidents": len(incidents), "frameworks": out}
+
+
+def get_requirement(*, frameworks: FrameworkSet, requirement_id: str) -> Requirement:
+    """Returns the requirement `REQ-ID` or `framework-id:REQ-ID`; NotFoundError if unknown, ValidationError if ambiguous."""
+    text = str(requirement_id).strip()
+    chosen = _frameworks(frameworks)
+    if ":" in text:
+        framework_id, _, req_id = text.partition(":")
+        matches = [r for f in chosen if f.id == framework_id for r in f.requirements if r.id == req_id]
+    else:
+        matches = [r for f in chosen for r in f.requirements if r.id == text]
+        if not matches:  # ids are written as the standards write them; forgive case and spacing
+            folded = text.replace(" ", "").lower()
+            matches = [r for f in chosen for r in f.requirements if r.id.replace(" ", "").lower() == folded]
+    if not matches:
+        raise NotFoundError(f"unknown requirement {text!r} (see 'compliance controls list')", field="REQ-ID")
+    if len(matches) > 1:
+        raise ValidationError(f"{text!r} is in several frameworks: write one of "
+                              f"{', '.join(r.key for r in matches)}", field="REQ-ID")
+    return matches[0]
+
+
+def requirement_to_dict(requirement: Requirement, *, with_checks: bool = True) -> dict[str, Any]:
+    """Returns a requirement as a plain dict (checks as written in the YAML)."""
+    data = {"framework": requirement.framework_id, "id": requirement.id, "title": requirement.title,
+            "citation": requirement.citation, "paraphrase": requirement.paraphrase,
+            "evidence": list(requirement.evidence), "points_of_focus": list(requirement.points_of_focus),
+            "mappings": list(requirement.mappings), "fields": requirement.fields}
+    if with_checks:
+        cond = requirement.applies_when
+        data["applies_when"] = None if cond is None else [cond.spec] if cond.spec is not None else [
+            c.spec for c in cond.children]
+        data["checks"] = [c.spec for c in requirement.checks]
+        data["partial"] = sorted(requirement.partial)
+    if requirement.notes:
+        data["notes"] = requirement.notes
+    return data
+
+
+def get_mappings(*, frameworks: FrameworkSet, requirement_id: str) -> dict[str, Any]:
+    """Returns what a requirement maps to in other frameworks, and which requirements map to it."""
+    chosen = _frameworks(frameworks)
+    requirement = get_requirement(frameworks=chosen, requirement_id=requirement_id)
+    by_key = {r.key: r for f in chosen for r in f.requirements}
+
+    def entry(key: str) -> dict[str, Any]:
+        target = by_key.get(key)
+        framework_id, _, req_id = key.partition(":")
+        return {"key": key, "framework": framework_id, "id": req_id, "title": target.title if target else None}
+
+    outgoing = [entry(k) for k in requirement.mappings]
+    incoming = [entry(r.key) for r in by_key.values() if requirement.key in r.mappings]
+    related = {e["key"]: e for e in outgoing}
+    for e in incoming:
+        related.setdefault(e["key"], e)
+    return {"requirement": requirement.key, "title": requirement.title, "maps_to": outgoing, "mapped_from": incoming,
+            "related": sorted(related.values(), key=lambda e: (e["framework"], e["id"]))}
+
+
+def validate_paths(*, paths: Iterable[str | Path] = (), extra_dirs: Iterable[str | Path] = ()) -> list[str]:
+    """Returns every error ('file:line: what is wrong') of the built-in files, `extra_dirs` and `paths` (files or folders)."""
+    errors: list[str] = []
+    files = framework_files(extra_dirs=extra_dirs, errors=errors)
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.glob("*.yaml") if p.is_file()))
+        elif path.is_file():
+            if path.suffix != ".yaml":
+                errors.append(f"{path}:1: framework files end in .yaml")
+                continue
+            files.append(path)
+        else:
+            errors.append(f"{path}: no such file or folder")
+    _, more = load_all(files=files)
+    return errors + more

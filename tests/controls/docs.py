@@ -1,0 +1,89 @@
+"""Hand-built incident documents for engine tests (the engine is pure: no store needed)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, datetime, timezone
+
+UTC = timezone.utc
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _entry(when: str, kind: str, text: str, *, visible: bool = False) -> dict:
+    return {"at": at(when), "kind": kind, "text": text, "source": "pager / chat log", "actor": "incident commander",
+            "original_time": None, "customer_visible": visible}
+
+
+_FULL = {
+    "as_of": at("2026-04-01T00:00:00Z"),
+    "incident": {
+        "id": "INC-0001", "ref": "INC-0001", "number": 1, "title": "Credential stuffing on EU login",
+        "description": "Attackers replayed leaked passwords against the EU login.", "severity": "sev1",
+        "status": "resolved", "started_at": at("2026-03-01T10:40:00Z"), "detected_at": at("2026-03-01T11:00:00Z"),
+        "aware_at": at("2026-03-01T13:00:00Z"), "classified_at": None, "materiality_determined_at": None,
+        "discovered_at": None, "assessed_at": None, "suspected_at": None, "ransom_paid_at": None,
+        "mitigated_at": at("2026-03-01T12:30:00Z"), "resolved_at": at("2026-03-01T14:30:00Z"), "closed_at": None,
+        "awareness_justification": None, "affected_services": ["login"], "personal_data": True,
+        "data_categories": ["email", "password hash"], "data_subjects_approx": 1200, "records_approx": 1500,
+        "regimes": ["gdpr"], "entity_type": None, "restricted": False, "tags": ["auth"], "extra": {},
+        "created_at": at("2026-03-01T11:05:00Z"), "updated_at": at("2026-03-01T14:30:00Z"),
+    },
+    "timeline": [
+        _entry("2026-03-01T10:40:00Z", "trigger", "Login attempts from 3,000 IPs begin"),
+        _entry("2026-03-01T11:00:00Z", "detection", "Anomaly alert on failed-login rate"),
+        _entry("2026-03-01T11:10:00Z", "decision", "Declared a security incident, sev1"),
+        _entry("2026-03-01T11:15:00Z", "escalation", "Paged the security incident team"),
+        _entry("2026-03-01T12:30:00Z", "mitigation", "Per-network login throttling enabled"),
+        _entry("2026-03-01T12:45:00Z", "communication", "Briefed the DPO and support leads"),
+        _entry("2026-03-01T13:30:00Z", "communication", "Status page: login protection in place", visible=True),
+        _entry("2026-03-01T14:30:00Z", "resolution", "Attack stopped; normal login rates", visible=True),
+    ],
+    "postmortem": {
+        "status": "published", "drafted_at": at("2026-03-02T10:00:00Z"), "in_review_at": at("2026-03-03T10:00:00Z"),
+        "published_at": at("2026-03-05T10:00:00Z"), "summary": "Replayed passwords hit the EU login for 4 hours.",
+        "impact_users": 1200, "impact_duration_minutes": 230, "impact_money": None, "impact_currency": None,
+        "impact_text": "1,200 accounts exposed to takeover attempts; 14 logged in by the attacker.",
+        "contributors": ["no per-network rate limit"], "mitigators": ["alert on failed-login rate"],
+        "risks": ["the same gap exists on the API login"],
+        "root_cause": [{"number": "1", "text": "login had no per-network throttling"}],
+        "detection_analysis": "Detected by the failed-login alert after 20 minutes.",
+        "diagnosis_analysis": None, "mitigation_analysis": None, "diagnostics": [],
+        "lessons": [{"number": 1, "text": "rate limits belong on every login path", "category": "technical"}],
+        "reviewer": "Security review board", "source_sha256": None,
+        "created_at": at("2026-03-02T10:00:00Z"), "updated_at": at("2026-03-05T10:00:00Z"),
+    },
+    "action_items": [
+        {"ref": "INC-0001-A1", "incident": "INC-0001", "number": 1, "description": "Throttle logins per network",
+         "owner": "Dana Ruiz", "due": date(2026, 3, 20), "priority": "high", "success_criteria": "replay throttled",
+         "lessons": [1], "status": "done", "completed_at": at("2026-03-18T15:00:00Z"), "link": None, "overdue": False},
+        {"ref": "INC-0001-A2", "incident": "INC-0001", "number": 2, "description": "Same limit on the API login",
+         "owner": "Lee Park", "due": date(2026, 4, 20), "priority": "medium", "success_criteria": None,
+         "lessons": [1], "status": "open", "completed_at": None, "link": None, "overdue": False},
+    ],
+    "review_findings": [{"code": "PM010", "rule": "impact-quantified", "severity": "warning",
+                         "message": "a warning only", "suggestion": "", "line": None}],
+    "evidence": [
+        {"ref": "EV-0001", "filename": "waf.log", "size": 2048, "sha256": "ab" * 32, "collected_by": "Dana Ruiz",
+         "collected_by_role": "security engineer", "collected_at": at("2026-03-01T12:00:00Z"), "source": "WAF",
+         "description": "WAF log export", "sealed": True, "custody_events": 2, "custody_verified": True},
+    ],
+    "obligations": [
+        {"regime": "gdpr", "stage": "authority_notification", "stage_title": "Notify the supervisory authority",
+         "citation": "GDPR Art. 33(1)", "recipient": "lead supervisory authority",
+         "clock_start": at("2026-03-01T13:00:00Z"), "due": at("2026-03-04T13:00:00Z"), "due_local": None,
+         "notified_at": at("2026-03-02T09:00:00Z"), "status": "on_time", "delay_reason": None, "waived": False,
+         "waiver_reason": None, "decided_by": "DPO", "reference": "DPA-2026-17"},
+        {"regime": "gdpr", "stage": "data_subject_notification", "stage_title": "Tell the data subjects",
+         "citation": "GDPR Art. 34", "recipient": "data subjects", "clock_start": at("2026-03-01T13:00:00Z"),
+         "due": None, "due_local": None, "notified_at": at("2026-03-02T12:00:00Z"), "status": "on_time",
+         "delay_reason": None, "waived": False, "waiver_reason": None, "decided_by": "DPO", "reference": None},
+    ],
+}
+
+
+def full_document() -> dict:
+    """A fully documented sev1 personal-data breach under GDPR: every requirement applies and is satisfied."""
+    return copy.deepcopy(_FULL)
