@@ -69,7 +69,10 @@ def test_the_incident_document_has_the_keys_the_audit_pack_reads_and_renders(sto
     assert document["action_items"][0]["ref"] == f"{ref}-A1" and document["action_items"][0]["owner"] == "Dana Ruiz"
     section, notifications = section_from_document(document, as_of=at(AS_OF))
     assert section.ref == ref and section.postmortem.summary.startswith("Replayed")
-    assert len(section.actions) == 1 and notifications == []
+    assert len(section.actions) == 1
+    register = {(n.regime, n.stage): n for n in notifications}
+    assert register[("gdpr", "authority_notification")].status == "late_open"
+    assert register[("gdpr", "authority_notification")].due == at("2026-03-04T13:00:00Z")
 
 
 def test_review_findings_are_empty_without_a_post_mortem_and_listed_with_one(store, make_incident):
@@ -193,9 +196,14 @@ def test_cli_assess_json_is_one_document_with_a_result_per_requirement(cli_run, 
     results = {r["requirement"]: r for r in data["frameworks"][0]["results"]}
     assert list(results) == ["Art.33(1)", "Art.33(3)", "Art.33(4)", "Art.33(5)", "Art.34"]
     assert results["Art.33(1)"]["status"] == "missing"
-    assert results["Art.33(1)"]["reason"] == ("authority notified: no gdpr authority_notification obligation is "
-                                              "recorded (obligations)")
+    assert results["Art.33(1)"]["reason"] == ("authority notified: gdpr authority_notification is overdue and not "
+                                              "notified (due 2026-03-04T13:00:00Z)")
     assert results["Art.33(5)"]["status"] == "satisfied"
+    filed = cli_run(["notify", "record", ref, "--regime", "gdpr", "--stage", "authority_notification",
+                     "--at", "2026-03-03T09:30:00Z", "--recipient", "BfDI portal"])
+    assert filed.exit_code == ExitCode.OK, filed.output
+    after = json.loads(cli_run(["controls", "assess", ref, "--framework", "gdpr", "--as-of", AS_OF, "--json"]).stdout)
+    assert {r["requirement"]: r["status"] for r in after["frameworks"][0]["results"]}["Art.33(1)"] == "satisfied"
 
 
 def test_cli_assess_text_lists_each_requirement_with_its_status(cli_run, store, make_incident):
