@@ -152,15 +152,17 @@ def map_command(requirement_id, controls_dirs, as_json) -> None:
 @controls_dir_option
 @json_option
 def validate_command(paths, controls_dirs, as_json) -> None:
-    """Validate framework files: exit 0 when valid, 1 with one line per error ('file:line: what is wrong').
+    """Validate framework and regime files: exit 0 when valid, 1 with one line per error ('file:line: what is wrong').
 
-    PATH is a framework file or a folder of them; the built-in frameworks and --controls-dir
-    folders are always loaded too, so mappings into them resolve.
+    PATH is a framework file, a regime file (…/regimes/NAME.yaml) or a folder (frameworks at its
+    top, regimes in its regimes/ subfolder); the built-in files and --controls-dir folders are
+    always checked too, so mappings into them resolve.
 
     Example:
 
     \b
         compliance controls validate ./my-controls/internal-ir.yaml
+        compliance controls validate ./my-controls/regimes/contract-24h.yaml
     """
     from compliance.controls.service import validate_paths
 

@@ -163,19 +163,58 @@ def get_mappings(*, frameworks: FrameworkSet, requirement_id: str) -> dict[str, 
 
 
 def validate_paths(*, paths: Iterable[str | Path] = (), extra_dirs: Iterable[str | Path] = ()) -> list[str]:
-    """Returns every error ('file:line: what is wrong') of the built-in files, `extra_dirs` and `paths` (files or folders)."""
+    """Returns every error ('file:line: what is wrong') of the built-in files, `extra_dirs` and `paths` (files or folders).
+
+    Framework files sit at the top of a folder; regime files in its `regimes/` subfolder (or are
+    named directly as `…/regimes/NAME.yaml`) and are checked by the deadline engine's rules.
+    """
+    from compliance.deadlines.regimes import regime_dirs
+
     errors: list[str] = []
     files = framework_files(extra_dirs=extra_dirs, errors=errors)
+    regime_folders = regime_dirs(extra_dirs=extra_dirs)
+    regime_files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files.extend(sorted(p for p in path.glob("*.yaml") if p.is_file()))
+            regime_folders.append(path / "regimes")
         elif path.is_file():
-            if path.suffix != ".yaml":
-                errors.append(f"{path}:1: framework files end in .yaml")
-                continue
-            files.append(path)
+            if path.suffix not in (".yaml", ".yml"):
+                errors.append(f"{path}:1: framework and regime files end in .yaml")
+            elif path.parent.name == "regimes":
+                regime_files.append(path)
+            else:
+                files.append(path)
         else:
             errors.append(f"{path}: no such file or folder")
     _, more = load_all(files=files)
-    return errors + more
+    return errors + more + _regime_errors(regime_folders, regime_files)
+
+
+def _regime_errors(folders: list[Path], files: list[Path]) -> list[str]:
+    """Every error of the regime files in `folders` and `files`, duplicate regime ids included."""
+    from compliance.deadlines.regimes import collect_regime_errors, parse_regime_file
+
+    found: list[Path] = []
+    for folder in folders:
+        if folder.is_dir():
+            found.extend(sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+    found.extend(files)
+    errors: list[str] = []
+    seen: dict[str, Path] = {}
+    checked: set[Path] = set()
+    for path in found:
+        if path.resolve() in checked:
+            continue
+        checked.add(path.resolve())
+        problems = collect_regime_errors(path)
+        errors.extend(problems)
+        if problems:
+            continue
+        regime_id = parse_regime_file(path).id
+        if regime_id in seen:
+            errors.append(f"{path}:1: regime id {regime_id!r} is already defined in {seen[regime_id]}")
+        else:
+            seen[regime_id] = path
+    return errors

@@ -175,11 +175,41 @@ def test_several_extra_folders_can_be_given_in_the_environment(tmp_path):
     assert {"internal-ir", "other"} <= {f["id"] for f in json.loads(result.stdout)["frameworks"]}
 
 
+CONTRACT_REGIME = """\
+id: acme_contract
+name: ACME customer contract
+jurisdiction: contract
+citation: ACME master services agreement, clause 12.3
+stages:
+  - id: customer_notice
+    title: Notify ACME
+    citation: MSA clause 12.3
+    recipient: ACME security office
+    trigger: aware_at
+    clock: {hours: 24}
+"""
+
+
 def test_the_regimes_folder_and_other_files_in_a_controls_folder_are_not_frameworks(tmp_path):
     (tmp_path / "regimes").mkdir()
-    write(tmp_path / "regimes", "gdpr.yaml", "regime: gdpr\nstages: []\n")
+    write(tmp_path / "regimes", "acme_contract.yaml", CONTRACT_REGIME)
     write(tmp_path, "notes.md", "# not a framework\n")
-    assert validate(env={"COMPLIANCE_CONTROLS": str(tmp_path)}).exit_code == ExitCode.OK
+    result = validate(env={"COMPLIANCE_CONTROLS": str(tmp_path)})
+    assert result.exit_code == ExitCode.OK, result.output
+
+
+def test_regime_files_are_validated_by_the_regime_rules_with_file_and_line(tmp_path):
+    (tmp_path / "regimes").mkdir()
+    bad = write(tmp_path / "regimes", "broken.yaml", CONTRACT_REGIME.replace("hours: 24", "hours: -3"))
+    copy = write(tmp_path / "regimes", "zz_copy.yaml", CONTRACT_REGIME.replace("acme_contract", "gdpr"))
+    result = validate(str(tmp_path))
+    assert result.exit_code == ExitCode.ERROR
+    lines = result.stderr.splitlines()
+    assert any(line.startswith(f"{bad}:") for line in lines), result.stderr
+    assert f"{copy}:1: regime id 'gdpr' is already defined in" in result.stderr
+    single = validate(str(bad))
+    assert single.exit_code == ExitCode.ERROR and single.stderr.startswith(f"{bad}:")
+    assert validate(str(tmp_path / "regimes" / "zz_copy.yaml")).exit_code == ExitCode.ERROR
 
 
 def test_a_missing_path_and_a_missing_controls_folder_are_errors(tmp_path):
