@@ -43,22 +43,23 @@ def _evidence(session: Session, incident: Incident) -> list[dict[str, Any]]:
 
 
 def _obligations(session: Session, incident: Incident, as_of: datetime) -> list[dict[str, Any]]:
-    if not _has("compliance.deadlines.service"):
-        return []
     from compliance.deadlines.service import get_incident_obligation_documents
 
     return list(get_incident_obligation_documents(session=session, incident=incident, as_of=as_of))
 
 
-def _incident_part(incident: Incident) -> dict[str, Any]:
+def _incident_part(session: Session, incident: Incident) -> dict[str, Any]:
+    from compliance.deadlines.service import get_awareness_gap
+
     data = incident_to_dict(incident)
     data["ref"] = incident.ref
+    data["awareness_gap"] = get_awareness_gap(session=session, incident=incident)
     return data
 
 
-def _document(*, incident: Incident, as_of: datetime, timeline: list[dict], postmortem: dict | None,
+def _document(*, session: Session, incident: Incident, as_of: datetime, timeline: list[dict], postmortem: dict | None,
               actions: list[dict], findings: list[dict], evidence: list[dict], obligations: list[dict]) -> dict:
-    return {"as_of": as_of, "incident": _incident_part(incident), "timeline": timeline, "postmortem": postmortem,
+    return {"as_of": as_of, "incident": _incident_part(session, incident), "timeline": timeline, "postmortem": postmortem,
             "action_items": actions, "review_findings": findings, "evidence": evidence, "obligations": obligations}
 
 
@@ -67,7 +68,7 @@ def build_incident_document(*, session: Session, incident: Incident, as_of: date
     as_of = ensure_utc(as_of, field="as_of")
     postmortem = get_postmortem(session=session, incident=incident)
     return _document(
-        incident=incident, as_of=as_of,
+        session=session, incident=incident, as_of=as_of,
         timeline=[timeline_entry_to_dict(e) for e in get_timeline(session=session, incident=incident)],
         postmortem=postmortem_to_dict(postmortem),
         actions=[action_to_dict(a, incident, as_of=as_of.date())
@@ -128,7 +129,7 @@ def build_incident_documents(*, session: Session, incidents: list[Incident], as_
             f.as_dict() for f in review(_review_input(incident, postmortem, timelines[incident.id],
                                                       actions[incident.id]), disabled=disabled)]
         documents.append(_document(
-            incident=incident, as_of=as_of,
+            session=session, incident=incident, as_of=as_of,
             timeline=[timeline_entry_to_dict(e) for e in timelines[incident.id]],
             postmortem=postmortem_to_dict(postmortem),
             actions=[action_to_dict(a, incident, as_of=as_of.date()) for a in actions[incident.id]],

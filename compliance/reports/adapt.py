@@ -120,6 +120,7 @@ def section_from_document(doc: Mapping[str, Any], *, as_of: datetime, actor_is_r
                         waived=bool(o.get("waived")), waiver_reason=o.get("waiver_reason"))
         for o in doc.get("obligations") or []
     ]
+    gap = inc.get("awareness_gap") or {}
     section = IncidentSection(
         ref=ref, title=title, severity=str(inc.get("severity") or ""), status=str(inc.get("status") or ""),
         detected_at=_instant(inc["detected_at"], "incident.detected_at"), description=inc.get("description"),
@@ -132,6 +133,8 @@ def section_from_document(doc: Mapping[str, Any], *, as_of: datetime, actor_is_r
         data_categories=_strings(inc.get("data_categories")), data_subjects_approx=inc.get("data_subjects_approx"),
         records_approx=inc.get("records_approx"), regimes=_strings(inc.get("regimes")), tags=_strings(inc.get("tags")),
         restricted=bool(inc.get("restricted")), timeline=timeline,
+        awareness_gap_hours=gap.get("gap_hours"), awareness_threshold_hours=gap.get("threshold_hours"),
+        awareness_justification=gap.get("justification") if gap else None,
         postmortem=postmortem_from_document(doc.get("postmortem"), findings=doc.get("review_findings") or []),
         actions=actions, evidence=evidence, assessment=list(assessment),
     )

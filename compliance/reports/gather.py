@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from compliance.controls.context import build_incident_documents
 from compliance.core.errors import NotFoundError
-from compliance.incidents.models import Incident
 from compliance.incidents.service import get_setting, list_incidents
 from compliance.reports.adapt import section_from_document
 from compliance.reports.model import (
@@ -39,12 +39,6 @@ def period_bounds(period_from: date | None, period_to: date | None) -> tuple[dat
     start = datetime.combine(period_from, time(0), tzinfo=UTC) if period_from else None
     end = datetime.combine(period_to + timedelta(days=1), time(0), tzinfo=UTC) if period_to else None
     return start, end
-
-
-def _incident_document(session: Session, incident: Incident, as_of: datetime) -> dict[str, Any]:
-    from compliance.controls.context import build_incident_document
-
-    return build_incident_document(session=session, incident=incident, as_of=as_of)
 
 
 def _custody_logs(session: Session, document: dict[str, Any]) -> dict[str, list[CustodyEvent]]:
@@ -95,8 +89,6 @@ def _integrity(store: Any) -> Integrity:
 
 def _metrics(session: Session, period_from: date | None, period_to: date | None, as_of: datetime,
              include_restricted: bool) -> list[Metric]:
-    if not _has("compliance.metrics.service"):
-        return []
     from compliance.metrics.service import get_program_metrics
 
     data = get_program_metrics(session=session, period_from=period_from, period_to=period_to, as_of=as_of.date(),
@@ -118,8 +110,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
     sections, notifications = [], []
     with store.session() as session:
         incidents = list_incidents(session=session, period_from=start, period_to=end, include_restricted=True)
-        for incident in incidents:
-            document = _incident_document(session, incident, generated_at)
+        for document in build_incident_documents(session=session, incidents=incidents, as_of=generated_at):
             section, rows = section_from_document(document, as_of=generated_at,
                                                   custody=_custody_logs(session, document),
                                                   assessment=_assess(document, chosen))

@@ -299,6 +299,10 @@ class IncidentSection:
     regimes: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     restricted: bool = False
+    # Detection → awareness gap above the store's threshold (hours), and the written justification.
+    awareness_gap_hours: float | None = None
+    awareness_threshold_hours: float | None = None
+    awareness_justification: str | None = None
     timeline: list[TimelineRow] = field(default_factory=list)
     postmortem: PostmortemInfo | None = None
     actions: list[ActionRow] = field(default_factory=list)

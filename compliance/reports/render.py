@@ -815,6 +815,13 @@ class Renderer:
             ("Personal data", pdata), ("Restricted", "yes" if inc.restricted else "no"),
         ]
         out += [self.h3("Key facts"), self.kv_table(facts)]
+        if inc.awareness_gap_hours is not None:
+            why = inc.awareness_justification
+            out.append(Paragraph(
+                f"<b>Awareness gap.</b> The organisation became aware {inc.awareness_gap_hours:g} h after detection "
+                f"(threshold {inc.awareness_threshold_hours or 0:g} h). "
+                + ("Justification: " + esc(clip(why, int(self.lim["paragraph_chars"]))) if why and why.strip()
+                   else "<b>No justification recorded.</b>"), self.s_body))
         pm = inc.postmortem
         summary = (pm.summary if pm and pm.summary else None) or inc.description
         out.append(self.h3("Summary"))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from datetime import date
 
 import pytest
@@ -108,40 +106,6 @@ def test_bulk_documents_equal_the_one_by_one_documents(store, make_incident):
         bulk = build_incident_documents(session=session, incidents=incidents, as_of=at(AS_OF))
         single = [build_incident_document(session=session, incident=i, as_of=at(AS_OF)) for i in incidents]
     assert bulk == single
-
-
-def test_evidence_and_obligations_come_from_their_services_when_installed(store, make_incident, monkeypatch):
-    import compliance.controls.context as context
-    from compliance.incidents.service import get_incident
-
-    ref = make_incident()
-    calls = []
-    evidence = types.ModuleType("compliance.evidence.service")
-    evidence.get_incident_evidence_documents = lambda *, session, incident: calls.append("e") or [
-        {"ref": "EV-0001", "custody_verified": True}]
-    deadlines = types.ModuleType("compliance.deadlines.service")
-    deadlines.get_incident_obligation_documents = lambda *, session, incident, as_of: calls.append(as_of) or [
-        {"regime": "gdpr", "stage": "authority_notification", "status": "on_time"}]
-    monkeypatch.setitem(sys.modules, "compliance.evidence.service", evidence)
-    monkeypatch.setitem(sys.modules, "compliance.deadlines.service", deadlines)
-    monkeypatch.setattr(context, "_has", lambda name: name in sys.modules)
-    with store.session() as session:
-        incident = get_incident(session=session, ref=ref)
-        document = context.build_incident_document(session=session, incident=incident, as_of=at(AS_OF))
-        bulk = context.build_incident_documents(session=session, incidents=[incident], as_of=at(AS_OF))[0]
-    assert document["evidence"] == [{"ref": "EV-0001", "custody_verified": True}] == bulk["evidence"]
-    assert document["obligations"][0]["status"] == "on_time" and calls == ["e", at(AS_OF), "e", at(AS_OF)]
-
-
-def test_without_the_evidence_and_deadlines_packages_those_parts_are_empty(store, make_incident):
-    from compliance.controls.context import build_incident_document
-    from compliance.incidents.service import get_incident
-
-    ref = make_incident()
-    with store.session() as session:
-        document = build_incident_document(session=session, incident=get_incident(session=session, ref=ref),
-                                           as_of=at(AS_OF))
-    assert document["evidence"] == [] and document["obligations"] == []
 
 
 def test_assess_incident_reports_status_reason_and_fields_per_requirement(store, make_incident):
