@@ -10,6 +10,8 @@ MODEL_MODULES = (
     "compliance.incidents.models",
     "compliance.actions.models",
     "compliance.postmortems.models",
+    "compliance.evidence.models",
+    "compliance.custody.models",
 )
 
 
