@@ -14,10 +14,15 @@ from compliance.cli.options import emit_json, json_option, pass_store, print_fie
 from compliance.core.timeutil import parse_instant
 
 
+def stderr_is_terminal() -> bool:
+    """Tells whether stderr is an interactive terminal (progress is drawn only then)."""
+    return sys.stderr.isatty()
+
+
 @contextlib.contextmanager
 def progress_bar(label: str, total: int, *, quiet: bool) -> Iterator[Callable[[int], None] | None]:
     """Yields a byte-count callback drawing a bar on stderr, or None when quiet or stderr is not a terminal."""
-    if quiet or total <= 0 or not sys.stderr.isatty():
+    if quiet or total <= 0 or not stderr_is_terminal():
         yield None
         return
     with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_percent=True) as bar:
