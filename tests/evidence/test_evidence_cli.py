@@ -58,7 +58,7 @@ def test_export_writes_the_copy_and_the_log_shows_it(cli_run, added, tmp_path):
     assert again.exit_code == ExitCode.ERROR and "never overwrites" in again.output
 
 
-@pytest.mark.parametrize("args, message", [
+BAD_INPUT = [
     (["evidence", "add", "INC-0001", "{file}", "--collected-by", "Dana", "--collected-at", "2026-03-01T12:00:00"],
      "error: --collected-at: 2026-03-01T12:00:00 has no time zone"),
     (["evidence", "add", "INC-0001", "{dir}", "--collected-by", "Dana"], "error: FILE: "),
@@ -71,15 +71,18 @@ def test_export_writes_the_copy_and_the_log_shows_it(cli_run, added, tmp_path):
      "error: --action: EV-0001 is not sealed"),
     (["custody", "transfer", "EV-0001", "--from", "Eve", "--to", "Bob", "--reason", "x"],
      "error: --from: EV-0001 is held by 'Dana Ruiz', not 'Eve'"),
-])
-def test_bad_input_gives_one_line_on_stderr_and_exit_1(cli_run, added, tmp_path, args, message):
+]
+
+
+def test_bad_input_gives_one_line_on_stderr_and_exit_1(cli_run, added, tmp_path):
     (tmp_path / "f.log").write_bytes(b"x")
     (tmp_path / "d").mkdir()
-    args = [a.format(file=tmp_path / "f.log", dir=tmp_path / "d", missing=tmp_path / "nope.log") for a in args]
     before = cli_run(["custody", "log", "--json"]).output
-    result = cli_run(args)
-    assert result.exit_code == ExitCode.ERROR
-    assert result.output.startswith(message) and result.output.count("\n") == 1
+    for args, message in BAD_INPUT:
+        args = [a.format(file=tmp_path / "f.log", dir=tmp_path / "d", missing=tmp_path / "nope.log") for a in args]
+        result = cli_run(args)
+        assert result.exit_code == ExitCode.ERROR, args
+        assert result.output.startswith(message) and result.output.count("\n") == 1, result.output
     assert cli_run(["custody", "log", "--json"]).output == before
 
 
