@@ -9,6 +9,7 @@ from typing import Any
 
 from compliance.actions.service import add_action, complete_action
 from compliance.db.store import Store
+from compliance.demo.evidence import add_demo_evidence
 from compliance.demo.scenarios import PEOPLE, POOR_LANGUAGE, SCENARIOS
 from compliance.incidents.service import add_timeline_entry, open_incident, update_incident
 from compliance.postmortems.service import set_postmortem
@@ -157,4 +158,6 @@ def _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng) 
 def generate_demo(*, store: Store, incidents: int, seed: int, as_of: datetime, workdir) -> DemoSummary:
     """Generates the whole demo: incidents with post-mortems, then evidence and notifications."""
     summary = generate_incident_data(store=store, incidents=incidents, seed=seed, as_of=as_of)
+    summary.extras.update(add_demo_evidence(store=store, summary=summary, rng=random.Random(f"{seed}-evidence"),
+                                            as_of=as_of.replace(second=0, microsecond=0), workdir=workdir))
     return summary
