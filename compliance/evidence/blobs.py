@@ -10,6 +10,7 @@ EV-BLB-3  Another backend (an object store with retention locks) only needs the 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import queue
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Protocol
 
-CHUNK = 4 * 1024 * 1024  # 4 MiB reads: large enough for OpenSSL-speed hashing, small enough for flat memory
+CHUNK = 4 * 1024 * 1024  # 4 MiB buffers: OpenSSL-speed hashing, flat memory
 TMP_PREFIX = ".incoming-"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -126,7 +127,11 @@ class LocalBlobStore:
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb", buffering=0) as out:
-                sha256, size = _hash_and_copy(source, out, progress)
+                result = _copy_in_kernel_then_hash(source, out, tmp, progress)
+                if result is None:
+                    sha256, size = _hash_and_copy(source, out, progress)
+                else:
+                    sha256, size = result
                 os.fsync(out.fileno())
             final = self.path_of(sha256)
             if final.exists():
@@ -168,6 +173,75 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF, errno.ESPIPE}
+KERNEL_CHUNK = 16 * 1024 * 1024
+
+
+def _copy_in_kernel_then_hash(source: BinaryIO, out, tmp: Path, progress: Progress | None) -> tuple[str, int] | None:
+    """Fast path: the kernel copies the source into the temporary file (copy_file_range, no user-space copy)
+    while this thread hashes what has just landed in that file. The hash is of the bytes actually stored,
+    so even a source that changes meanwhile cannot yield a blob that does not match its name.
+
+    Returns None (nothing written) when the kernel cannot copy between these files, so the caller
+    falls back to the read-hash-write pipeline.
+    """
+    copy = getattr(os, "copy_file_range", None)
+    if copy is None:
+        return None
+    try:
+        src_fd, out_fd = source.fileno(), out.fileno()
+        start = os.lseek(src_fd, 0, os.SEEK_CUR)
+    except (OSError, AttributeError, ValueError):
+        return None
+    try:
+        first = copy(src_fd, out_fd, KERNEL_CHUNK)
+    except OSError as exc:
+        if exc.errno in _NO_KERNEL_COPY:
+            os.lseek(src_fd, start, os.SEEK_SET)
+            return None
+        raise
+    landed: queue.Queue = queue.Queue()
+    landed.put(first)
+    error: list[BaseException] = []
+
+    def _copier() -> None:
+        try:
+            n = first
+            while n:
+                n = copy(src_fd, out_fd, KERNEL_CHUNK)
+                landed.put(n)
+        except BaseException as exc:  # surfaced in the hashing thread
+            error.append(exc)
+            landed.put(0)
+
+    thread = threading.Thread(target=_copier, name="blob-copier", daemon=True) if first else None
+    if thread:
+        thread.start()
+    digest = hashlib.sha256()
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    offset = 0
+    with open(tmp, "rb", buffering=0) as readback:
+        while True:
+            n = landed.get()
+            if not n:
+                break
+            end = offset + n
+            while offset < end:
+                got = os.preadv(readback.fileno(), [view[: min(CHUNK, end - offset)]], offset)
+                if not got:
+                    raise OSError(errno.EIO, "short read of the file being stored", str(tmp))
+                digest.update(view[:got])
+                offset += got
+                if progress:
+                    progress(got)
+    if thread:
+        thread.join()
+    if error:
+        raise error[0]
+    return digest.hexdigest(), offset
 
 
 def _hash_and_copy(source: BinaryIO, out, progress: Progress | None) -> tuple[str, int]:

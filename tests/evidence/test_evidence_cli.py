@@ -95,6 +95,7 @@ def test_disk_full_is_one_line_and_records_nothing(cli_run, make_incident, tmp_p
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "write", _full)
+    monkeypatch.setattr(os, "copy_file_range", lambda *args: _full(None, None), raising=False)
     result = cli_run(["evidence", "add", "INC-0001", str(path), "--collected-by", "Dana"])
     monkeypatch.undo()
     assert result.exit_code == ExitCode.ERROR

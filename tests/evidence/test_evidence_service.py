@@ -91,6 +91,15 @@ def test_large_sparse_file_is_hashed_and_copied_in_constant_memory(store, make_i
     assert peak < 24 * 1024 * 1024, f"peak Python allocation {peak} bytes for a {size}-byte file"
 
 
+def test_without_kernel_copy_support_the_read_hash_write_pipeline_stores_the_same_blob(store, make_incident, tmp_path,
+                                                                                       monkeypatch):
+    content = os.urandom(9 * 1024 * 1024 + 5)  # more than two buffers: the reader and writer alternate
+    monkeypatch.delattr(os, "copy_file_range", raising=False)
+    data = add_file(store, make_incident(), tmp_path, content)
+    assert data["sha256"] == hashlib.sha256(content).hexdigest()
+    assert get_blob_store(store=store).path_of(data["sha256"]).read_bytes() == content
+
+
 def test_original_file_name_never_becomes_a_path(store, make_incident, tmp_path):
     path = tmp_path / "..%2F..%2Fetc%2Fpasswd"
     path.write_bytes(b"x")
@@ -149,19 +158,23 @@ def test_unknown_incident_and_empty_collector_are_refused_before_copying(store, 
 def test_disk_full_while_copying_gives_a_clear_error_and_records_nothing(store, make_incident, tmp_path, monkeypatch):
     ref = make_incident()
     path = tmp_path / "big.log"
-    path.write_bytes(os.urandom(1 << 20))
-    real_write = os.write
+    path.write_bytes(os.urandom(9 << 20))
 
-    def _full(fd, data):
+    def _full(*args):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(os, "write", _full)
-    with pytest.raises(OSError) as info:
-        add_evidence(store=store, incident_ref=ref, path=path, collected_by="Dana")
-    monkeypatch.setattr(os, "write", real_write)
-    assert info.value.errno == errno.ENOSPC
-    assert _rows(store) == 0
-    assert not any(p.is_file() for p in store.blobs_dir.rglob("*")), "temporary file left behind"
+    for kernel_copy in (True, False):
+        monkeypatch.setattr(os, "write", _full)
+        if kernel_copy:
+            monkeypatch.setattr(os, "copy_file_range", _full, raising=False)
+        else:
+            monkeypatch.delattr(os, "copy_file_range", raising=False)
+        with pytest.raises(OSError) as info:
+            add_evidence(store=store, incident_ref=ref, path=path, collected_by="Dana")
+        monkeypatch.undo()
+        assert info.value.errno == errno.ENOSPC
+        assert _rows(store) == 0
+        assert not any(p.is_file() for p in store.blobs_dir.rglob("*")), "temporary file left behind"
 
 
 def test_export_copies_verifies_and_records_an_exported_event(store, make_incident, tmp_path):
