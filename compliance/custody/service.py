@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, IntegrityError, ValidationError
 from compliance.core.timeutil import ensure_utc, utcnow
-from compliance.custody.chain import GENESIS, Break, ChainChecker, compute_event_hash, short
+from compliance.custody.chain import GENESIS, ROW_COLUMNS, Break, ChainChecker, compute_event_hash, short
 from compliance.custody.models import CustodyAction, CustodyEvent, CustodyHead
 from compliance.db.store import Store, serialize
 from compliance.evidence.models import Evidence
@@ -283,8 +283,6 @@ class VerifyResult:
                 "incomplete_uploads": self.incomplete_uploads}
 
 
-_EVENT_COLUMNS = ("seq", "evidence_id", "evidence_ref", "action", "at", "actor", "db_role", "from_holder",
-                  "to_holder", "location", "reason", "sha256", "prev_hash", "event_hash")
 
 
 def get_blob_bytes_total(*, session: Session) -> int:
@@ -300,26 +298,24 @@ def verify_custody(*, store: Store, progress: Progress | None = None, check_blob
     result = VerifyResult()
     checker = ChainChecker()
     first_event: dict[int, tuple[str, str]] = {}  # evidence id -> (first action, its sha256)
-    refs_seen: dict[int, str] = {}
     mismatched_owner: Break | None = None
     table = CustodyEvent.__table__
-    columns = [table.c[name] for name in _EVENT_COLUMNS]
+    columns = [table.c[name] for name in ROW_COLUMNS] + [table.c.evidence_id]
     with store.session() as session:
         head = session.exec(select(CustodyHead).where(CustodyHead.id == 1)).first()
         evidence_rows = session.exec(select(Evidence.id, Evidence.ref, Evidence.sha256, Evidence.size)
                                      .order_by(Evidence.number)).all()
         ref_of = {row[0]: row[1] for row in evidence_rows}
         stream = session.execute(select(*columns).order_by(table.c.seq).execution_options(yield_per=5000))
+        check_row = checker.check_row
         for row in stream:
-            event = row._asdict()
-            checker.check(event)
-            evidence_id = event["evidence_id"]
+            check_row(row)
+            evidence_id = row[13]
             if evidence_id not in first_event:
-                first_event[evidence_id] = (event["action"], event["sha256"])
-            if mismatched_owner is None and ref_of.get(evidence_id) != event["evidence_ref"]:
-                mismatched_owner = Break(f"event {event['seq']}", "recorded for another evidence item",
-                                         str(event["evidence_ref"]), str(ref_of.get(evidence_id)))
-            refs_seen[evidence_id] = event["sha256"]
+                first_event[evidence_id] = (row[2], row[10])
+            if mismatched_owner is None and ref_of.get(evidence_id) != row[1]:
+                mismatched_owner = Break(f"event {row[0]}", "recorded for another evidence item",
+                                         str(row[1]), str(ref_of.get(evidence_id)))
     if head is None:
         checker.first_break = checker.first_break or Break("chain head", "row missing", "one head row", "none")
     else:

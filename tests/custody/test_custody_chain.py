@@ -102,3 +102,12 @@ def test_canonical_form_is_sorted_compact_json_with_utc_microsecond_instants():
         '{"action":"collected","actor":"Dana","at":"2026-03-01T12:00:00.000000Z","db_role":null,'
         '"evidence":"EV-0001","from":null,"location":null,"prev_hash":"' + GENESIS + '","reason":"ü",'
         '"seq":1,"sha256":"' + "a" * 64 + '","to":"Dana"}').encode("utf-8")
+
+
+@settings(max_examples=200, deadline=None)
+@given(events)
+def test_fast_canonical_form_is_byte_identical_to_the_json_dumps_definition(items):
+    from compliance.custody.chain import canonical_event_reference
+
+    for event in build_chain(items):
+        assert canonical_event(event) == canonical_event_reference(event)
