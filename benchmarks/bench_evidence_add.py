@@ -41,6 +41,17 @@ def run(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None) -> 
     return elapsed, usage.ru_maxrss * 1024
 
 
+_IN_PROCESS = """
+import sys, time
+from compliance.db.store import open_store
+from compliance.evidence.service import add_evidence
+store = open_store(url="sqlite:///compliance.db", evidence_dir="evidence")
+start = time.perf_counter()
+add_evidence(store=store, incident_ref="INC-0001", path=sys.argv[1], collected_by="bench")
+print(time.perf_counter() - start)
+"""
+
+
 def settle() -> None:
     """Flushes dirty pages so one run's write-back does not slow the next."""
     os.sync()
@@ -72,7 +83,7 @@ def main() -> None:
             while fh.read(1 << 24):
                 pass
         settle()
-        floor, floor_sync, by_hand, add, add_rss = [], [], [], [], []
+        floor, floor_sync, by_hand, add, add_rss, inside = [], [], [], [], [], []
         env = {**os.environ, "PYTHONPATH": str(ROOT), "COMPLIANCE_TIMEZONE": ""}
         for i in range(args.repeat):
             dest = work / "copy.bin"
@@ -95,6 +106,15 @@ def main() -> None:
                                cwd=store, env=env)
             add.append(seconds)
             add_rss.append(rss)
+            shutil.rmtree(store / "evidence")
+            (store / "compliance.db").unlink()
+            run(CLI + ["init"], cwd=store, env=env)
+            run(CLI + ["incident", "open", "--title", "bench", "--severity", "sev3",
+                       "--detected-at", "2026-03-01T11:00:00Z"], cwd=store, env=env)
+            settle()
+            out = subprocess.run([sys.executable, "-c", _IN_PROCESS, str(src)], cwd=store, env=env, check=True,
+                                 capture_output=True, text=True).stdout
+            inside.append(float(out.strip().splitlines()[-1]))
             shutil.rmtree(store, ignore_errors=True)
             settle()
         _, import_rss = run([sys.executable, "-c", "import compliance.cli, compliance.evidence.service"], env=env)
@@ -107,7 +127,10 @@ def main() -> None:
         print(f"by hand sha256sum && cp            : {best_hand:6.2f} s  ({size / best_hand / 1e9:.2f} GB/s)")
         print(f"compliance evidence add            : {best_add:6.2f} s  ({size / best_add / 1e9:.2f} GB/s)"
               f"  runs: {', '.join(f'{x:.2f}' for x in add)}")
-        print(f"ratio add / floor                  : {best_add / best_floor:6.2f}x  (target <= 1.30x)")
+        print(f"add_evidence() alone (no start-up) : {min(inside):6.2f} s  runs: {', '.join(f'{x:.2f}' for x in inside)}")
+        print(f"ratio add / floor                  : {best_add / best_floor:6.2f}x  (target <= 1.30x; includes "
+              f"{best_add - min(inside):.2f} s of interpreter and library start-up)")
+        print(f"ratio add_evidence() / floor       : {min(inside) / best_floor:6.2f}x")
         print(f"ratio add / (floor + sync)         : {best_add / min(floor_sync):6.2f}x")
         print(f"ratio add / by hand                : {best_add / best_hand:6.2f}x  (target < 1.00x)")
         print(f"peak RSS of evidence add           : {max(add_rss) / mib:6.1f} MiB  (target <= 64 MiB)")

@@ -269,8 +269,10 @@ class VerifyResult:
         if self.first_break is not None:
             return f"BROKEN: {self.first_break}"
         head = self.head_hash or "none (no events)"
+        leftover = (f"; {self.incomplete_uploads} unreferenced temporary file(s) from interrupted adds "
+                    f"(safe to delete)" if self.incomplete_uploads else "")
         return (f"intact: {self.events_checked} custody events and {self.blobs_checked} blobs "
-                f"({self.evidence_checked} evidence items) verified; chain head {head}")
+                f"({self.evidence_checked} evidence items) verified; chain head {head}{leftover}")
 
     def to_dict(self) -> dict[str, Any]:
         """Returns the JSON document of `custody verify --json`."""

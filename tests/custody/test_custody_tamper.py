@@ -99,3 +99,24 @@ def test_cli_verify_exits_4_with_the_first_broken_item_on_one_line(store, chain,
     assert as_json.exit_code == ExitCode.INTEGRITY
     doc = json.loads(as_json.stdout)
     assert doc["intact"] is False and doc["first_break"]["item"] == "EV-0001" and doc["events_checked"] == 4
+
+
+def test_moving_an_event_to_another_evidence_item_is_named(store, chain):
+    with triggers_bypassed(store, "custody_event") as conn:
+        conn.execute(text("UPDATE custody_event SET evidence_id = (SELECT id FROM evidence WHERE ref = 'EV-0002') "
+                          "WHERE seq = 3"))
+    brk = _break(store)
+    assert brk.item == "event 3" and brk.problem == "recorded for another evidence item"
+
+
+def test_adding_content_whose_stored_blob_was_altered_is_refused(store, chain, tmp_path):
+    from compliance.core.errors import IntegrityError
+    from compliance.evidence.service import list_evidence
+
+    blob = get_blob_store(store=store).path_of(chain["EV-0001"])
+    blob.chmod(0o600)
+    blob.write_bytes(b"not the original")
+    with pytest.raises(IntegrityError, match="the stored blob .* for this content is altered"):
+        add_file(store, "INC-0001", tmp_path, b"auth log excerpt\n", name="again.log")
+    with store.session() as session:
+        assert len(list_evidence(session=session)) == 2
