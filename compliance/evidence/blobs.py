@@ -146,8 +146,8 @@ class LocalBlobStore:
                 tmp.unlink()
                 return BlobInfo(sha256=sha256, size=size, existed=True)
             tmp.unlink()
-            _fsync_dir(final.parent)
-            _fsync_dir(self.root)
+            for folder in (final.parent, final.parent.parent, self.root):  # new names reach the disk
+                _fsync_dir(folder)
             return BlobInfo(sha256=sha256, size=size, existed=False)
         except BaseException:
             try:

@@ -146,3 +146,40 @@ def test_verify_of_an_intact_store_gives_counts_and_the_chain_head(store, ev):
 def test_verify_of_an_empty_store_is_intact_with_no_head(store):
     result = verify_custody(store=store)
     assert (result.events_checked, result.blobs_checked, result.head_hash, result.first_break) == (0, 0, None, None)
+
+
+def test_a_busy_store_is_retried_a_bounded_number_of_times(store, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from compliance.custody import service
+
+    monkeypatch.setattr(service.time, "sleep", lambda _s: None)
+    calls = []
+
+    def _busy_then_ok(session):
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+        return "appended"
+
+    assert service.run_with_retry(store, _busy_then_ok) == "appended" and len(calls) == 3
+
+    def _always_busy(session):
+        calls.append(1)
+        raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+
+    calls.clear()
+    with pytest.raises(OperationalError):
+        service.run_with_retry(store, _always_busy, attempts=4)
+    assert len(calls) == 4
+
+    def _other_error(session):
+        calls.append(1)
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such table: x"))
+
+    calls.clear()
+    with pytest.raises(OperationalError):
+        service.run_with_retry(store, _other_error)
+    assert len(calls) == 1, "only a busy store is retried"
