@@ -14,6 +14,7 @@ def main() -> None:
     from compliance.db.store import open_store
 
     store = open_store(url=url, evidence_dir=evidence_dir)
+    (go.parent / f"ready-{os.getpid()}").touch()
     while not go.exists():  # start together
         time.sleep(0.01)
     for i in range(count):

@@ -24,8 +24,10 @@ def test_four_processes_appending_fifty_events_each_form_one_verifying_chain(sto
                                  str(store.evidence_dir), "EV-0001,EV-0002", str(EVENTS), str(go)],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for _ in range(PROCESSES)]
-    time.sleep(0.5)
-    go.touch()
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("ready-*"))) < PROCESSES and time.monotonic() < deadline:
+        time.sleep(0.02)
+    go.touch()  # every worker has imported and opened the store: they start together
     for worker in workers:
         _, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err
