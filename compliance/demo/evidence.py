@@ -82,6 +82,7 @@ def add_demo_evidence(*, store, summary, rng: random.Random, as_of: datetime, wo
                 name, content, source = f"{service}-limits.diff", _config_diff(rng, service), "git"
             path = folder / f"{ref.lower()}-{name}"
             path.write_bytes(content)
+            path.chmod(0o600)
             item = add_evidence(store=store, incident_ref=ref, path=path, collected_by=collector,
                                 collected_at=collected, source=source, description=f"{kind} collected during {ref}")
             counts["evidence"] += 1

@@ -113,6 +113,9 @@ def test_progress_is_drawn_on_a_terminal_and_never_with_json(cli_run, make_incid
     shown = cli_run(["evidence", "add", "INC-0001", str(path), "--collected-by", "Dana"])
     assert "hashing and copying" in shown.stderr
     assert shown.stdout.startswith("EV-0002  sha256 ")
+    assert "verifying blobs" in cli_run(["custody", "verify"]).stderr
+    verified = cli_run(["custody", "verify", "--json"])
+    assert verified.stderr == "" and json.loads(verified.stdout)["intact"] is True
     monkeypatch.undo()
     piped = cli_run(["evidence", "add", "INC-0001", str(path), "--collected-by", "Dana"])
     assert piped.stderr == "" and piped.stdout.startswith("EV-0003  sha256 ")
