@@ -11,7 +11,6 @@ EV-SVC-4  Export copies the blob out, re-hashing it in the same pass, never over
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import stat
@@ -111,12 +110,7 @@ def add_evidence(*, store: Store, incident_ref: str, path: str | os.PathLike, co
     filename = Path(path).name
     blobs = get_blob_store(store=store)
     with _open_source(path) as stream:
-        try:
-            info = blobs.put(stream, progress=progress)
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise
-            raise ValidationError(f"{path}: cannot read or store ({exc.strerror or exc})", field="FILE") from None
+        info = blobs.put(stream, progress=progress)  # OSError (disk full, I/O): one line from the CLI, nothing recorded
     if info.existed:
         found = blobs.verify(info.sha256)
         if found != info.sha256:
