@@ -1,13 +1,11 @@
 """The incident document: everything the engine evaluates and the audit pack renders, from the store.
 
 Keys: as_of, incident, timeline, postmortem, action_items, review_findings, evidence, obligations.
-Evidence and obligations come from the evidence and deadlines services when those packages are
-installed (the find_spec guards below go once they are merged), else they are empty lists.
+Evidence comes from the evidence service, obligations from the deadline engine.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections import defaultdict
 from datetime import datetime
 from typing import Any, Iterable
@@ -27,16 +25,7 @@ from compliance.postmortems.service import get_postmortem, postmortem_to_dict
 _CHUNK = 500
 
 
-def _has(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # pragma: no cover - parent package missing
-        return False
-
-
 def _evidence(session: Session, incident: Incident) -> list[dict[str, Any]]:
-    if not _has("compliance.evidence.service"):
-        return []
     from compliance.evidence.service import get_incident_evidence_documents
 
     return list(get_incident_evidence_documents(session=session, incident=incident))

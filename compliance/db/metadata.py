@@ -11,6 +11,8 @@ MODEL_MODULES = (
     "compliance.actions.models",
     "compliance.postmortems.models",
     "compliance.deadlines.models",
+    "compliance.evidence.models",
+    "compliance.custody.models",
 )
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from compliance.actions.service import add_action, complete_action
 from compliance.db.store import Store
+from compliance.demo.evidence import add_demo_evidence
+from compliance.demo.notifications import add_demo_notifications
 from compliance.demo.scenarios import PEOPLE, POOR_LANGUAGE, SCENARIOS
 from compliance.incidents.service import add_timeline_entry, open_incident, update_incident
 from compliance.postmortems.service import set_postmortem
@@ -157,8 +159,8 @@ def _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng) 
 def generate_demo(*, store: Store, incidents: int, seed: int, as_of: datetime, workdir) -> DemoSummary:
     """Generates the whole demo: incidents with post-mortems, then evidence and notifications."""
     summary = generate_incident_data(store=store, incidents=incidents, seed=seed, as_of=as_of)
-    from compliance.demo.notifications import add_demo_notifications
-
     summary.extras.update(add_demo_notifications(store=store, summary=summary, rng=random.Random(seed * 7919 + 3),
                                                  as_of=as_of.replace(second=0, microsecond=0)))
+    summary.extras.update(add_demo_evidence(store=store, summary=summary, rng=random.Random(f"{seed}-evidence"),
+                                            as_of=as_of.replace(second=0, microsecond=0), workdir=workdir))
     return summary

@@ -42,7 +42,7 @@ def period_bounds(period_from: date | None, period_to: date | None) -> tuple[dat
 
 
 def _custody_logs(session: Session, document: dict[str, Any]) -> dict[str, list[CustodyEvent]]:
-    if not document.get("evidence") or not _has("compliance.custody.service"):
+    if not document.get("evidence"):
         return {}
     from compliance.custody.service import get_custody_log_rows
 
@@ -76,8 +76,6 @@ def _assess(document: dict[str, Any], frameworks: list[Any]) -> list[AssessmentR
 
 
 def _integrity(store: Any) -> Integrity:
-    if not _has("compliance.custody.service"):
-        return Integrity(chain_head=None, chain_length=0, verified=True, message="no custody events recorded")
     from compliance.custody.service import verify_custody
 
     result = verify_custody(store=store)

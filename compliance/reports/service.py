@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from compliance.core.errors import ComplianceError, IntegrityError, ValidationError
+from compliance.core.errors import IntegrityError, ValidationError
 from compliance.core.timeutil import ensure_utc
 from compliance.reports.manifest import build_manifest, dump_manifest, manifest_path_for, sha256_bytes
 from compliance.reports.model import AuditPack

@@ -9,7 +9,6 @@ RP-VER-4  Nothing to check against (unsigned pack, no manifest) is an error, not
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -112,44 +111,19 @@ def _load_cert(path: Path):
 
 
 def verify_evidence_hashes(store: Any, manifest: dict[str, Any]) -> list[Check]:
-    """Checks every evidence hash of the manifest against the store.
+    """Checks every evidence hash of the manifest against the store (each blob re-hashed)."""
+    from compliance.evidence.service import verify_evidence_hash
 
-    Uses `compliance.evidence.service.verify_evidence_hash(*, store, ref, sha256) -> str | None`
-    (None when the stored evidence still has this hash, else a one-line problem) when the evidence
-    package provides it; otherwise re-hashes the content-addressed blob named by the hash under the
-    store's blobs/evidence folder.
-    """
-    hook = None
-    try:
-        from compliance.evidence import service as evidence_service  # type: ignore[attr-defined]
-
-        hook = getattr(evidence_service, "verify_evidence_hash", None)
-    except ImportError:
-        hook = None
     items = manifest.get("evidence") or []
     problems: list[str] = []
     for item in items:
-        ref, sha = str(item.get("ref")), str(item.get("sha256"))
-        problem = hook(store=store, ref=ref, sha256=sha) if hook else _rehash_blob(store, ref, sha)
+        problem = verify_evidence_hash(store=store, ref=str(item.get("ref")), sha256=str(item.get("sha256")))
         if problem:
             problems.append(problem)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         return [Check("evidence", False, problems[0] + more)] + [Check("evidence", False, p) for p in problems[1:]]
     return [Check("evidence", True, f"all {len(items)} evidence hash(es) match the store")]
-
-
-def _rehash_blob(store: Any, ref: str, sha: str) -> str | None:
-    roots = [Path(p) for p in {getattr(store, "blobs_dir", None), getattr(store, "evidence_dir", None)} if p]
-    for root in roots:
-        for candidate in (root / sha, root / sha[:2] / sha, root / sha[:2] / sha[2:4] / sha):
-            if candidate.is_file():
-                h = hashlib.sha256()
-                with open(candidate, "rb") as fh:
-                    for block in iter(lambda: fh.read(1 << 20), b""):
-                        h.update(block)
-                return None if h.hexdigest() == sha else f"{ref}: stored content no longer has SHA-256 {sha}"
-    return f"{ref}: no stored content with SHA-256 {sha}"
 
 
 def verify_pack(*, pdf_path: str | Path, manifest_path: str | Path | None = None, store: Any = None,

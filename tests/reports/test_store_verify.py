@@ -1,44 +1,85 @@
-"""`report verify --store` and `report audit-pack` against a real store (SQLite and PostgreSQL)."""
+"""The audit pack gathered from a real store (SQLite and PostgreSQL), and `report verify --store` against it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
+import stat
+
+import pytest
 
 from compliance.core.exitcodes import ExitCode
-from compliance.reports.service import produce_pack
+
+GENERATED = "2026-04-01T09:00:00Z"
+DELAY = "Scope of affected records could not be established until the forensic image was analysed."
 
 
-def _pack_with_blob(store, tmp_path, sample_model):
-    content = b"edr export\n"
-    sha = hashlib.sha256(content).hexdigest()
-    folder = store.blobs_dir / sha[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / sha).write_bytes(content)
-    model = sample_model(1)
-    model.incidents[0].restricted = False
-    model.incidents[0].evidence = model.incidents[0].evidence[:1] or []
-    from compliance.reports.model import EvidenceRow
+@pytest.fixture
+def recorded(cli_run, tmp_path):
+    """One fully worked personal-data breach: timeline, post-mortem, action, evidence, custody, late filing."""
+    def ok(*args):
+        result = cli_run(list(args))
+        assert result.exit_code == ExitCode.OK, result.output
+        return result
 
-    model.incidents[0].evidence = [EvidenceRow(ref="EV-0001", incident_ref=model.incidents[0].ref,
-                                               filename="edr.json", size=len(content), sha256=sha)]
-    produce_pack(pack=model, output=tmp_path / "pack.pdf")
-    return folder / sha
+    ok("incident", "open", "--title", "Customer export readable from a storage bucket", "--severity", "sev2",
+       "--started-at", "2026-03-01T08:00:00Z", "--detected-at", "2026-03-01T11:00:00Z",
+       "--aware-at", "2026-03-03T11:00:00Z", "--personal-data", "--data-subjects", "1200", "--regime", "gdpr")
+    ok("timeline", "add", "INC-0001", "--at", "2026-03-01T08:00:00Z", "--kind", "trigger",
+       "--text", "Bucket policy changed to public", "--actor", "deploy pipeline")
+    ok("timeline", "add", "INC-0001", "--at", "2026-03-01T11:00:00Z", "--kind", "detection",
+       "--text", "CSPM alert on public bucket", "--actor", "on-call SRE")
+    ok("incident", "update", "INC-0001", "--status", "resolved", "--resolved-at", "2026-03-01T12:30:00Z")
+    log = tmp_path / "access-log.json"
+    log.write_bytes(b'{"bucket": "exports", "reads": 42}\n')
+    added = json.loads(ok("evidence", "add", "INC-0001", str(log), "--collected-by", "Dana Ruiz",
+                          "--collected-at", "2026-03-01T13:00:00Z", "--json").stdout)
+    ok("custody", "transfer", added["id"], "--from", "Dana Ruiz", "--to", "Forensics Ltd",
+       "--reason", "log analysis", "--at", "2026-03-02T09:00:00Z")
+    ok("notify", "record", "INC-0001", "--regime", "gdpr", "--stage", "authority_notification",
+       "--at", "2026-03-07T10:00:00Z", "--recipient", "BfDI portal", "--delay-reason", DELAY)
+    return added
 
 
-def test_report_verify_with_store_passes_while_evidence_is_unchanged(store, cli_run, tmp_path, sample_model):
-    _pack_with_blob(store, tmp_path, sample_model)
-    result = cli_run(["report", "verify", str(tmp_path / "pack.pdf"), "--store", "--json"])
-    assert result.exit_code == 0, result.output
-    checks = json.loads(result.output)["checks"]
-    assert [c["name"] for c in checks if c["ok"]] == ["pack hash", "evidence"]
+def test_pack_from_the_store_shows_evidence_custody_notifications_and_assessment(cli_run, store, recorded, tmp_path,
+                                                                                  text_of):
+    pack = tmp_path / "pack.pdf"
+    result = cli_run(["report", "audit-pack", "--framework", "iso27001-2022", "--framework", "gdpr",
+                      "-o", str(pack), "--generated-at", GENERATED, "--json"])
+    assert result.exit_code == ExitCode.OK, result.output
+    text = "".join("".join(text_of(pack.read_bytes())).split())
+    for expected in ("INC-0001", recorded["id"], recorded["sha256"], "A.5.28", "Art.33(1)", "authority_notification",
+                     "ForensicsLtd", "Nojustificationrecorded", "".join(DELAY.split())):
+        assert expected in text, expected
+    manifest = json.loads((tmp_path / "pack.manifest.json").read_text())
+    assert [e["sha256"] for e in manifest["evidence"]] == [recorded["sha256"]]
+    verify = cli_run(["report", "verify", str(pack), "--store", "--json"])
+    assert verify.exit_code == ExitCode.OK, verify.output
+    assert [c["name"] for c in json.loads(verify.stdout)["checks"] if c["ok"]] == ["pack hash", "evidence"]
 
 
-def test_report_verify_with_store_exits_4_when_stored_evidence_changed(store, cli_run, tmp_path, sample_model):
-    blob = _pack_with_blob(store, tmp_path, sample_model)
+def test_report_verify_with_store_exits_4_when_stored_evidence_changed(cli_run, store, recorded, tmp_path):
+    pack = tmp_path / "pack.pdf"
+    assert cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(pack)]).exit_code == ExitCode.OK
+    sha = recorded["sha256"]
+    blob = store.blobs_dir / sha[:2] / sha[2:4] / sha
+    os.chmod(blob, stat.S_IRUSR | stat.S_IWUSR)
     blob.write_bytes(b"edited\n")
-    result = cli_run(["report", "verify", str(tmp_path / "pack.pdf"), "--store"])
+    result = cli_run(["report", "verify", str(pack), "--store"])
     assert result.exit_code == ExitCode.INTEGRITY
-    assert "FAIL evidence: EV-0001" in result.output
+    assert f"FAIL evidence: {recorded['id']}: sha256 is" in result.output
+    refused = cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(tmp_path / "again.pdf")])
+    assert refused.exit_code == ExitCode.INTEGRITY and recorded["id"] in refused.output
+    assert not (tmp_path / "again.pdf").exists()
 
 
+def test_report_verify_names_evidence_the_store_does_not_hold(cli_run, store, recorded, tmp_path):
+    pack = tmp_path / "pack.pdf"
+    assert cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(pack)]).exit_code == ExitCode.OK
+    manifest_path = tmp_path / "pack.manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["evidence"][0]["ref"] = "EV-0042"
+    manifest_path.write_text(json.dumps(manifest))
+    result = cli_run(["report", "verify", str(pack), "--store"])
+    assert result.exit_code == ExitCode.INTEGRITY
+    assert "EV-0042: no such evidence in this store" in result.output

@@ -1,0 +1,364 @@
+"""Chain of custody: append events (serialised, rule-checked, hash-chained), read logs, verify everything.
+
+CU-SVC-1  Appends are serialised store-wide: an advisory lock and a row lock on the chain head on
+          PostgreSQL, BEGIN IMMEDIATE on SQLite; a busy database is retried a bounded number of times.
+CU-SVC-2  Each event records the SHA-256 re-read from the blob at that moment; a missing or altered
+          blob refuses the event (exit 4) rather than recording a false hash.
+CU-SVC-3  Sealed evidence refuses `transferred` and `analysed` until `released` with a reason;
+          `disposed` is final; a transfer must start from the current holder.
+CU-SVC-4  On PostgreSQL every event stores the authenticated database role (session_user).
+CU-SVC-5  verify_custody recomputes every event hash and link, the chain head, and re-hashes every
+          referenced blob; the first broken item is named with what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, TypeVar
+
+from sqlalchemy import func, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session, select
+
+from compliance.core.errors import ConflictError, IntegrityError, ValidationError
+from compliance.core.timeutil import ensure_utc, utcnow
+from compliance.custody.chain import GENESIS, ROW_COLUMNS, Break, ChainChecker, compute_event_hash, short
+from compliance.custody.models import CustodyAction, CustodyEvent, CustodyHead
+from compliance.db.store import Store, serialize
+from compliance.evidence.models import Evidence
+
+ACTIONS = [a.value for a in CustodyAction]
+RECORDABLE = [a for a in ACTIONS if a != "collected"]
+NEEDS_REASON = {"transferred", "released", "disposed"}
+REFUSED_WHEN_SEALED = {"transferred", "analysed"}
+T = TypeVar("T")
+Progress = Callable[[int], None]
+
+_RETRY_ATTEMPTS = 10
+
+
+def _is_busy(exc: BaseException) -> bool:
+    message = str(getattr(exc, "orig", exc)).lower()
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return ("database is locked" in message or "database is busy" in message
+            or code in ("40001", "40P01", "55P03"))
+
+
+def run_with_retry(store: Store, work: Callable[[Session], T], *, attempts: int = _RETRY_ATTEMPTS) -> T:
+    """Runs `work(session)` in a write transaction, retrying a bounded number of times when the store is busy."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with store.session(immediate=True) as session:
+                return work(session)
+        except (OperationalError, DBAPIError) as exc:
+            if attempt == attempts or not _is_busy(exc):
+                raise
+            time.sleep(min(2.0, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.0))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass
+class CustodyState:
+    """Where an evidence item stands, derived from its own events."""
+
+    holder: str | None = None
+    sealed: bool = False
+    disposed: bool = False
+    events: int = 0
+
+
+def get_custody_state(*, session: Session, evidence: Evidence) -> CustodyState:
+    """Returns the current holder, sealed and disposed state of an evidence item."""
+    state = CustodyState()
+    rows = session.exec(select(CustodyEvent.action, CustodyEvent.to_holder)
+                        .where(CustodyEvent.evidence_id == evidence.id).order_by(CustodyEvent.seq)).all()
+    for action, to_holder in rows:
+        state.events += 1
+        if action in ("collected", "transferred") and to_holder:
+            state.holder = to_holder
+        elif action == "sealed":
+            state.sealed = True
+        elif action == "released":
+            state.sealed = False
+        elif action == "disposed":
+            state.disposed = True
+    return state
+
+
+def check_custody_allowed(*, session: Session, evidence: Evidence, action: str, from_holder: str | None = None,
+                          to_holder: str | None = None, reason: str | None = None) -> CustodyState:
+    """Raises when `action` is not allowed on the evidence now; returns its current state."""
+    if action not in ACTIONS:
+        raise ValidationError(f"{action!r} is not one of {', '.join(ACTIONS)}", field="--action")
+    state = get_custody_state(session=session, evidence=evidence)
+    if action == "collected" and state.events:
+        raise ValidationError("'collected' is recorded once, by 'compliance evidence add'", field="--action")
+    if state.disposed:
+        raise ConflictError(f"{evidence.ref} was disposed of: no further custody events", field="--action")
+    if state.sealed and action in REFUSED_WHEN_SEALED:
+        raise ConflictError(f"{evidence.ref} is sealed: record 'released' with a reason before '{action}'",
+                            field="--action")
+    if action == "sealed" and state.sealed:
+        raise ConflictError(f"{evidence.ref} is already sealed", field="--action")
+    if action == "released" and not state.sealed:
+        raise ConflictError(f"{evidence.ref} is not sealed: nothing to release", field="--action")
+    if action in NEEDS_REASON and not reason:
+        raise ValidationError(f"a reason is required for '{action}'", field="--reason")
+    if action == "transferred":
+        if not from_holder:
+            raise ValidationError("a transfer needs the current holder", field="--from")
+        if not to_holder:
+            raise ValidationError("a transfer needs the new holder", field="--to")
+        if state.holder is not None and from_holder.casefold() != state.holder.casefold():
+            raise ConflictError(f"{evidence.ref} is held by {state.holder!r}, not {from_holder!r}", field="--from")
+        if from_holder.casefold() == to_holder.casefold():
+            raise ValidationError("the new holder is the current holder", field="--to")
+    return state
+
+
+def _one_line(value: str | None, flag: str, *, required: bool = False) -> str | None:
+    text_ = None if value is None else str(value).strip()
+    if required and not text_:
+        raise ValidationError("must not be empty", field=flag)
+    if text_ and ("\n" in text_ or "\r" in text_):
+        raise ValidationError("must be one line", field=flag)
+    return text_ or None
+
+
+def _db_role(session: Session) -> str | None:
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(text("SELECT session_user")).scalar_one()
+    return None
+
+
+def append_custody_event(*, session: Session, evidence: Evidence, action: str, actor: str, at: datetime,
+                         sha256: str, from_holder: str | None = None, to_holder: str | None = None,
+                         location: str | None = None, reason: str | None = None,
+                         _locked: bool = False) -> CustodyEvent:
+    """Appends one event to the store-wide chain inside the caller's write transaction and returns it."""
+    actor = _one_line(actor, "--actor", required=True)
+    from_holder = _one_line(from_holder, "--from")
+    to_holder = _one_line(to_holder, "--to")
+    location = _one_line(location, "--location")
+    reason = _one_line(reason, "--reason")
+    at = ensure_utc(at, field="--at")
+    if at < evidence.collected_at:
+        raise ValidationError(f"{at.isoformat()} is before {evidence.ref} was collected", field="--at")
+    if not _locked:
+        serialize(session, "custody")
+    head_query = select(CustodyHead).where(CustodyHead.id == 1)
+    if session.get_bind().dialect.name == "postgresql":
+        head_query = head_query.with_for_update()
+    head = session.exec(head_query).first()
+    if head is None:
+        raise IntegrityError("chain head: row missing: the custody table was tampered with or not migrated")
+    check_custody_allowed(session=session, evidence=evidence, action=action, from_holder=from_holder,
+                          to_holder=to_holder, reason=reason)
+    last = session.exec(select(CustodyEvent.seq, CustodyEvent.event_hash)
+                        .order_by(CustodyEvent.seq.desc()).limit(1)).first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    event = CustodyEvent(seq=seq, evidence_id=evidence.id, evidence_ref=evidence.ref, action=action, at=at,
+                         actor=actor, db_role=_db_role(session), from_holder=from_holder, to_holder=to_holder,
+                         location=location, reason=reason, sha256=sha256, prev_hash=prev_hash, event_hash="")
+    event.event_hash = compute_event_hash(event.model_dump())
+    session.add(event)
+    head.seq, head.event_hash = seq, event.event_hash
+    session.add(head)
+    session.flush()
+    return event
+
+
+def record_custody_event(*, store: Store, ref: str, action: str, actor: str, at: datetime | None = None,
+                         from_holder: str | None = None, to_holder: str | None = None, location: str | None = None,
+                         reason: str | None = None, sha256: str | None = None,
+                         progress: Progress | None = None) -> dict[str, Any]:
+    """Re-hashes the evidence's blob, then appends a custody event (retrying when busy); returns the event."""
+    from compliance.evidence.service import get_blob_store, get_evidence
+
+    action = str(action).strip().lower()
+    if action not in RECORDABLE:
+        if action == "collected":
+            raise ValidationError("'collected' is recorded once, by 'compliance evidence add'", field="--action")
+        raise ValidationError(f"{action!r} is not one of {', '.join(RECORDABLE)}", field="--action")
+    at = ensure_utc(at, field="--at") or utcnow()
+    with store.session() as session:
+        evidence = get_evidence(session=session, ref=ref)
+        check_custody_allowed(session=session, evidence=evidence, action=action,
+                              from_holder=_one_line(from_holder, "--from"), to_holder=_one_line(to_holder, "--to"),
+                              reason=_one_line(reason, "--reason"))
+    if sha256 is None:
+        sha256 = get_blob_store(store=store).verify(evidence.sha256, progress=progress)
+        if sha256 is None:
+            raise IntegrityError(f"{evidence.ref}: blob missing: event not recorded; run 'compliance custody verify'")
+    if sha256 != evidence.sha256:
+        raise IntegrityError(f"{evidence.ref}: blob sha256 is {sha256}, expected {evidence.sha256}: event not recorded")
+
+    def _append(session: Session) -> dict[str, Any]:
+        current = get_evidence(session=session, ref=ref)
+        return custody_event_to_dict(append_custody_event(
+            session=session, evidence=current, action=action, actor=actor, at=at, sha256=sha256,
+            from_holder=from_holder, to_holder=to_holder, location=location, reason=reason))
+
+    return run_with_retry(store, _append)
+
+
+def custody_event_to_dict(event: CustodyEvent) -> dict[str, Any]:
+    """Returns the JSON-ready view of a custody event."""
+    return {"seq": event.seq, "evidence": event.evidence_ref, "action": event.action, "at": event.at,
+            "actor": event.actor, "db_role": event.db_role, "from": event.from_holder, "to": event.to_holder,
+            "location": event.location, "reason": event.reason, "sha256": event.sha256,
+            "prev_hash": event.prev_hash, "event_hash": event.event_hash}
+
+
+def _note(event: CustodyEvent) -> str | None:
+    parts = []
+    if event.reason:
+        parts.append(event.reason)
+    if event.from_holder and event.to_holder:
+        parts.append(f"from {event.from_holder} to {event.to_holder}")
+    elif event.to_holder:
+        parts.append(f"to {event.to_holder}")
+    if event.location:
+        parts.append(event.location)
+    return "; ".join(p.replace("\n", " ") for p in parts) or None
+
+
+def get_custody_log(*, session: Session, evidence_ref: str | None = None) -> list[dict[str, Any]]:
+    """Returns custody events (of one evidence item, or the whole chain) in chain order."""
+    from compliance.evidence.service import get_evidence
+
+    query = select(CustodyEvent)
+    if evidence_ref is not None:
+        query = query.where(CustodyEvent.evidence_id == get_evidence(session=session, ref=evidence_ref).id)
+    return [custody_event_to_dict(e) for e in session.exec(query.order_by(CustodyEvent.seq)).all()]
+
+
+def get_custody_log_rows(*, session: Session, evidence_ref: str) -> list[dict[str, Any]]:
+    """Returns the audit-pack rows of an evidence item's custody log (seq, at, action, actor, note, entry_hash)."""
+    from compliance.evidence.service import get_evidence
+
+    evidence = get_evidence(session=session, ref=evidence_ref)
+    events = session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id == evidence.id)
+                          .order_by(CustodyEvent.seq)).all()
+    return [{"seq": e.seq, "at": e.at, "action": e.action, "actor": e.actor, "actor_role": None,
+             "note": _note(e), "entry_hash": e.event_hash} for e in events]
+
+
+@dataclass
+class VerifyResult:
+    """The outcome of a full verification: counts, the chain head, and the first broken item (or None)."""
+
+    events_checked: int = 0
+    blobs_checked: int = 0
+    evidence_checked: int = 0
+    head_hash: str | None = None
+    first_break: Break | None = None
+    incomplete_uploads: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def intact(self) -> bool:
+        """True when nothing is broken."""
+        return self.first_break is None
+
+    def summary(self) -> str:
+        """Returns the one-line summary printed by `custody verify`."""
+        if self.first_break is not None:
+            return f"BROKEN: {self.first_break}"
+        head = self.head_hash or "none (no events)"
+        leftover = (f"; {self.incomplete_uploads} unreferenced temporary file(s) from interrupted adds "
+                    f"(safe to delete)" if self.incomplete_uploads else "")
+        return (f"intact: {self.events_checked} custody events and {self.blobs_checked} blobs "
+                f"({self.evidence_checked} evidence items) verified; chain head {head}{leftover}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Returns the JSON document of `custody verify --json`."""
+        brk = self.first_break
+        return {"intact": self.intact, "events_checked": self.events_checked, "blobs_checked": self.blobs_checked,
+                "evidence_checked": self.evidence_checked, "head_hash": self.head_hash,
+                "first_break": None if brk is None else {"item": brk.item, "problem": brk.problem,
+                                                         "expected": brk.expected, "found": brk.found,
+                                                         "message": str(brk)},
+                "incomplete_uploads": self.incomplete_uploads}
+
+
+
+
+def get_blob_bytes_total(*, session: Session) -> int:
+    """Returns the total size of the distinct blobs referenced by evidence (for progress bars)."""
+    sizes = session.exec(select(Evidence.sha256, Evidence.size).distinct()).all()
+    return int(sum(size for _, size in {sha: size for sha, size in sizes}.items()))
+
+
+def verify_custody(*, store: Store, progress: Progress | None = None, check_blobs: bool = True) -> VerifyResult:
+    """Recomputes every event hash and link, checks the chain head, and re-hashes every referenced blob."""
+    from compliance.evidence.service import get_blob_store
+
+    result = VerifyResult()
+    checker = ChainChecker()
+    first_event: dict[int, tuple[str, str]] = {}  # evidence id -> (first action, its sha256)
+    mismatched_owner: Break | None = None
+    table = CustodyEvent.__table__
+    columns = [table.c[name] for name in ROW_COLUMNS] + [table.c.evidence_id]
+    with store.session() as session:
+        head = session.exec(select(CustodyHead).where(CustodyHead.id == 1)).first()
+        evidence_rows = session.exec(select(Evidence.id, Evidence.ref, Evidence.sha256, Evidence.size)
+                                     .order_by(Evidence.number)).all()
+        ref_of = {row[0]: row[1] for row in evidence_rows}
+        stream = session.execute(select(*columns).order_by(table.c.seq).execution_options(yield_per=5000))
+        check_row = checker.check_row
+        for row in stream:
+            check_row(row)
+            evidence_id = row[13]
+            if evidence_id not in first_event:
+                first_event[evidence_id] = (row[2], row[10])
+            if mismatched_owner is None and ref_of.get(evidence_id) != row[1]:
+                mismatched_owner = Break(f"event {row[0]}", "recorded for another evidence item",
+                                         str(row[1]), str(ref_of.get(evidence_id)))
+    if head is None:
+        checker.first_break = checker.first_break or Break("chain head", "row missing", "one head row", "none")
+    else:
+        checker.finish(head_seq=head.seq, head_hash=head.event_hash)
+    result.events_checked = checker.count
+    result.head_hash = head.event_hash if head is not None else None
+    result.first_break = checker.first_break or mismatched_owner
+    result.evidence_checked = len(evidence_rows)
+    for evidence_id, ref, sha, _size in evidence_rows:
+        if result.first_break is not None:
+            break
+        first = first_event.get(evidence_id)
+        if first is None or first[0] != "collected":
+            result.first_break = Break(ref, "custody log does not start with 'collected'", "collected",
+                                       first[0] if first else "no events")
+        elif first[1] != sha:
+            result.first_break = Break(ref, "sha256 of the evidence row differs from its 'collected' event",
+                                       short(first[1]), short(sha))
+    if check_blobs:
+        blobs = get_blob_store(store=store)
+        found = blobs.verify_many([row[2] for row in evidence_rows], progress=progress)
+        result.blobs_checked = len(found)
+        for _id, ref, sha, _size in evidence_rows:
+            if result.first_break is not None:
+                break
+            actual = found.get(sha)
+            if actual is None:
+                result.first_break = Break(ref, "blob missing", f"blob {short(sha)}", "no file")
+            elif actual != sha:
+                result.first_break = Break(ref, "blob content changed", f"sha256 {short(sha)}",
+                                           f"sha256 {short(actual)}")
+        result.incomplete_uploads = len(blobs.incomplete())
+    return result
+
+
+def require_intact(result: VerifyResult) -> None:
+    """Raises IntegrityError (exit 4) with the first broken item when the verification failed."""
+    if result.first_break is not None:
+        raise IntegrityError(str(result.first_break))
+
+
+def count_custody_events(*, session: Session) -> int:
+    """Returns how many custody events the store holds."""
+    return session.exec(select(func.count()).select_from(CustodyEvent)).one()

@@ -1,0 +1,289 @@
+"""Evidence store: add files to an incident (one streaming pass), list, show, export, and cheap checks.
+
+EV-SVC-1  A file is copied into the blob store before its row is written; the row and its
+          `collected` custody event are written in one transaction. A crash at any moment leaves
+          either no row (and at most an unreferenced blob or temporary file) or both complete.
+EV-SVC-2  The same content added twice is stored once and recorded twice (two rows, one blob).
+EV-SVC-3  The source must be a readable regular file; directories and devices are refused.
+EV-SVC-4  Export copies the blob out, re-hashing it in the same pass, never overwrites, and records
+          an `exported` custody event; a copy whose hash does not match is removed and refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from compliance.core.errors import ConflictError, IntegrityError, NotFoundError, ValidationError
+from compliance.core.timeutil import ensure_utc, utcnow
+from compliance.custody.chain import compute_event_hash, short
+from compliance.custody.models import CustodyEvent
+from compliance.db.store import Store, serialize
+from compliance.evidence.blobs import LocalBlobStore, _fsync_dir, _hash_and_copy
+from compliance.evidence.models import Evidence
+from compliance.incidents.models import Incident
+from compliance.incidents.service import get_incident
+
+_REF = re.compile(r"^(?:EV-)?0*(\d+)$", re.IGNORECASE)
+Progress = Callable[[int], None]
+
+
+def format_evidence_ref(number: int) -> str:
+    """Returns the human id of evidence `number` (EV-0001)."""
+    return f"EV-{number:04d}"
+
+
+def parse_evidence_ref(ref: str, *, field: str = "EV") -> int:
+    """Returns the number in an evidence id ('EV-0001', 'ev-1' or '1')."""
+    match = _REF.match(str(ref).strip())
+    if not match:
+        raise ValidationError(f"{ref!r} is not an evidence id (e.g. EV-0001)", field=field)
+    return int(match.group(1))
+
+
+def get_blob_store(*, store: Store) -> LocalBlobStore:
+    """Returns the blob store of `store` (its evidence folder's `blobs`)."""
+    return LocalBlobStore(store.blobs_dir)
+
+
+def get_evidence(*, session: Session, ref: str, field: str = "EV") -> Evidence:
+    """Returns the evidence with human id `ref`, or raises NotFoundError."""
+    number = parse_evidence_ref(ref, field=field)
+    evidence = session.exec(select(Evidence).where(Evidence.number == number)).first()
+    if evidence is None:
+        raise NotFoundError(f"unknown evidence {ref!r}", field=field)
+    return evidence
+
+
+def _text(value: str | None, field: str, *, required: bool = False) -> str | None:
+    text = None if value is None else str(value).strip()
+    if required and not text:
+        raise ValidationError("must not be empty", field=field)
+    if text and ("\n" in text or "\r" in text):
+        raise ValidationError("must be one line", field=field)
+    return text or None
+
+
+def _open_source(path: str | os.PathLike) -> Any:
+    """Opens the file to add, refusing directories, devices and unreadable or missing files."""
+    name = str(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ValidationError(f"{name}: no such file", field="FILE") from None
+    except PermissionError:
+        raise ValidationError(f"{name}: permission denied", field="FILE") from None
+    except OSError as exc:
+        raise ValidationError(f"{name}: cannot read ({exc.strerror})", field="FILE") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ValidationError(f"{name} is a directory: give one file (archive a folder first)", field="FILE")
+    if not stat.S_ISREG(info.st_mode):
+        raise ValidationError(f"{name} is not a regular file", field="FILE")
+    try:
+        return open(path, "rb", buffering=0)
+    except PermissionError:
+        raise ValidationError(f"{name}: permission denied (not readable)", field="FILE") from None
+    except OSError as exc:
+        raise ValidationError(f"{name}: cannot read ({exc.strerror})", field="FILE") from None
+
+
+def add_evidence(*, store: Store, incident_ref: str, path: str | os.PathLike, collected_by: str,
+                 collected_at: datetime | None = None, source: str | None = None,
+                 description: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Copies a file into the blob store and records it as evidence of an incident; returns its dict."""
+    from compliance.custody.service import append_custody_event, run_with_retry
+
+    collected_by = _text(collected_by, "--collected-by", required=True)
+    source = _text(source, "--source")
+    description = str(description).strip() or None if description is not None else None
+    collected_at = ensure_utc(collected_at, field="--collected-at") or utcnow()
+    with store.session() as session:
+        get_incident(session=session, ref=incident_ref)  # fail before copying gigabytes
+    filename = Path(path).name
+    blobs = get_blob_store(store=store)
+    with _open_source(path) as stream:
+        info = blobs.put(stream, progress=progress)  # OSError (disk full, I/O): one line from the CLI, nothing recorded
+    if info.existed:
+        found = blobs.verify(info.sha256)
+        if found != info.sha256:
+            raise IntegrityError(f"the stored blob {short(info.sha256)} for this content is "
+                                 f"{'missing' if found is None else 'altered'}: run 'compliance custody verify'")
+
+    def _record(session: Session) -> dict[str, Any]:
+        incident = get_incident(session=session, ref=incident_ref)
+        serialize(session, "custody")
+        number = (session.exec(select(func.max(Evidence.number))).one() or 0) + 1
+        evidence = Evidence(number=number, ref=format_evidence_ref(number), incident_id=incident.id,
+                            filename=filename, size=info.size, sha256=info.sha256, collected_by=collected_by,
+                            collected_at=collected_at, source=source, description=description)
+        session.add(evidence)
+        session.flush()
+        append_custody_event(session=session, evidence=evidence, action="collected", actor=collected_by,
+                             at=collected_at, sha256=info.sha256, to_holder=collected_by,
+                             location=None, reason=None, _locked=True)
+        return evidence_to_dict(evidence, incident_ref=incident.ref, sealed=False, custody_events=1,
+                                deduplicated=info.existed)
+
+    return run_with_retry(store, _record)
+
+
+def evidence_to_dict(evidence: Evidence, *, incident_ref: str | None = None, sealed: bool | None = None,
+                     custody_events: int | None = None, **extra: Any) -> dict[str, Any]:
+    """Returns the JSON-ready view of an evidence row."""
+    data = {
+        "id": evidence.ref, "incident": incident_ref, "filename": evidence.filename, "size": evidence.size,
+        "sha256": evidence.sha256, "collected_by": evidence.collected_by, "collected_at": evidence.collected_at,
+        "source": evidence.source, "description": evidence.description,
+    }
+    if sealed is not None:
+        data["sealed"] = sealed
+    if custody_events is not None:
+        data["custody_events"] = custody_events
+    data.update(extra)
+    return data
+
+
+def list_evidence(*, session: Session, incident_ref: str | None = None) -> list[dict[str, Any]]:
+    """Returns evidence (of one incident, or all) in collection order, with sealed state and event count."""
+    query = select(Evidence, Incident.ref).join(Incident, Incident.id == Evidence.incident_id)
+    if incident_ref is not None:
+        incident = get_incident(session=session, ref=incident_ref)
+        query = query.where(Evidence.incident_id == incident.id)
+    rows = session.exec(query.order_by(Evidence.number)).all()
+    states = _states(session, [e.id for e, _ in rows])
+    return [evidence_to_dict(e, incident_ref=ref, sealed=states.get(e.id, (False, 0))[0],
+                             custody_events=states.get(e.id, (False, 0))[1]) for e, ref in rows]
+
+
+def _states(session: Session, evidence_ids: list[int]) -> dict[int, tuple[bool, int]]:
+    """Returns evidence id -> (sealed, event count) in one query."""
+    if not evidence_ids:
+        return {}
+    out: dict[int, tuple[bool, int]] = {}
+    rows = session.exec(select(CustodyEvent.evidence_id, CustodyEvent.action)
+                        .where(CustodyEvent.evidence_id.in_(evidence_ids)).order_by(CustodyEvent.seq)).all()
+    for evidence_id, action in rows:
+        sealed, count = out.get(evidence_id, (False, 0))
+        if action == "sealed":
+            sealed = True
+        elif action == "released":
+            sealed = False
+        out[evidence_id] = (sealed, count + 1)
+    return out
+
+
+def show_evidence(*, session: Session, ref: str) -> dict[str, Any]:
+    """Returns one evidence item with its sealed state and its custody log."""
+    from compliance.custody.service import custody_event_to_dict
+
+    evidence = get_evidence(session=session, ref=ref)
+    incident = session.get(Incident, evidence.incident_id)
+    events = session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id == evidence.id)
+                          .order_by(CustodyEvent.seq)).all()
+    sealed, count = _states(session, [evidence.id]).get(evidence.id, (False, 0))
+    data = evidence_to_dict(evidence, incident_ref=incident.ref if incident else None, sealed=sealed,
+                            custody_events=count)
+    data["custody"] = [custody_event_to_dict(e) for e in events]
+    return data
+
+
+def get_incident_evidence_documents(*, session: Session, incident: Incident | str) -> list[dict[str, Any]]:
+    """Returns one dict per evidence item of the incident, in collection order (two queries, no blob reads).
+
+    EV-DOC-1  `custody_verified` is True when every custody event of the item recomputes to its stored
+              event_hash, its first event is `collected`, and its latest event's SHA-256 equals the item's.
+    """
+    if isinstance(incident, str):
+        incident = get_incident(session=session, ref=incident)
+    items = session.exec(select(Evidence).where(Evidence.incident_id == incident.id)
+                         .order_by(Evidence.collected_at, Evidence.number)).all()
+    if not items:
+        return []
+    events: dict[int, list[CustodyEvent]] = {e.id: [] for e in items}
+    for event in session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id.in_(list(events)))
+                              .order_by(CustodyEvent.seq)).all():
+        events[event.evidence_id].append(event)
+    out = []
+    for item in items:
+        own = events[item.id]
+        sealed = False
+        for event in own:
+            sealed = True if event.action == "sealed" else False if event.action == "released" else sealed
+        verified = bool(own) and own[0].action == "collected" and own[-1].sha256 == item.sha256 and all(
+            e.evidence_ref == item.ref and compute_event_hash(e.model_dump()) == e.event_hash for e in own)
+        out.append({
+            "ref": item.ref, "filename": item.filename, "size": int(item.size), "sha256": item.sha256,
+            "collected_by": item.collected_by, "collected_by_role": None, "collected_at": item.collected_at,
+            "source": item.source, "description": item.description, "sealed": sealed,
+            "custody_events": len(own), "custody_verified": verified,
+        })
+    return out
+
+
+def verify_evidence_hash(*, store: Store, ref: str, sha256: str) -> str | None:
+    """Re-hashes the blob of evidence `ref`: None when it still has `sha256`, else a one-line problem."""
+    try:
+        with store.session() as session:
+            evidence = get_evidence(session=session, ref=ref)
+    except NotFoundError:
+        return f"{ref}: no such evidence in this store"
+    except ValidationError:
+        return f"{ref}: not an evidence id"
+    found = get_blob_store(store=store).verify(evidence.sha256)
+    if found is None:
+        return f"{evidence.ref}: blob missing"
+    if found != sha256:
+        return f"{evidence.ref}: sha256 is {found}, expected {sha256}"
+    return None
+
+
+def export_evidence(*, store: Store, ref: str, dest: str | os.PathLike, actor: str, reason: str | None = None,
+                    at: datetime | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Copies an evidence blob to `dest` (verified in the same pass, never overwriting) and records `exported`."""
+    from compliance.custody.service import check_custody_allowed, record_custody_event
+
+    actor = _text(actor, "--by", required=True)
+    dest = Path(dest)
+    if dest.is_dir():
+        raise ValidationError(f"{dest} is a directory: give the path of a new file", field="DEST")
+    if dest.exists() or dest.is_symlink():
+        raise ConflictError(f"{dest} exists: export never overwrites, give a new file name", field="DEST")
+    if not dest.parent.is_dir():
+        raise ValidationError(f"folder {dest.parent} does not exist", field="DEST")
+    with store.session() as session:
+        evidence = get_evidence(session=session, ref=ref)
+        check_custody_allowed(session=session, evidence=evidence, action="exported")
+    blobs = get_blob_store(store=store)
+    try:
+        source = blobs.open(evidence.sha256)
+    except FileNotFoundError:
+        raise IntegrityError(f"{evidence.ref}: blob missing: run 'compliance custody verify'") from None
+    fd, tmp_name = tempfile.mkstemp(prefix=".export-", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with source, os.fdopen(fd, "wb", buffering=0) as out:
+            found, _size = _hash_and_copy(source, out, progress)
+            os.fsync(out.fileno())
+        if found != evidence.sha256:
+            raise IntegrityError(f"{evidence.ref}: stored blob has sha256 {found}, expected {evidence.sha256}: "
+                                 "nothing exported")
+        os.chmod(tmp, 0o600)
+        os.link(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(dest.parent)
+    try:
+        event = record_custody_event(store=store, ref=evidence.ref, action="exported", actor=actor, at=at,
+                                     location=str(dest), reason=reason, sha256=found)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return {"id": evidence.ref, "dest": str(dest), "sha256": found, "size": evidence.size, "event": event}

@@ -1,0 +1,118 @@
+"""`compliance db roles`: least-privilege PostgreSQL roles, proven by connecting as each (SQLite: a clear refusal)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
+
+from compliance.core.exitcodes import ExitCode
+from compliance.custody.service import record_custody_event
+from compliance.db.store import open_store
+from tests.conftest import PG_URL, at
+from tests.custody.helpers import add_file
+
+
+def _as(store, user: str):
+    return make_url(store.url).set(username=user).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def pg_store(pg_schema_url, tmp_path):
+    """An initialised store on PostgreSQL only (roles exist only there)."""
+    from compliance.db.store import init_store
+
+    store, _, _ = init_store(url=pg_schema_url, evidence_dir=tmp_path / "evidence")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def roles(pg_store):
+    """Creates uniquely named writer/auditor roles and one login per role; drops them afterwards."""
+    suffix = uuid.uuid4().hex[:8]
+    names = {"writer": f"cw_{suffix}", "auditor": f"ca_{suffix}", "alice": f"alice_{suffix}", "bob": f"bob_{suffix}"}
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        from click.testing import CliRunner
+        from compliance.cli import cli
+
+        result = CliRunner().invoke(cli, ["db", "roles", "--writer", names["writer"], "--auditor", names["auditor"],
+                                          "--db", pg_store.url, "--evidence-dir", str(pg_store.evidence_dir)])
+        assert result.exit_code == 0, result.output
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE ROLE "{names["alice"]}" LOGIN IN ROLE "{names["writer"]}"'))
+            conn.execute(text(f'CREATE ROLE "{names["bob"]}" LOGIN IN ROLE "{names["auditor"]}"'))
+        yield names
+    finally:
+        with admin.connect() as conn:
+            for role in names.values():
+                if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+                    conn.execute(text(f'DROP OWNED BY "{role}"'))
+                    conn.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
+
+
+def _refused(engine, statement: str) -> None:
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+
+
+def test_db_roles_on_sqlite_is_a_clear_one_line_error(store, cli_run):
+    if store.dialect == "postgresql":
+        result = cli_run(["db", "roles", "--writer", "Robert'); DROP TABLE x;--"])
+        assert result.exit_code == ExitCode.ERROR and result.output.startswith("error: --writer: ")
+        return
+    result = cli_run(["db", "roles"])
+    assert result.exit_code == ExitCode.ERROR
+    assert result.output == ("error: --db: roles need PostgreSQL; a SQLite store is protected by its "
+                             "owner-only file permissions\n")
+
+
+def test_print_sql_shows_the_grants_without_creating_roles(store, cli_run):
+    if store.dialect == "sqlite":
+        assert cli_run(["db", "roles", "--print-sql"]).exit_code == ExitCode.ERROR
+        return
+    name = "cw_" + uuid.uuid4().hex[:8]
+    result = cli_run(["db", "roles", "--print-sql", "--writer", name])
+    assert result.exit_code == 0
+    assert "GRANT SELECT, INSERT ON " in result.output and ".custody_event TO " + name in result.output
+    assert "UPDATE" not in [line for line in result.output.splitlines() if ".custody_event TO" in line][0]
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": name}).first() is None
+
+
+def test_writer_appends_but_can_never_rewrite_and_auditor_only_reads(pg_store, roles, tmp_path):
+    from compliance.incidents.service import open_incident
+
+    store, names = pg_store, roles
+    with store.session(immediate=True) as session:
+        ref = open_incident(session=session, title="Proxy abuse", severity="sev3",
+                            detected_at=at("2026-03-01T11:00:00Z")).ref
+    alice_store = open_store(url=_as(store, names["alice"]), evidence_dir=store.evidence_dir)
+    bob_store = open_store(url=_as(store, names["bob"]), evidence_dir=store.evidence_dir)
+    try:
+        add_file(alice_store, ref, tmp_path, b"proxy log", collected_by="Alice")
+        event = record_custody_event(store=alice_store, ref="EV-0001", action="accessed",
+                                     actor="Bob (claimed)", at=at("2026-03-02T10:00:00Z"))
+        assert event["db_role"] == names["alice"], "the authenticated login is recorded, whatever the stated actor"
+        for statement in ("UPDATE custody_event SET actor = 'x'", "DELETE FROM custody_event",
+                          "TRUNCATE custody_event", "UPDATE evidence SET size = 1", "DELETE FROM evidence"):
+            _refused(alice_store.engine, statement)
+        with alice_store.engine.begin() as conn:  # ordinary work stays possible
+            conn.execute(text("UPDATE incident SET title = 'Renamed' WHERE ref = :r"), {"r": ref})
+        with bob_store.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM custody_event")).scalar_one() == 2
+        for statement in ("UPDATE incident SET title = 'x'", "DELETE FROM custody_event",
+                          "INSERT INTO custody_head (id, seq) VALUES (2, 0)"):
+            _refused(bob_store.engine, statement)
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            record_custody_event(store=bob_store, ref="EV-0001", action="accessed", actor="Bob",
+                                 at=at("2026-03-02T11:00:00Z"))
+    finally:
+        alice_store.close()
+        bob_store.close()
