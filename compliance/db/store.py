@@ -9,10 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session, create_engine
@@ -21,9 +18,16 @@ from compliance.core.errors import SchemaVersionError, StoreMissingError, Valida
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+# The migration chain, oldest first. Every command checks the store's revision against it, so it is
+# kept here rather than parsed from the migration scripts at each start (Alembic is imported only by
+# `init`); tests/db/test_store.py proves it equals the scripts' chain.
+REVISIONS = ("0001_incident_register", "0002_evidence_custody", "0003_notifications")
 
-def alembic_config() -> Config:
+
+def alembic_config():
     """Returns an Alembic configuration pointing at the packaged migrations."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
@@ -31,12 +35,12 @@ def alembic_config() -> Config:
 
 def get_head_revision() -> str:
     """Returns the newest schema revision this code knows."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return REVISIONS[-1]
 
 
 def get_known_revisions() -> set[str]:
     """Returns every schema revision this code knows."""
-    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    return set(REVISIONS)
 
 
 @dataclass
@@ -142,7 +146,12 @@ def _display(url: str) -> str:
 
 def _current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    if len(rows) > 1:
+        raise SchemaVersionError(f"store has several schema heads ({', '.join(sorted(rows))}); it was not made by compliance")
+    return rows[0] if rows else None
 
 
 def _prepare_evidence_dir(path: Path) -> None:

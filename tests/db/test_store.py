@@ -114,3 +114,13 @@ def test_instants_round_trip_as_aware_utc(store, make_incident):
         got = get_incident(session=session, ref=ref).detected_at
     assert got.tzinfo is not None and got.utcoffset() == timedelta(0)
     assert got == berlin
+
+
+def test_the_revision_chain_the_code_checks_equals_the_migration_scripts():
+    from alembic.script import ScriptDirectory
+
+    from compliance.db.store import REVISIONS
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    chain = [rev.revision for rev in reversed(list(scripts.walk_revisions()))]
+    assert tuple(chain) == REVISIONS and scripts.get_current_head() == get_head_revision()
