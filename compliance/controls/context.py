@@ -17,9 +17,9 @@ from compliance.actions.service import action_to_dict, get_incident_actions
 from compliance.core.timeutil import ensure_utc
 from compliance.incidents.models import Incident, TimelineEntry
 from compliance.incidents.service import get_timeline, incident_to_dict, timeline_entry_to_dict
-from compliance.postmortems.lint import ReviewAction, ReviewEntry, ReviewInput, review
+from compliance.postmortems.lint import review
 from compliance.postmortems.models import Postmortem
-from compliance.postmortems.review import get_disabled_rules, get_review_findings
+from compliance.postmortems.review import get_disabled_rules, get_review_findings, review_input_from_rows
 from compliance.postmortems.service import get_postmortem, postmortem_to_dict
 
 _CHUNK = 500
@@ -73,27 +73,6 @@ def _chunks(values: list[int]) -> Iterable[list[int]]:
         yield values[start:start + _CHUNK]
 
 
-def _review_input(incident: Incident, postmortem: Postmortem, timeline: list[TimelineEntry],
-                  actions: list[ActionItem]) -> ReviewInput:
-    """Builds the review rules' input from preloaded rows, as postmortems.review.review_input_from_store does."""
-    zones = [(e.original_time or "UTC").split()[-1] if e.original_time and ":" in e.original_time else "UTC"
-             for e in timeline]
-    return ReviewInput(
-        summary=postmortem.summary, impact=postmortem.impact_text,
-        impact_numbers=any(v is not None for v in (postmortem.impact_users, postmortem.impact_duration_minutes,
-                                                   postmortem.impact_money)),
-        contributors=[(t, None) for t in postmortem.contributors or []],
-        mitigators=list(postmortem.mitigators or []),
-        root_cause=[(s["number"], s["text"], None) for s in postmortem.root_cause or []],
-        lessons=[(lesson["text"], None) for lesson in postmortem.lessons or []],
-        actions=[ReviewAction(a.description, a.owner, a.due, a.success_criteria, list(a.lessons or []))
-                 for a in actions if a.status != "cancelled"],
-        timeline=[ReviewEntry(e.at, e.text, e.kind, z) for e, z in zip(timeline, zones)],
-        detected_at=incident.detected_at, started_at=incident.started_at,
-        reference_date=(incident.resolved_at or incident.detected_at).date(),
-    )
-
-
 def build_incident_documents(*, session: Session, incidents: list[Incident], as_of: datetime) -> list[dict[str, Any]]:
     """Returns the documents of many incidents (same as build_incident_document), loading rows in a few queries."""
     as_of = ensure_utc(as_of, field="as_of")
@@ -115,8 +94,10 @@ def build_incident_documents(*, session: Session, incidents: list[Incident], as_
     for incident in incidents:
         postmortem = postmortems.get(incident.id)
         findings = [] if postmortem is None else [
-            f.as_dict() for f in review(_review_input(incident, postmortem, timelines[incident.id],
-                                                      actions[incident.id]), disabled=disabled)]
+            f.as_dict() for f in review(review_input_from_rows(incident=incident, postmortem=postmortem,
+                                                               timeline=timelines[incident.id],
+                                                               actions=actions[incident.id]),
+                                         disabled=disabled)]
         documents.append(_document(
             session=session, incident=incident, as_of=as_of,
             timeline=[timeline_entry_to_dict(e) for e in timelines[incident.id]],

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from compliance.actions.models import ActionItem
 from compliance.actions.service import get_incident_actions
-from compliance.incidents.models import Incident
+from compliance.incidents.models import Incident, TimelineEntry
 from compliance.incidents.service import get_setting, get_timeline
 from compliance.postmortems.lint import Finding, ReviewAction, ReviewEntry, ReviewInput, review
+from compliance.postmortems.models import Postmortem
 from compliance.postmortems.service import get_postmortem
 
 DISABLED_KEY = "lint.disabled_rules"
@@ -23,7 +25,14 @@ def review_input_from_store(*, session: Session, incident: Incident) -> ReviewIn
     postmortem = get_postmortem(session=session, incident=incident)
     if postmortem is None:
         return None
-    timeline = get_timeline(session=session, incident=incident)
+    return review_input_from_rows(incident=incident, postmortem=postmortem,
+                                  timeline=get_timeline(session=session, incident=incident),
+                                  actions=get_incident_actions(session=session, incident=incident))
+
+
+def review_input_from_rows(*, incident: Incident, postmortem: Postmortem, timeline: list[TimelineEntry],
+                           actions: list[ActionItem]) -> ReviewInput:
+    """Builds the rules' input from rows already loaded (the bulk incident documents use this)."""
     zones = [(e.original_time or "UTC").split()[-1] if e.original_time and ":" in e.original_time else "UTC"
              for e in timeline]
     return ReviewInput(
@@ -33,9 +42,9 @@ def review_input_from_store(*, session: Session, incident: Incident) -> ReviewIn
         contributors=[(t, None) for t in postmortem.contributors or []],
         mitigators=list(postmortem.mitigators or []),
         root_cause=[(s["number"], s["text"], None) for s in postmortem.root_cause or []],
-        lessons=[(l["text"], None) for l in postmortem.lessons or []],
+        lessons=[(lesson["text"], None) for lesson in postmortem.lessons or []],
         actions=[ReviewAction(a.description, a.owner, a.due, a.success_criteria, list(a.lessons or []))
-                 for a in get_incident_actions(session=session, incident=incident) if a.status != "cancelled"],
+                 for a in actions if a.status != "cancelled"],
         timeline=[ReviewEntry(e.at, e.text, e.kind, z) for e, z in zip(timeline, zones)],
         detected_at=incident.detected_at, started_at=incident.started_at,
         reference_date=(incident.resolved_at or incident.detected_at).date(),
