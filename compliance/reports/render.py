@@ -757,7 +757,7 @@ class Renderer:
             body.append([
                 Paragraph(f"<b>{esc(n.incident_ref, limit=20)}</b><br/>{esc(n.incident_title, limit=80)}",
                           self.s_cell),
-                self.cell(f"{n.regime}\n{n.stage}"),
+                self.cell(f"{n.regime}\n{n.stage.replace('_', ' ')}"),  # spaces let a narrow column wrap
                 fmt_stacked(n.clock_start), fmt_stacked(n.due),
                 fmt_stacked(n.notified_at),
                 n.status.replace("_", " "),
