@@ -46,8 +46,13 @@ def generate_incident_data(*, store: Store, incidents: int, seed: int, as_of: da
     for tail in range(1, min(incidents, max(1, incidents // 10)) + 1):
         offsets[-tail] = rng.randint(1, 7)  # a few incidents are still being handled
     offsets.sort(reverse=True)
+    tag_last_seen: dict[str, int] = {}  # tag -> days_ago of its latest incident so far
     for index, days_ago in enumerate(offsets):
-        scenario = SCENARIOS[rng.randrange(len(SCENARIOS))]
+        for _ in range(4):  # most themes do not recur within 90 days; some still do, as in real programmes
+            scenario = SCENARIOS[rng.randrange(len(SCENARIOS))]
+            if all(tag_last_seen.get(tag, 10**6) - days_ago >= 90 for tag in scenario["tags"]):
+                break
+        tag_last_seen.update({tag: days_ago for tag in scenario["tags"]})
         quality = rng.choices(["good", "fair", "poor"], weights=[6, 3, 1.5])[0]
         detected = (as_of - timedelta(days=days_ago)).replace(hour=rng.randint(0, 23), minute=rng.choice([0, 7, 15, 23, 38, 52]))
         started = detected - _minutes(rng, 4, 600)
@@ -73,7 +78,11 @@ def generate_incident_data(*, store: Store, incidents: int, seed: int, as_of: da
                                                     "had been accessed; the breach was confirmed on this date.")
             summary.incidents.append(incident.ref)
             summary.restricted += int(incident.restricted)
-            _add_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng)
+            if quality == "poor":
+                _add_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng)
+            else:
+                mitigated = _add_response_timeline(session, incident, scenario, started, detected, mitigated,
+                                                   resolved, rng)
             if mitigated or resolved:
                 changes: dict[str, Any] = {"status": "resolved" if resolved else "mitigated"}
                 if mitigated:
@@ -106,6 +115,42 @@ def _add_timeline(session, incident, scenario, started, detected, mitigated, res
         add_timeline_entry(session=session, incident=incident, at=at.replace(second=0, microsecond=0), kind=kind,
                            text=text, source=source, actor=actor,
                            customer_visible=kind in ("communication", "resolution", "detection"))
+
+
+def _add_response_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng):
+    """A well-kept timeline: response steps minutes apart, then what the team waited for until the all-clear.
+
+    Returns the mitigation instant the timeline records (the incident's mitigated_at follows it).
+    """
+    middle = [e for e in scenario["timeline"] if e[0] not in ("trigger", "detection", "resolution")]
+    if mitigated is None and resolved is None:
+        middle = [e for e in middle if e[0] != "mitigation"]
+    at, times = detected, []
+    for _ in middle:
+        at += _minutes(rng, 4, 13)
+        times.append(at)
+    limit = resolved - timedelta(minutes=2) if resolved else None
+    if limit is not None and times and times[-1] > limit:
+        span = (limit - detected) / (len(times) + 1)
+        times = [detected + span * (i + 1) for i in range(len(times))]
+    entries = [("trigger", started), ("detection", detected)]
+    entries += [(entry, when) for entry, when in zip(middle, times)]
+    recorded_mitigation = next((when for entry, when in zip(middle, times) if entry[0] == "mitigation"), None)
+    last = times[-1] if times else detected
+    if recorded_mitigation is not None and (resolved is None or resolved - last > timedelta(minutes=15)):
+        entries.append((("other", "Monitoring the service until the all-clear; no further action needed meanwhile",
+                         "incident channel", "incident commander"), last + timedelta(minutes=2)))
+    if resolved is not None:
+        entries.append(("resolution", resolved))
+    by_kind = {e[0]: e for e in scenario["timeline"]}
+    for entry, when in entries:
+        kind, text, source, actor = by_kind[entry] if isinstance(entry, str) else entry
+        add_timeline_entry(session=session, incident=incident, at=when.replace(second=0, microsecond=0), kind=kind,
+                           text=text, source=source, actor=actor,
+                           customer_visible=kind in ("communication", "resolution", "detection"))
+    if recorded_mitigation is None:
+        return mitigated
+    return recorded_mitigation.replace(second=0, microsecond=0)
 
 
 def _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng) -> int:

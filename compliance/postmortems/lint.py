@@ -36,7 +36,7 @@ RULES = {r.code: r for r in [
     Rule("PM008", "action-due-too-far", "warning", "action is due more than 45 days out", "Split it into a first step due within 45 days, or record why it cannot be sooner."),
     Rule("PM009", "action-without-success-criteria", "info", "action has no success criteria", "Say how you will know it worked (a test, a drill, a metric)."),
     Rule("PM010", "too-many-actions", "warning", "more than 5 action items", "Too many means none: keep the 3-5 that address the root cause and file the rest as backlog."),
-    Rule("PM011", "timeline-gap", "warning", "timeline gap over 15 minutes during the response", "Add what happened in the gap (investigation, waiting for a vendor, a decision)."),
+    Rule("PM011", "timeline-gap", "warning", "timeline gap over 15 minutes during the response", "Add what happened in the gap (investigation, waiting for a vendor, a decision), or say in the entry before it what the team was waiting for."),
     Rule("PM012", "timeline-starts-at-detection", "warning", "timeline starts at detection", "Start at the first trigger (the deploy, the change, the first bad request) to show time to detect."),
     Rule("PM013", "mixed-time-zones", "warning", "timeline mixes time zones", "Write every entry in UTC."),
     Rule("PM014", "timeline-out-of-order", "warning", "timeline entries are out of order", "Order entries by time."),
@@ -53,6 +53,10 @@ SHALLOW = re.compile(r"\b(human error|process failure|legacy system|operator err
 VAGUE = re.compile(r"^\s*(improve (?:the )?monitoring|add (?:more )?tests|be more careful|do (?:more )?training|"
                    r"more training|improve (?:the )?process|improve (?:the )?documentation|better communication)\b", re.I)
 UNQUANTIFIED = re.compile(r"\b(some|several|many|a few) (customers|users|clients)\b|\bsignificant impact\b|\bfor a while\b", re.I)
+# An entry that says what the team was waiting for explains the quiet stretch after it (PM011).
+WAITING = re.compile(r"\b(?:wait(?:s|ing|ed)? (?:for|on|until)|await(?:s|ing|ed)?|soak(?:s|ing|ed)?|"
+                     r"monitor(?:s|ing|ed)? (?:the|while|for|until)|watch(?:ing|ed)? (?:the|for|until)|"
+                     r"on hold|paused|overnight|until (?:the|it|morning|\d))", re.I)
 TEAMISH = re.compile(r"(^|[-_ ])(team|squad|crew|group|ops|oncall|on-call)$|^(sre|ops|security|engineering|devops|qa)$", re.I)
 
 
@@ -178,7 +182,8 @@ def _check_timeline(data: ReviewInput) -> Iterable[Finding]:
     detection = next((e.at for e in ordered if e.kind == "detection"), data.detected_at)
     resolution = next((e.at for e in ordered if e.kind == "resolution"), ordered[-1].at)
     for before, after in zip(ordered, ordered[1:]):
-        if detection and before.at >= detection and after.at <= resolution and after.at - before.at > timedelta(minutes=15):
+        if (detection and before.at >= detection and after.at <= resolution
+                and after.at - before.at > timedelta(minutes=15) and not WAITING.search(before.text)):
             minutes = int((after.at - before.at).total_seconds() // 60)
             yield _finding("PM011", f"{minutes} minutes between {before.at:%H:%M} and {after.at:%H:%M} UTC", after.line)
     first = ordered[0]

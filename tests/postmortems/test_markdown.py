@@ -161,3 +161,27 @@ def test_stored_postmortem_review_honours_disabled_rules(store, cli_run):
         set_setting(session=session, key="lint.disabled_rules", value={"rules": ["PM011"]})
     with store.session() as session:
         assert review_postmortem(session=session, incident=get_incident(session=session, ref="INC-0001")) == []
+
+
+def _gap_findings(*lines: tuple[str, str, str]) -> list:
+    from datetime import datetime, timezone
+
+    from compliance.postmortems.lint import ReviewEntry, ReviewInput
+
+    entries = [ReviewEntry(datetime.fromisoformat(f"2026-03-02T{hhmm}:00").replace(tzinfo=timezone.utc), text, kind,
+                           "UTC") for hhmm, kind, text in lines]
+    data = ReviewInput(summary="s", impact="i", impact_numbers=True, contributors=[], mitigators=["m"],
+                       root_cause=[], lessons=[], actions=[], timeline=entries,
+                       detected_at=entries[0].at, started_at=None, reference_date=entries[0].at.date())
+    return [f for f in review(data) if f.code == "PM011"]
+
+
+def test_a_gap_is_explained_by_an_entry_that_says_what_the_team_waited_for():
+    explained = _gap_findings(("09:00", "detection", "Alert on error rate"),
+                              ("09:10", "mitigation", "Rolled back; monitoring the error rate until it stays at baseline"),
+                              ("11:40", "resolution", "All-clear after two hours at baseline"))
+    assert explained == []
+    unexplained = _gap_findings(("09:00", "detection", "Alert on error rate"),
+                                ("09:10", "mitigation", "Rolled back the release"),
+                                ("11:40", "resolution", "All-clear declared"))
+    assert len(unexplained) == 1 and "150 minutes" in unexplained[0].message
