@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from compliance.actions.models import ActionItem
 from compliance.actions.service import action_to_dict, get_incident_actions
 from compliance.core.timeutil import ensure_utc
+from compliance.evidence.service import get_evidence_documents_by_incident, get_incident_evidence_documents
 from compliance.incidents.models import Incident, TimelineEntry
 from compliance.incidents.service import get_timeline, incident_to_dict, timeline_entry_to_dict
 from compliance.postmortems.lint import review
@@ -26,8 +27,6 @@ _CHUNK = 500
 
 
 def _evidence(session: Session, incident: Incident) -> list[dict[str, Any]]:
-    from compliance.evidence.service import get_incident_evidence_documents
-
     return list(get_incident_evidence_documents(session=session, incident=incident))
 
 
@@ -90,6 +89,7 @@ def build_incident_documents(*, session: Session, incidents: list[Incident], as_
         for postmortem in session.exec(select(Postmortem).where(Postmortem.incident_id.in_(chunk))):
             postmortems[postmortem.incident_id] = postmortem
     disabled = get_disabled_rules(session=session) if postmortems else []
+    evidence = get_evidence_documents_by_incident(session=session, incident_ids=ids)
     documents = []
     for incident in incidents:
         postmortem = postmortems.get(incident.id)
@@ -103,6 +103,6 @@ def build_incident_documents(*, session: Session, incidents: list[Incident], as_
             timeline=[timeline_entry_to_dict(e) for e in timelines[incident.id]],
             postmortem=postmortem_to_dict(postmortem),
             actions=[action_to_dict(a, incident, as_of=as_of.date()) for a in actions[incident.id]],
-            findings=findings, evidence=_evidence(session, incident),
+            findings=findings, evidence=evidence.get(incident.id, []),
             obligations=_obligations(session, incident, as_of)))
     return documents

@@ -12,6 +12,9 @@ Rules (ids used in tests and notes):
 
 from __future__ import annotations
 
+import copy
+import os
+
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Iterable
 
@@ -39,9 +42,15 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 def get_deadline_settings(*, session: Session) -> dict[str, Any]:
-    """Returns the store's deadline settings (org time zone, Member State, windows), defaults filled in."""
-    stored = get_setting(session=session, key=SETTINGS_KEY)
-    return {**DEFAULT_SETTINGS, **stored}
+    """Returns the store's deadline settings (org time zone, Member State, windows), defaults filled in.
+
+    Read once per session (bulk reads ask for them per incident); set_deadline_settings refreshes it.
+    """
+    cached = session.info.get(SETTINGS_KEY)
+    if cached is None:
+        cached = {**DEFAULT_SETTINGS, **get_setting(session=session, key=SETTINGS_KEY)}
+        session.info[SETTINGS_KEY] = cached
+    return copy.deepcopy(cached)
 
 
 def set_deadline_settings(*, session: Session, timezone: str | None = None, member_state: str | None = None,
@@ -74,6 +83,7 @@ def set_deadline_settings(*, session: Session, timezone: str | None = None, memb
                 raise ValidationError(f"{key}: hours must be a positive number", field="--stage-hours")
         settings["stage_hours"] = {**settings.get("stage_hours", {}), **stage_hours}
     set_setting(session=session, key=SETTINGS_KEY, value=settings)
+    session.info[SETTINGS_KEY] = copy.deepcopy(settings)
     for incident in session.exec(select(Incident).where(Incident.id.in_(select(Obligation.incident_id)))):
         sync_incident_obligations(session=session, incident=incident)
     return settings
@@ -122,9 +132,17 @@ def _incident_regimes(incident: Incident, regimes: dict[str, Regime]) -> list[Re
     return [regimes[r] for r in (incident.regimes or []) if r in regimes]
 
 
+def _session_regimes(session: Session) -> dict[str, Regime]:
+    """The regimes (built-in and COMPLIANCE_CONTROLS folders), loaded once per session."""
+    key = ("compliance.regimes", os.environ.get("COMPLIANCE_CONTROLS", ""))
+    if key not in session.info:
+        session.info[key] = load_regimes()
+    return session.info[key]
+
+
 def _evaluate(session: Session, incident: Incident, settings: dict[str, Any], zone: tzinfo,
               regimes: dict[str, Regime] | None = None):
-    regimes = load_regimes() if regimes is None else regimes
+    regimes = _session_regimes(session) if regimes is None else regimes
     facts = _facts(incident, settings)
     by_regime = _filings_by_regime(get_incident_notifications(session=session, incident=incident))
     waivers = {(w.regime, w.stage): w for w in get_incident_waivers(session=session, incident=incident)}

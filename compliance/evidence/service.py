@@ -203,29 +203,40 @@ def get_incident_evidence_documents(*, session: Session, incident: Incident | st
     """
     if isinstance(incident, str):
         incident = get_incident(session=session, ref=incident)
-    items = session.exec(select(Evidence).where(Evidence.incident_id == incident.id)
-                         .order_by(Evidence.collected_at, Evidence.number)).all()
-    if not items:
-        return []
-    events: dict[int, list[CustodyEvent]] = {e.id: [] for e in items}
-    for event in session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id.in_(list(events)))
-                              .order_by(CustodyEvent.seq)).all():
-        events[event.evidence_id].append(event)
-    out = []
-    for item in items:
-        own = events[item.id]
-        sealed = False
-        for event in own:
-            sealed = True if event.action == "sealed" else False if event.action == "released" else sealed
-        verified = bool(own) and own[0].action == "collected" and own[-1].sha256 == item.sha256 and all(
-            e.evidence_ref == item.ref and compute_event_hash(e.model_dump()) == e.event_hash for e in own)
-        out.append({
-            "ref": item.ref, "filename": item.filename, "size": int(item.size), "sha256": item.sha256,
-            "collected_by": item.collected_by, "collected_by_role": None, "collected_at": item.collected_at,
-            "source": item.source, "description": item.description, "sealed": sealed,
-            "custody_events": len(own), "custody_verified": verified,
-        })
+    return get_evidence_documents_by_incident(session=session, incident_ids=[incident.id]).get(incident.id, [])
+
+
+def get_evidence_documents_by_incident(*, session: Session, incident_ids: list[int],
+                                       chunk: int = 500) -> dict[int, list[dict[str, Any]]]:
+    """Returns the evidence documents (see EV-DOC-1) of many incidents by incident id, two queries per chunk."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(incident_ids), chunk):
+        ids = incident_ids[start:start + chunk]
+        items = session.exec(select(Evidence).where(Evidence.incident_id.in_(ids))
+                             .order_by(Evidence.incident_id, Evidence.collected_at, Evidence.number)).all()
+        if not items:
+            continue
+        events: dict[int, list[CustodyEvent]] = {e.id: [] for e in items}
+        for event in session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id.in_(list(events)))
+                                  .order_by(CustodyEvent.seq)).all():
+            events[event.evidence_id].append(event)
+        for item in items:
+            out.setdefault(item.incident_id, []).append(_evidence_document(item, events[item.id]))
     return out
+
+
+def _evidence_document(item: Evidence, own: list[CustodyEvent]) -> dict[str, Any]:
+    sealed = False
+    for event in own:
+        sealed = True if event.action == "sealed" else False if event.action == "released" else sealed
+    verified = bool(own) and own[0].action == "collected" and own[-1].sha256 == item.sha256 and all(
+        e.evidence_ref == item.ref and compute_event_hash(e.model_dump()) == e.event_hash for e in own)
+    return {
+        "ref": item.ref, "filename": item.filename, "size": int(item.size), "sha256": item.sha256,
+        "collected_by": item.collected_by, "collected_by_role": None, "collected_at": item.collected_at,
+        "source": item.source, "description": item.description, "sealed": sealed,
+        "custody_events": len(own), "custody_verified": verified,
+    }
 
 
 def verify_evidence_hash(*, store: Store, ref: str, sha256: str) -> str | None:

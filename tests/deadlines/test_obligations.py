@@ -257,3 +257,16 @@ def test_contractual_hours_give_the_processor_stage_a_due(store, make_incident):
     with store.session() as session:
         with pytest.raises(Exception, match="unknown stage 'nope'"):
             set_deadline_settings(session=session, stage_hours={"gdpr/nope": 24})
+
+
+def test_settings_changed_in_a_session_are_read_back_in_that_session_and_the_next(store):
+    from compliance.deadlines.service import get_deadline_settings, set_deadline_settings
+
+    with store.session() as session:
+        assert get_deadline_settings(session=session)["timezone"] in (None, "UTC")
+        set_deadline_settings(session=session, timezone="Europe/Berlin")
+        assert get_deadline_settings(session=session)["timezone"] == "Europe/Berlin"
+        get_deadline_settings(session=session)["timezone"] = "mutated by a caller"
+        assert get_deadline_settings(session=session)["timezone"] == "Europe/Berlin"
+    with store.session() as session:
+        assert get_deadline_settings(session=session)["timezone"] == "Europe/Berlin"

@@ -238,3 +238,19 @@ def test_verify_evidence_hash_names_a_missing_or_changed_blob(store, make_incide
     assert verify_evidence_hash(store=store, ref="EV-0001", sha256="f" * 64) == f"EV-0001: sha256 is {sha}, expected {'f' * 64}"
     get_blob_store(store=store).path_of(sha).unlink()
     assert verify_evidence_hash(store=store, ref="EV-0001", sha256=sha) == "EV-0001: blob missing"
+
+
+def test_bulk_evidence_documents_equal_the_per_incident_documents(store, make_incident, tmp_path):
+    from compliance.evidence.service import get_evidence_documents_by_incident
+    from compliance.incidents.service import get_incident
+
+    first, second, bare = make_incident(), make_incident(), make_incident()
+    add_file(store, first, tmp_path, b"firewall export")
+    add_file(store, second, tmp_path, b"chat transcript")
+    add_file(store, first, tmp_path, b"disk image digest")
+    with store.session() as session:
+        incidents = [get_incident(session=session, ref=r) for r in (first, second, bare)]
+        bulk = get_evidence_documents_by_incident(session=session, incident_ids=[i.id for i in incidents], chunk=2)
+        single = {i.id: get_incident_evidence_documents(session=session, incident=i) for i in incidents}
+    assert [len(bulk.get(i.id, [])) for i in incidents] == [2, 1, 0]
+    assert {k: v for k, v in single.items() if v} == bulk
