@@ -111,6 +111,9 @@ def list_command(store, pending_only, incident_id, at, tz, as_json) -> None:
 
 
 def _finding_line(f: dict) -> str:
+    if f["status"] == "clock_unknown":
+        return (f"{f['level'].upper()} {f['incident']} {f['regime']}/{f['stage']}: clock start unknown, "
+                f"record {f['missing']} (compliance incident update {f['incident']} --{f['missing'].replace('_', '-')} …)")
     left = timedelta(seconds=f["seconds_left"])
     when = f"{format_timedelta(-left)} overdue" if f["seconds_left"] < 0 else f"{format_timedelta(left)} left"
     return (f"{f['level'].upper()} {f['incident']} {f['regime']}/{f['stage']} due {to_iso(f['due'])} "
@@ -128,7 +131,8 @@ def _finding_line(f: dict) -> str:
 def check_command(store, at, warn_within, webhook, tz, as_json) -> None:
     """Check deadlines: exit 0 OK, 1 some due soon, 2 some missed, 3 the check could not run.
 
-    One line per finding: incident, regime/stage, due, time left or overdue. A failing webhook is
+    One line per finding: incident, regime/stage, due, time left or overdue. A stage whose clock
+    start is not recorded (e.g. GDPR without --aware-at) is a warning too. A failing webhook is
     reported on stderr and does not change the exit code.
 
     Example:
@@ -149,7 +153,9 @@ def check_command(store, at, warn_within, webhook, tz, as_json) -> None:
     code = ExitCode.CHECK_CRITICAL if critical else ExitCode.CHECK_WARNING if findings else ExitCode.CHECK_OK
     status = {0: "ok", 1: "warning", 2: "critical"}[int(code)]
     lines = [_finding_line(f) for f in findings]
-    summary = (f"{status.upper()}: {critical} missed, {len(findings) - critical} due within {warn_within}"
+    unknown = sum(1 for f in findings if f["status"] == "clock_unknown")
+    summary = (f"{status.upper()}: {critical} missed, {len(findings) - critical - unknown} due within {warn_within}"
+               + (f", {unknown} with an unknown clock start" if unknown else "")
                if findings else f"OK: no notification deadline missed or due within {warn_within}")
     if as_json:
         emit_json({"status": status, "at": as_of, "warn_within": warn_within, "findings": findings})

@@ -373,7 +373,12 @@ def list_obligation_documents(*, session: Session, as_of: datetime, pending_only
 
 
 def get_check_findings(*, session: Session, at: datetime, window: timedelta, tz: str | None = None) -> list[dict[str, Any]]:
-    """Returns pending obligations due within `window` of `at` or already missed, through the (pending, due) index."""
+    """Returns pending obligations due within `window` of `at` or already missed, through the (pending, due) index.
+
+    DL-CHECK-1  A pending stage whose clock is started by an incident instant that is not recorded yet
+                (GDPR without `aware_at`) cannot be tracked: it is a warning (`clock_unknown`) naming
+                the instant to record. Stages that wait for an earlier stage's filing are not.
+    """
     at = ensure_utc(at, field="--at")
     zone = get_org_zone(session=session, override=tz)
     query = (select(Obligation, Incident.ref, Incident.title)
@@ -389,6 +394,21 @@ def get_check_findings(*, session: Session, at: datetime, window: timedelta, tz:
             "clock_start": obligation.clock_start, "due": obligation.due,
             "due_local": _local_iso(obligation.due, zone),
             "seconds_left": int((obligation.due - at).total_seconds()),
+        })
+    unknown = (select(Obligation, Incident.ref, Incident.title)
+               .join(Incident, Incident.id == Obligation.incident_id)
+               .where(Obligation.pending == True, Obligation.due.is_(None), Obligation.clock_start.is_(None))  # noqa: E712
+               .order_by(Incident.number, Obligation.regime, Obligation.stage))
+    regimes = _session_regimes(session)
+    for obligation, ref, title in session.exec(unknown):
+        regime = regimes.get(obligation.regime)
+        stage = next((st for st in regime.stages if st.id == obligation.stage), None) if regime else None
+        if stage is None or not stage.trigger_field:
+            continue
+        findings.append({
+            "level": "warning", "status": "clock_unknown", "incident": ref, "title": title,
+            "regime": obligation.regime, "stage": obligation.stage, "clock_start": None, "due": None,
+            "due_local": None, "seconds_left": None, "missing": stage.trigger_field,
         })
     return findings
 

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from compliance.cli import cli
+from compliance.core.exitcodes import ExitCode
 
 
 def run(args, env=None):
@@ -247,3 +248,20 @@ def test_incident_open_with_unknown_regime_lists_the_valid_ones(cli_run):
     result = cli_run(["incident", "open", "--title", "x", "--severity", "sev3", "--detected-at",
                       "2026-03-01T11:00:00Z", "--regime", "gdpr2"])
     assert result.exit_code == 1 and "unknown regime 'gdpr2' (known: au_ndb, cert_in" in result.stderr
+
+
+def test_check_warns_when_a_clock_start_is_not_recorded_and_not_for_stages_awaiting_a_filing(cli_run):
+    opened = cli_run(["incident", "open", "--title", "Mailbox compromise", "--severity", "sev2",
+                      "--detected-at", "2026-03-01T11:00:00Z", "--personal-data", "--regime", "gdpr",
+                      "--regime", "nis2"])
+    assert opened.exit_code == 0, opened.output
+    result = cli_run(["deadlines", "check", "--at", "2026-03-02T00:00:00Z", "--json"])
+    assert result.exit_code == ExitCode.CHECK_WARNING
+    unknown = {(f["regime"], f["stage"]): f for f in json.loads(result.stdout)["findings"]}
+    assert unknown[("gdpr", "authority_notification")]["missing"] == "aware_at"
+    assert ("nis2", "final_report") not in unknown  # its clock is the incident notification's filing
+    text = cli_run(["deadlines", "check", "--at", "2026-03-02T00:00:00Z"]).stdout
+    assert "gdpr/authority_notification: clock start unknown, record aware_at" in text
+    updated = cli_run(["incident", "update", "INC-0001", "--aware-at", "2026-03-01T12:00:00Z"])
+    assert updated.exit_code == 0, updated.output
+    assert cli_run(["deadlines", "check", "--at", "2026-03-09T00:00:00Z"]).exit_code == ExitCode.CHECK_CRITICAL
