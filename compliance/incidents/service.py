@@ -67,10 +67,8 @@ def _check_choice(value: str, choices: list[str], field: str) -> str:
 
 def _check_regimes(regimes: Iterable[str]) -> list[str]:
     regimes = [str(r).strip() for r in regimes if str(r).strip()]
-    try:
-        from compliance.deadlines.regimes import known_regime_ids  # type: ignore[attr-defined]
-    except ImportError:
-        return regimes
+    from compliance.deadlines.regimes import known_regime_ids
+
     known = known_regime_ids()
     for regime in regimes:
         if regime not in known:
@@ -80,10 +78,8 @@ def _check_regimes(regimes: Iterable[str]) -> list[str]:
 
 def _sync_obligations(session: Session, incident: Incident) -> None:
     """Keeps the incident's notification obligations in step with its regimes and clock instants."""
-    try:
-        from compliance.deadlines.service import sync_incident_obligations
-    except ImportError:  # pragma: no cover - the deadlines package is always present once merged
-        return
+    from compliance.deadlines.service import sync_incident_obligations  # here: deadlines imports this module
+
     sync_incident_obligations(session=session, incident=incident)
 
 
