@@ -7,7 +7,7 @@ so a file and an imported record get the same findings (lines only for files).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 

@@ -22,11 +22,10 @@ from typing import Any, Iterable
 from xml.sax.saxutils import escape as _xml_escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
@@ -52,7 +51,6 @@ from compliance.core.timeutil import format_timedelta
 from compliance.core.yamlload import load_yaml_file
 from compliance.reports import charts
 from compliance.reports.model import (
-    CELL_STATUSES,
     MISSING,
     NOT_APPLICABLE,
     PARTIAL,

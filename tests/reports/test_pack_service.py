@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import json
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
