@@ -13,7 +13,6 @@ of mixed quality, action items) in a temporary folder, then times, in the same r
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
