@@ -815,6 +815,7 @@ class Renderer:
         out += [self.h3("Key facts"), self.kv_table(facts)]
         if inc.awareness_gap_hours is not None:
             why = inc.awareness_justification
+            out.append(Spacer(1, 4))
             out.append(Paragraph(
                 f"<b>Awareness gap.</b> The organisation became aware {inc.awareness_gap_hours:g} h after detection "
                 f"(threshold {inc.awareness_threshold_hours or 0:g} h). "
