@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from compliance.actions.models import ActionItem
 from compliance.actions.service import action_to_dict, get_incident_actions
 from compliance.core.timeutil import ensure_utc
+from compliance.deadlines.service import get_incident_obligation_documents, get_obligation_documents_by_incident
 from compliance.evidence.service import get_evidence_documents_by_incident, get_incident_evidence_documents
 from compliance.incidents.models import Incident, TimelineEntry
 from compliance.incidents.service import get_timeline, incident_to_dict, timeline_entry_to_dict
@@ -31,8 +32,6 @@ def _evidence(session: Session, incident: Incident) -> list[dict[str, Any]]:
 
 
 def _obligations(session: Session, incident: Incident, as_of: datetime) -> list[dict[str, Any]]:
-    from compliance.deadlines.service import get_incident_obligation_documents
-
     return list(get_incident_obligation_documents(session=session, incident=incident, as_of=as_of))
 
 
@@ -90,6 +89,7 @@ def build_incident_documents(*, session: Session, incidents: list[Incident], as_
             postmortems[postmortem.incident_id] = postmortem
     disabled = get_disabled_rules(session=session) if postmortems else []
     evidence = get_evidence_documents_by_incident(session=session, incident_ids=ids)
+    obligations = get_obligation_documents_by_incident(session=session, incidents=incidents, as_of=as_of)
     documents = []
     for incident in incidents:
         postmortem = postmortems.get(incident.id)
@@ -104,5 +104,5 @@ def build_incident_documents(*, session: Session, incidents: list[Incident], as_
             postmortem=postmortem_to_dict(postmortem),
             actions=[action_to_dict(a, incident, as_of=as_of.date()) for a in actions[incident.id]],
             findings=findings, evidence=evidence.get(incident.id, []),
-            obligations=_obligations(session, incident, as_of)))
+            obligations=obligations[incident.id]))
     return documents

@@ -141,11 +141,17 @@ def _session_regimes(session: Session) -> dict[str, Regime]:
 
 
 def _evaluate(session: Session, incident: Incident, settings: dict[str, Any], zone: tzinfo,
-              regimes: dict[str, Regime] | None = None):
+              regimes: dict[str, Regime] | None = None, notifications: list[Notification] | None = None,
+              waivers: list[Waiver] | None = None):
+    """Evaluates the incident's stages; `notifications`/`waivers` are read from the store unless preloaded."""
     regimes = _session_regimes(session) if regimes is None else regimes
     facts = _facts(incident, settings)
-    by_regime = _filings_by_regime(get_incident_notifications(session=session, incident=incident))
-    waivers = {(w.regime, w.stage): w for w in get_incident_waivers(session=session, incident=incident)}
+    if notifications is None:
+        notifications = get_incident_notifications(session=session, incident=incident)
+    if waivers is None:
+        waivers = get_incident_waivers(session=session, incident=incident)
+    by_regime = _filings_by_regime(notifications)
+    waivers = {(w.regime, w.stage): w for w in waivers}
     out = []
     for regime in _incident_regimes(incident, regimes):
         filings = by_regime.get(regime.id, {})
@@ -320,10 +326,42 @@ def get_incident_obligation_documents(*, session: Session, incident: Incident, a
     """Returns one dict per obligation of the incident (regime × applicable stage) with its status at `as_of`."""
     as_of = ensure_utc(as_of, field="as_of")
     settings = get_deadline_settings(session=session)
-    zone = get_org_zone(session=session, override=tz)
     window = _window(settings) if window is None else window
+    return _obligation_documents(session, incident, as_of=as_of, window=window, settings=settings,
+                                 zone=get_org_zone(session=session, override=tz))
+
+
+def get_obligation_documents_by_incident(*, session: Session, incidents: list[Incident], as_of: datetime,
+                                         chunk: int = 500) -> dict[int, list[dict[str, Any]]]:
+    """Returns the obligation documents of many incidents by incident id, filings and waivers read in bulk."""
+    as_of = ensure_utc(as_of, field="as_of")
+    settings = get_deadline_settings(session=session)
+    window, zone = _window(settings), get_org_zone(session=session)
+    out: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(incidents), chunk):
+        part = incidents[start:start + chunk]
+        ids = [i.id for i in part if i.regimes]
+        notifications: dict[int, list[Notification]] = {i: [] for i in ids}
+        waivers: dict[int, list[Waiver]] = {i: [] for i in ids}
+        if ids:
+            for n in session.exec(select(Notification).where(Notification.incident_id.in_(ids)).order_by(Notification.id)):
+                notifications[n.incident_id].append(n)
+            for w in session.exec(select(Waiver).where(Waiver.incident_id.in_(ids)).order_by(Waiver.id)):
+                waivers[w.incident_id].append(w)
+        for incident in part:
+            out[incident.id] = [] if not incident.regimes else _obligation_documents(
+                session, incident, as_of=as_of, window=window, settings=settings, zone=zone,
+                notifications=notifications[incident.id], waivers=waivers[incident.id])
+    return out
+
+
+def _obligation_documents(session: Session, incident: Incident, *, as_of: datetime, window: timedelta,
+                          settings: dict[str, Any], zone: tzinfo, notifications: list[Notification] | None = None,
+                          waivers: list[Waiver] | None = None) -> list[dict[str, Any]]:
     docs = []
-    for regime, row, filings, waiver in _evaluate(session, incident, settings, get_org_zone(session=session)):
+    evaluated = _evaluate(session, incident, settings, get_org_zone(session=session), notifications=notifications,
+                          waivers=waivers)
+    for regime, row, filings, waiver in evaluated:
         stage = row["stage"]
         first = filings[0] if filings else None
         late_frozen = bool(first and first.late)

@@ -270,3 +270,25 @@ def test_settings_changed_in_a_session_are_read_back_in_that_session_and_the_nex
         assert get_deadline_settings(session=session)["timezone"] == "Europe/Berlin"
     with store.session() as session:
         assert get_deadline_settings(session=session)["timezone"] == "Europe/Berlin"
+
+
+def test_bulk_obligation_documents_equal_the_per_incident_documents(store, make_incident):
+    from compliance.deadlines.service import get_incident_obligation_documents, get_obligation_documents_by_incident
+
+    filed = make_incident(aware_at=at("2026-03-01T12:00:00Z"), regimes=["gdpr", "nis2"])
+    waived = make_incident(aware_at=at("2026-03-01T12:00:00Z"), regimes=["gdpr"])
+    plain = make_incident()
+    with store.session(immediate=True) as session:
+        record_notification(session=session, incident=get_incident(session=session, ref=filed), regime="gdpr",
+                            stage="authority_notification", at=at("2026-03-05T12:00:00Z"), recorded_by="DPO",
+                            delay_reason="Scope unclear until forensics finished", now=NOW)
+        waive_obligation(session=session, incident=get_incident(session=session, ref=waived), regime="gdpr",
+                         stage="authority_notification", reason="Encrypted device: no risk", decided_by="DPO", now=NOW)
+    with store.session() as session:
+        incidents = [get_incident(session=session, ref=r) for r in (filed, waived, plain)]
+        bulk = get_obligation_documents_by_incident(session=session, incidents=incidents, as_of=NOW, chunk=2)
+        single = {i.id: get_incident_obligation_documents(session=session, incident=i, as_of=NOW) for i in incidents}
+    assert bulk == single
+    statuses = {(d["regime"], d["stage"]): d["status"] for d in bulk[incidents[0].id]}
+    assert statuses[("gdpr", "authority_notification")] == "late" and bulk[incidents[2].id] == []
+    assert bulk[incidents[1].id][0]["status"] == "waived"
