@@ -393,6 +393,10 @@ class NotificationOk(Check):
                 return Outcome(FAIL, f"{what} was notified late without a reason for the delay "
                                      f"(obligations[].delay_reason)")
             return OK
+        if status == "undue_delay":
+            age = ob.get("age_hours")
+            since = f"; {age:g} h since the clock started" if isinstance(age, (int, float)) else ""
+            return Outcome(FAIL, f"{what} is not notified (required without undue delay{since})")
         if status in _LATE:
             return Outcome(FAIL, f"{what} is overdue and not notified (due {_when(ob.get('due'))})")
         if status in _PENDING:

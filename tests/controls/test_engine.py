@@ -187,6 +187,8 @@ def test_every_action_item_needs_an_owner_but_cancelled_items_are_not_judged():
     ({"status": "undue_delay", "delay_reason": ""}, "missing", "notified late without a reason for the delay"),
     ({"status": "late", "delay_reason": None}, "missing", "notified late without a reason for the delay"),
     ({"status": "late_open", "notified_at": None}, "missing", "overdue and not notified"),
+    ({"status": "undue_delay", "notified_at": None, "age_hours": 30.5}, "missing",
+     "is not notified (required without undue delay; 30.5 h since the clock started)"),
     ({"status": "late", "notified_at": None, "delay_reason": "still investigating"}, "missing",
      "overdue and not notified"),
     ({"status": "cancelled"}, "missing", "has unknown status 'cancelled'"),
