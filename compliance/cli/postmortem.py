@@ -89,10 +89,6 @@ def show_command(store, as_json, incident_id) -> None:
 
 
 def _attach_markdown_commands() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("compliance.cli.postmortem_md") is None:
-        return
     from compliance.cli.postmortem_md import EXTRA_COMMANDS
 
     for command in EXTRA_COMMANDS:

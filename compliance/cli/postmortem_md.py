@@ -8,7 +8,7 @@ import click
 
 from compliance.cli.base import ComplianceCommand
 from compliance.cli.incident import default_actor
-from compliance.cli.options import emit_json, json_option, pass_store, store_options
+from compliance.cli.options import emit_json, json_option, pass_store, print_table, store_options
 from compliance.core.errors import ValidationError
 from compliance.core.exitcodes import ExitCode
 from compliance.core.timeutil import utcnow
@@ -58,25 +58,31 @@ def import_command(store, as_json, args, new) -> None:
 
 @click.command("lint", cls=ComplianceCommand)
 @click.argument("target", metavar="INCIDENT|FILE.md")
+@click.option("--disable", "disable", multiple=True, metavar="RULE",
+              help="Skip a rule by code or name for this run (repeatable), on top of the store's switched-off rules.")
 @store_options
 @json_option
-def lint_command(target, db_url, evidence_dir, as_json) -> None:
+def lint_command(target, disable, db_url, evidence_dir, as_json) -> None:
     """Review a post-mortem for blameless practice; exit 1 when blocking findings exist.
+
+    A file is reviewed on its own; an incident is reviewed from the store, without the rules
+    the store switched off ('compliance postmortem rules').
 
     Example:
 
     \b
-        compliance postmortem lint draft.md
+        compliance postmortem lint draft.md --disable PM017
         compliance postmortem lint INC-0003 --json
     """
     from compliance.postmortems.lint import review, review_input_from_parsed
     from compliance.postmortems.parser import parse_postmortem, read_markdown_file
+    from compliance.postmortems.review import get_rule_codes
 
+    skipped = get_rule_codes(disable, field="--disable")
     if target.lower().endswith((".md", ".markdown")) or Path(target).is_file():
         path = Path(target)
         doc = parse_postmortem(read_markdown_file(path), source=str(path))
-        disabled: list[str] = []
-        findings = review(review_input_from_parsed(doc), disabled=disabled)
+        findings = review(review_input_from_parsed(doc), disabled=skipped)
         problems = doc.problems + doc.skipped
     else:
         from compliance.db.store import open_store
@@ -89,6 +95,7 @@ def lint_command(target, db_url, evidence_dir, as_json) -> None:
                 findings = get_review_findings(session=session, incident=get_incident(session=session, ref=target))
         finally:
             store.close()
+        findings = [f for f in findings if f.code not in skipped]
         problems = []
     blocking = any(f.severity == "blocking" for f in findings)
     if as_json:
@@ -137,4 +144,38 @@ def export_command(store, incident_id, fmt, public) -> None:
     emit_json(document)
 
 
-EXTRA_COMMANDS = [import_command, lint_command, export_command]
+@click.command("rules", cls=ComplianceCommand)
+@click.option("--disable", "disable", multiple=True, metavar="RULE",
+              help="Switch a review rule off for this store, by code or name (repeatable).")
+@click.option("--enable", "enable", multiple=True, metavar="RULE",
+              help="Switch a review rule back on for this store (repeatable).")
+@pass_store
+@json_option
+def rules_command(store, as_json, disable, enable) -> None:
+    """List the post-mortem review rules and switch them off or on for this store.
+
+    Example:
+
+    \b
+        compliance postmortem rules
+        compliance postmortem rules --disable PM017 --disable timeline-gap
+        compliance postmortem rules --enable PM011 --json
+    """
+    from compliance.postmortems.lint import RULES
+    from compliance.postmortems.review import get_disabled_rules, get_rule_codes, set_disabled_rules
+
+    with store.session(immediate=bool(disable or enable)) as session:
+        if disable or enable:
+            off = set(set_disabled_rules(session=session, disable=disable, enable=enable))
+        else:
+            off = set(get_rule_codes(get_disabled_rules(session=session), field="lint.disabled_rules"))
+    rows = [{"code": code, "name": rule.name, "severity": rule.severity, "enabled": code not in off,
+             "finds": rule.message} for code, rule in RULES.items()]
+    if as_json:
+        emit_json(rows)
+    else:
+        print_table([{**r, "enabled": "yes" if r["enabled"] else "OFF"} for r in rows],
+                    ["code", "name", "severity", "enabled", "finds"])
+
+
+EXTRA_COMMANDS = [import_command, lint_command, export_command, rules_command]

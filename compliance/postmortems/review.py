@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from sqlmodel import Session
 
 from compliance.actions.models import ActionItem
 from compliance.actions.service import get_incident_actions
 from compliance.incidents.models import Incident, TimelineEntry
-from compliance.incidents.service import get_setting, get_timeline
-from compliance.postmortems.lint import Finding, ReviewAction, ReviewEntry, ReviewInput, review
+from compliance.core.errors import ValidationError
+from compliance.incidents.service import get_setting, get_timeline, set_setting
+from compliance.postmortems.lint import RULES, Finding, ReviewAction, ReviewEntry, ReviewInput, review
 from compliance.postmortems.models import Postmortem
 from compliance.postmortems.service import get_postmortem
 
@@ -18,6 +21,29 @@ DISABLED_KEY = "lint.disabled_rules"
 def get_disabled_rules(*, session: Session) -> list[str]:
     """Returns the rule codes or names switched off for this store."""
     return list(get_setting(session=session, key=DISABLED_KEY).get("rules", []))
+
+
+def get_rule_codes(names: Iterable[str], *, field: str) -> list[str]:
+    """Returns the codes of the rules named by code (PM011) or name (timeline-gap); refuses an unknown one."""
+    by_name = {rule.name: code for code, rule in RULES.items()}
+    codes = []
+    for raw in names:
+        name = str(raw).strip()
+        code = name.upper() if name.upper() in RULES else by_name.get(name.lower())
+        if code is None:
+            raise ValidationError(f"unknown review rule {name!r} (codes PM001-PM{len(RULES):03d}; "
+                                  "'compliance postmortem rules' lists them)", field=field)
+        codes.append(code)
+    return codes
+
+
+def set_disabled_rules(*, session: Session, disable: Iterable[str] = (), enable: Iterable[str] = ()) -> list[str]:
+    """Switches review rules off (or back on) for this store; returns the codes now switched off."""
+    off = set(get_rule_codes(get_disabled_rules(session=session), field="lint.disabled_rules"))
+    off |= set(get_rule_codes(disable, field="--disable"))
+    off -= set(get_rule_codes(enable, field="--enable"))
+    set_setting(session=session, key=DISABLED_KEY, value={"rules": sorted(off)})
+    return sorted(off)
 
 
 def review_input_from_store(*, session: Session, incident: Incident) -> ReviewInput | None:

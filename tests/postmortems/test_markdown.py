@@ -185,3 +185,32 @@ def test_a_gap_is_explained_by_an_entry_that_says_what_the_team_waited_for():
                                 ("09:10", "mitigation", "Rolled back the release"),
                                 ("11:40", "resolution", "All-clear declared"))
     assert len(unexplained) == 1 and "150 minutes" in unexplained[0].message
+
+
+def test_rules_are_switched_off_and_on_per_store_from_the_command_line(cli_run):
+    cli_run(["postmortem", "import", "--new", str(FIXTURES / "sev1-ransomware.md")])
+    assert "PM011" in cli_run(["postmortem", "lint", "INC-0001"]).stdout
+    off = cli_run(["postmortem", "rules", "--disable", "timeline-gap", "--json"])
+    assert off.exit_code == ExitCode.OK, off.output
+    assert {r["code"]: r["enabled"] for r in json.loads(off.stdout)}["PM011"] is False
+    assert "PM011" not in cli_run(["postmortem", "lint", "INC-0001"]).stdout
+    listed = cli_run(["postmortem", "rules"]).stdout
+    assert any(line.startswith("PM011") and " OFF " in line for line in listed.splitlines())
+    cli_run(["postmortem", "rules", "--enable", "PM011"])
+    assert "PM011" in cli_run(["postmortem", "lint", "INC-0001"]).stdout
+
+
+def test_an_unknown_rule_is_refused_and_nothing_changes(cli_run):
+    cli_run(["postmortem", "rules", "--disable", "PM005"])
+    bad = cli_run(["postmortem", "rules", "--disable", "PM099", "--disable", "PM001"])
+    assert bad.exit_code == ExitCode.ERROR
+    assert bad.stderr.startswith("error: --disable: unknown review rule 'PM099'") and len(bad.stderr.splitlines()) == 1
+    rules = {r["code"]: r["enabled"] for r in json.loads(cli_run(["postmortem", "rules", "--json"]).stdout)}
+    assert rules["PM005"] is False and rules["PM001"] is True
+
+
+def test_lint_of_a_file_can_skip_rules_for_one_run(cli_run):
+    poor = str(FIXTURES / "poor.md")
+    assert "PM001" in cli_run(["postmortem", "lint", poor]).stdout
+    skipped = cli_run(["postmortem", "lint", poor, "--disable", "PM001", "--disable", "too-many-actions"]).stdout
+    assert "PM001" not in skipped and "PM010" not in skipped and "PM002" in skipped
