@@ -270,7 +270,7 @@ class VerifyResult:
             return f"BROKEN: {self.first_break}"
         head = self.head_hash or "none (no events)"
         leftover = (f"; {self.incomplete_uploads} unreferenced temporary file(s) from interrupted adds "
-                    f"(safe to delete)" if self.incomplete_uploads else "")
+                    f"(safe to delete; 'compliance init' removes them after a day)" if self.incomplete_uploads else "")
         return (f"intact: {self.events_checked} custody events and {self.blobs_checked} blobs "
                 f"({self.evidence_checked} evidence items) verified; chain head {head}{leftover}")
 

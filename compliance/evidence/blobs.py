@@ -160,6 +160,25 @@ class LocalBlobStore:
         """Returns temporary files left by an interrupted put (never referenced by any evidence)."""
         return sorted(self.root.glob(TMP_PREFIX + "*")) if self.root.is_dir() else []
 
+    def remove_incomplete(self, *, older_than_seconds: float, now: float | None = None) -> int:
+        """Deletes the temporary files of interrupted puts untouched for `older_than_seconds`; returns how many.
+
+        A put in progress keeps writing to its file, so a file left alone that long belongs to a
+        process that was killed; nothing ever references it.
+        """
+        import time
+
+        now = time.time() if now is None else now
+        removed = 0
+        for path in self.incomplete():
+            try:
+                if now - path.stat().st_mtime >= older_than_seconds:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
 
 def _make_temp(root: Path) -> tuple[int, str]:
     import tempfile

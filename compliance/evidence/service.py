@@ -54,6 +54,11 @@ def get_blob_store(*, store: Store) -> LocalBlobStore:
     return LocalBlobStore(store.blobs_dir)
 
 
+def remove_interrupted_uploads(*, store: Store, older_than_hours: float = 24) -> int:
+    """Deletes temporary files of adds killed mid-copy (untouched for `older_than_hours`); returns how many."""
+    return get_blob_store(store=store).remove_incomplete(older_than_seconds=older_than_hours * 3600)
+
+
 def get_evidence(*, session: Session, ref: str, field: str = "EV") -> Evidence:
     """Returns the evidence with human id `ref`, or raises NotFoundError."""
     number = parse_evidence_ref(ref, field=field)

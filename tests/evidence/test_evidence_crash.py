@@ -56,6 +56,23 @@ def test_a_process_killed_mid_copy_leaves_no_row_no_blob_and_a_verifying_store(s
     assert result.incomplete_uploads == 1  # reported, never referenced, never mistaken for a blob
     blobs = [p for p in store.blobs_dir.rglob("*") if p.is_file() and not p.name.startswith(".incoming-")]
     assert len(blobs) == 1
+    _interrupted_uploads_are_removed_by_init_once_stale(store, partial[0])
+
+
+def _interrupted_uploads_are_removed_by_init_once_stale(store, leftover: Path) -> None:
+    from click.testing import CliRunner
+
+    from compliance.cli import cli
+
+    env = {"COMPLIANCE_DB": store.url, "COMPLIANCE_EVIDENCE": str(store.evidence_dir)}
+    fresh = CliRunner().invoke(cli, ["init", "--json"], env=env)
+    assert fresh.exit_code == 0 and '"interrupted_uploads_removed": 0' in fresh.stdout and leftover.exists()
+    day_ago = time.time() - 25 * 3600
+    os.utime(leftover, (day_ago, day_ago))
+    stale = CliRunner().invoke(cli, ["init"], env=env)
+    assert stale.exit_code == 0 and "removed 1 temporary file(s) left by interrupted evidence adds" in stale.stdout
+    assert not leftover.exists() and verify_custody(store=store).incomplete_uploads == 0
+    assert verify_custody(store=store).first_break is None
 
 
 def test_a_failure_after_the_copy_and_before_commit_writes_no_row(store, make_incident, tmp_path, monkeypatch):
