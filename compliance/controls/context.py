@@ -15,7 +15,11 @@ from sqlmodel import Session, select
 from compliance.actions.models import ActionItem
 from compliance.actions.service import action_to_dict, get_incident_actions
 from compliance.core.timeutil import ensure_utc
-from compliance.deadlines.service import get_incident_obligation_documents, get_obligation_documents_by_incident
+from compliance.deadlines.service import (
+    get_awareness_gap,
+    get_incident_obligation_documents,
+    get_obligation_documents_by_incident,
+)
 from compliance.evidence.service import get_evidence_documents_by_incident, get_incident_evidence_documents
 from compliance.incidents.models import Incident, TimelineEntry
 from compliance.incidents.service import get_timeline, incident_to_dict, timeline_entry_to_dict
@@ -27,17 +31,7 @@ from compliance.postmortems.service import get_postmortem, postmortem_to_dict
 _CHUNK = 500
 
 
-def _evidence(session: Session, incident: Incident) -> list[dict[str, Any]]:
-    return list(get_incident_evidence_documents(session=session, incident=incident))
-
-
-def _obligations(session: Session, incident: Incident, as_of: datetime) -> list[dict[str, Any]]:
-    return list(get_incident_obligation_documents(session=session, incident=incident, as_of=as_of))
-
-
 def _incident_part(session: Session, incident: Incident) -> dict[str, Any]:
-    from compliance.deadlines.service import get_awareness_gap
-
     data = incident_to_dict(incident)
     data["ref"] = incident.ref
     data["awareness_gap"] = get_awareness_gap(session=session, incident=incident)
@@ -62,7 +56,8 @@ def build_incident_document(*, session: Session, incident: Incident, as_of: date
                  for a in get_incident_actions(session=session, incident=incident)],
         findings=[f.as_dict() for f in get_review_findings(session=session, incident=incident)]
         if postmortem is not None else [],
-        evidence=_evidence(session, incident), obligations=_obligations(session, incident, as_of),
+        evidence=get_incident_evidence_documents(session=session, incident=incident),
+        obligations=get_incident_obligation_documents(session=session, incident=incident, as_of=as_of),
     )
 
 

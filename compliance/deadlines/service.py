@@ -328,6 +328,7 @@ def get_incident_obligation_documents(*, session: Session, incident: Incident, a
     settings = get_deadline_settings(session=session)
     window = _window(settings) if window is None else window
     return _obligation_documents(session, incident, as_of=as_of, window=window, settings=settings,
+                                 org_zone=get_org_zone(session=session),
                                  zone=get_org_zone(session=session, override=tz))
 
 
@@ -350,17 +351,18 @@ def get_obligation_documents_by_incident(*, session: Session, incidents: list[In
                 waivers[w.incident_id].append(w)
         for incident in part:
             out[incident.id] = [] if not incident.regimes else _obligation_documents(
-                session, incident, as_of=as_of, window=window, settings=settings, zone=zone,
+                session, incident, as_of=as_of, window=window, settings=settings, org_zone=zone, zone=zone,
                 notifications=notifications[incident.id], waivers=waivers[incident.id])
     return out
 
 
 def _obligation_documents(session: Session, incident: Incident, *, as_of: datetime, window: timedelta,
-                          settings: dict[str, Any], zone: tzinfo, notifications: list[Notification] | None = None,
+                          settings: dict[str, Any], org_zone: tzinfo, zone: tzinfo,
+                          notifications: list[Notification] | None = None,
                           waivers: list[Waiver] | None = None) -> list[dict[str, Any]]:
+    """Obligation documents of one incident: dues counted in `org_zone`, shown also in `zone` (--timezone)."""
     docs = []
-    evaluated = _evaluate(session, incident, settings, get_org_zone(session=session), notifications=notifications,
-                          waivers=waivers)
+    evaluated = _evaluate(session, incident, settings, org_zone, notifications=notifications, waivers=waivers)
     for regime, row, filings, waiver in evaluated:
         stage = row["stage"]
         first = filings[0] if filings else None

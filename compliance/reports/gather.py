@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -28,10 +27,6 @@ from compliance.reports.model import (
 UTC = timezone.utc
 _STATUS = {"satisfied": "satisfied", "partial": "partial", "missing": "missing",
            "not_applicable": "n/a", "n/a": "n/a"}
-
-
-def _has(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
 
 
 def period_bounds(period_from: date | None, period_to: date | None) -> tuple[datetime | None, datetime | None]:
