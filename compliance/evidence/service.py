@@ -12,7 +12,6 @@ EV-SVC-4  Export copies the blob out, re-hashing it in the same pass, never over
 from __future__ import annotations
 
 import os
-import re
 import stat
 import tempfile
 from datetime import datetime
@@ -23,6 +22,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, IntegrityError, NotFoundError, ValidationError
+from compliance.core.refs import format_number_ref, parse_number_ref
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.chain import compute_event_hash, short
 from compliance.custody.models import CustodyEvent
@@ -32,21 +32,17 @@ from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident
 from compliance.incidents.service import get_incident
 
-_REF = re.compile(r"^(?:EV-)?0*(\d+)$", re.IGNORECASE)
 Progress = Callable[[int], None]
 
 
 def format_evidence_ref(number: int) -> str:
     """Returns the human id of evidence `number` (EV-0001)."""
-    return f"EV-{number:04d}"
+    return format_number_ref("EV", number)
 
 
 def parse_evidence_ref(ref: str, *, field: str = "EV") -> int:
     """Returns the number in an evidence id ('EV-0001', 'ev-1' or '1')."""
-    match = _REF.match(str(ref).strip())
-    if not match:
-        raise ValidationError(f"{ref!r} is not an evidence id (e.g. EV-0001)", field=field)
-    return int(match.group(1))
+    return parse_number_ref(ref, prefix="EV", noun="an evidence", field=field)
 
 
 def get_blob_store(*, store: Store) -> LocalBlobStore:

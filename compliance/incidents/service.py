@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any, Iterable
 
@@ -11,6 +10,7 @@ from sqlmodel import Session, select
 
 from compliance.core.errors import NotFoundError, ValidationError
 from compliance.core.jsonout import to_jsonable
+from compliance.core.refs import format_number_ref, parse_number_ref
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.db.store import serialize
 from compliance.incidents.models import (
@@ -27,7 +27,6 @@ from compliance.incidents.models import (
 SEVERITIES = [s.value for s in Severity]
 STATUSES = [s.value for s in IncidentStatus]
 TIMELINE_KINDS = [k.value for k in TimelineKind]
-_REF = re.compile(r"^(?:INC-)?0*(\d+)$", re.IGNORECASE)
 
 # Fields `update_incident` may change, with the CLI flag named in errors.
 UPDATABLE = {
@@ -47,15 +46,12 @@ _OBLIGATION_FIELDS = set(CLOCK_FIELDS) | {"regimes", "entity_type", "data_subjec
 
 def format_ref(number: int) -> str:
     """Returns the human id of incident `number` (INC-0001)."""
-    return f"INC-{number:04d}"
+    return format_number_ref("INC", number)
 
 
 def parse_ref(ref: str, *, field: str = "INCIDENT") -> int:
     """Returns the number in an incident id ('INC-0001', 'inc-1' or '1')."""
-    match = _REF.match(str(ref).strip())
-    if not match:
-        raise ValidationError(f"{ref!r} is not an incident id (e.g. INC-0001)", field=field)
-    return int(match.group(1))
+    return parse_number_ref(ref, prefix="INC", noun="an incident", field=field)
 
 
 def _check_choice(value: str, choices: list[str], field: str) -> str:
