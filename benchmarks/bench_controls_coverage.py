@@ -16,7 +16,7 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from compliance.controls.context import build_incident_document, build_incident_documents
@@ -27,7 +27,7 @@ from compliance.db.store import init_store
 from compliance.demo.generator import generate_incident_data
 from compliance.incidents.service import list_incidents
 
-AS_OF = datetime(2026, 6, 1, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
 TARGET_SECONDS = 2.0
 
 

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,7 +52,7 @@ def build(store_dir: Path, events: int, blobs: int, blob_bytes: int):
     from compliance.incidents.service import open_incident
 
     store, _, _ = init_store(url=f"sqlite:///{store_dir / 'c.db'}", evidence_dir=store_dir / "evidence")
-    t0 = datetime(2026, 3, 1, 11, tzinfo=timezone.utc)
+    t0 = datetime(2026, 3, 1, 11, tzinfo=UTC)
     with store.session(immediate=True) as session:
         incident_id = open_incident(session=session, title="bench", severity="sev3", detected_at=t0).id
     blob_store = LocalBlobStore(store.blobs_dir)

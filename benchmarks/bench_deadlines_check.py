@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
@@ -32,7 +32,7 @@ from compliance.deadlines.models import Obligation  # noqa: E402
 from compliance.deadlines.service import get_check_findings  # noqa: E402
 from compliance.incidents.models import Incident  # noqa: E402
 
-UTC = timezone.utc
+UTC = UTC
 AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 

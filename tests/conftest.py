@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -86,7 +86,7 @@ def session(store):
 
 def at(text_: str) -> datetime:
     """Parses an ISO instant in tests ('2026-03-01T11:00:00Z')."""
-    return datetime.fromisoformat(text_).astimezone(timezone.utc)
+    return datetime.fromisoformat(text_).astimezone(UTC)
 
 
 @pytest.fixture

@@ -32,7 +32,8 @@ def action_group() -> None:
 @click.option("--text", required=True, help="What will be done (specific, measurable).")
 @click.option("--owner", required=True, help="One person who owns it (not a team).")
 @click.option("--due", required=True, metavar="DATE", help="Due date, YYYY-MM-DD.")
-@click.option("--priority", type=click.Choice(PRIORITIES, case_sensitive=False), default="medium", show_default=True, help="Priority.")
+@click.option("--priority", type=click.Choice(PRIORITIES, case_sensitive=False), default="medium", show_default=True,
+    help="Priority.")
 @click.option("--success-criteria", help="How we will know it worked.")
 @click.option("--lesson", "lessons", multiple=True, type=int, metavar="N", help="Number of a lesson it addresses (repeatable).")
 @click.option("--number", type=int, help="Explicit action number within the incident (default: next).")
@@ -141,7 +142,8 @@ def actions_group() -> None:
 
 @actions_group.command("check", cls=CheckCommand)
 @click.option("--as-of", metavar="DATE", help="Date to check against (default: today, UTC).")
-@click.option("--warn-within", default="7d", show_default=True, metavar="DURATION", help="Warn about items due within this window.")
+@click.option("--warn-within", default="7d", show_default=True, metavar="DURATION",
+    help="Warn about items due within this window.")
 @pass_store
 @json_option
 def check_command(store, as_json, as_of, warn_within) -> None:

@@ -28,7 +28,8 @@ def _instant(value, flag, tz):
                    "discovery, or the submission of the previous stage.")
 @click.option("--stage", "stage_id", metavar="ID", help="Only this stage (default: every stage of the regime).")
 @click.option("--aware-at", metavar="ISO", help="Awareness instant, for caps counted from awareness (DORA's 24 h).")
-@click.option("--entity-type", metavar="TYPE", help="Entity type (DORA relief exclusions; NIS2 trust_service_provider; GDPR processor).")
+@click.option("--entity-type", metavar="TYPE",
+    help="Entity type (DORA relief exclusions; NIS2 trust_service_provider; GDPR processor).")
 @click.option("--affected", type=click.IntRange(min=0), metavar="N", help="Number of people affected (HIPAA's 500 threshold).")
 @click.option("--member-state", metavar="CC", help="Member State whose bank holidays count for DORA relief (e.g. DE).")
 @click.option("--contract-hours", type=click.FloatRange(min=0, min_open=True), metavar="H",

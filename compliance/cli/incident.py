@@ -44,7 +44,8 @@ def incident_group() -> None:
 @click.option("--severity", required=True, type=click.Choice(SEVERITIES, case_sensitive=False), help="sev1 (worst) to sev4.")
 @click.option("--detected-at", required=True, metavar="ISO", help="When the incident was detected.")
 @click.option("--started-at", metavar="ISO", help="First trigger (impact start).")
-@click.option("--aware-at", metavar="ISO", help="When the organisation became aware it is a security incident / breach (notification clock).")
+@click.option("--aware-at", metavar="ISO",
+    help="When the organisation became aware it is a security incident / breach (notification clock).")
 @click.option("--classified-at", metavar="ISO", help="When it was classified as major (DORA clock).")
 @click.option("--materiality-determined-at", metavar="ISO", help="When it was determined material (SEC 8-K clock).")
 @click.option("--discovered-at", metavar="ISO", help="When the breach was discovered (HIPAA clock).")
@@ -52,7 +53,8 @@ def incident_group() -> None:
 @click.option("--data-category", "data_categories", multiple=True, help="Category of personal data (repeatable).")
 @click.option("--data-subjects", "data_subjects_approx", type=int, help="Approximate number of data subjects.")
 @click.option("--records", "records_approx", type=int, help="Approximate number of records.")
-@click.option("--regime", "regimes", multiple=True, metavar="ID", help="Notification regime that applies (repeatable), e.g. gdpr.")
+@click.option("--regime", "regimes", multiple=True, metavar="ID",
+    help="Notification regime that applies (repeatable), e.g. gdpr.")
 @click.option("--service", "services", multiple=True, help="Affected service (repeatable).")
 @click.option("--tag", "tags", multiple=True, help="Theme tag (repeatable).")
 @click.option("--entity-type", help="Entity type for regimes that need it (DORA, NIS2).")
@@ -138,7 +140,8 @@ def show_command(store, as_json, incident_id) -> None:
 @click.argument("incident_id", metavar="ID")
 @click.option("--title", help="New title.")
 @click.option("--severity", type=click.Choice(SEVERITIES, case_sensitive=False), help="New severity.")
-@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="New status (stamps mitigated/resolved/closed if not given).")
+@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False),
+    help="New status (stamps mitigated/resolved/closed if not given).")
 @click.option("--started-at", metavar="ISO", help="First trigger.")
 @click.option("--detected-at", metavar="ISO", help="Detection instant.")
 @click.option("--aware-at", metavar="ISO", help="Awareness instant (notification clock).")

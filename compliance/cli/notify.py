@@ -64,7 +64,8 @@ def record_command(store, incident_id, regime, stage, at, recipient, reference, 
 @click.argument("incident_id", metavar="INCIDENT")
 @click.option("--regime", required=True, metavar="ID", help="Regime id, e.g. gdpr.")
 @click.option("--stage", required=True, metavar="ID", help="Stage id, e.g. authority_notification.")
-@click.option("--reason", required=True, metavar="TEXT", help="Why notification is not required (e.g. unlikely to result in a risk).")
+@click.option("--reason", required=True, metavar="TEXT",
+    help="Why notification is not required (e.g. unlikely to result in a risk).")
 @click.option("--decided-by", required=True, metavar="NAME", help="Who took the decision.")
 @click.option("--at", "at", metavar="ISO", help="When the decision was taken (default: now).")
 @timezone_option

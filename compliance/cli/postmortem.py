@@ -85,7 +85,8 @@ def show_command(store, as_json, incident_id) -> None:
     for lesson in document["lessons"]:
         click.echo(f"lesson {lesson['number']}: {lesson['text']}")
     for action in document["action_items"]:
-        click.echo(f"action {action['ref']} [{action['status']}] {action['owner'] or '-'} due {action['due'] or '-'}: {action['description']}")
+        owner, due = action["owner"] or "-", action["due"] or "-"
+        click.echo(f"action {action['ref']} [{action['status']}] {owner} due {due}: {action['description']}")
 
 
 def _attach_markdown_commands() -> None:

@@ -14,9 +14,10 @@ Field paths: `incident.resolved_at`, `action_items[].owner`, `timeline[kind=dete
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from compliance.core.errors import ValidationError
 from compliance.core.timeutil import format_timedelta, parse_duration, parse_instant, to_iso
@@ -93,7 +94,7 @@ def _as_instant(value: Any, path: str) -> datetime | None:
     if isinstance(value, datetime):
         return parse_instant(value, field=path, tz="UTC")
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     try:
         return parse_instant(str(value), field=path)
     except ValidationError:

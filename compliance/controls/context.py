@@ -7,8 +7,9 @@ Evidence comes from the evidence service, obligations from the deadline engine.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlmodel import Session, select
 

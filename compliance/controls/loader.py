@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from compliance.controls.checks import CONDITION_TYPES, AllOf, Check, ErrorList, node_line, parse_check, unique
 from compliance.core.errors import DefinitionError
@@ -105,7 +106,8 @@ def _parse_requirement(node: Any, framework_id: str, errors: ErrorList, line: in
     before = len(errors.items)
     for key in node:
         if key not in REQUIREMENT_KEYS:
-            errors.add(node_line(node, key), f"unknown field {key!r} in requirement (allowed: {', '.join(sorted(REQUIREMENT_KEYS))})")
+            errors.add(node_line(node, key),
+                f"unknown field {key!r} in requirement (allowed: {', '.join(sorted(REQUIREMENT_KEYS))})")
     for key in sorted(REQUIRED_REQUIREMENT_KEYS - set(node)):
         errors.add(node.line, f"requirement {node.get('id', '')!s} is missing {key!r}".replace("  ", " "))
     req_id = _text(node, "id", errors)
@@ -262,7 +264,7 @@ def check_mappings(frameworks: dict[str, Framework], errors: list[str], *, faile
     failed = set(failed)
     for framework in frameworks.values():
         for requirement in framework.requirements:
-            for mapping, line in zip(requirement.mappings, requirement.mapping_lines):
+            for mapping, line in zip(requirement.mappings, requirement.mapping_lines, strict=True):
                 target_fw, _, target_req = mapping.partition(":")
                 target = frameworks.get(target_fw)
                 where = f"{framework.path}:{line}"

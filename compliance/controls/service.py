@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from sqlmodel import Session
 
@@ -15,7 +16,7 @@ from compliance.core.errors import NotFoundError, ValidationError
 from compliance.incidents.models import Incident
 from compliance.incidents.service import list_incidents
 
-UTC = timezone.utc
+UTC = UTC
 FrameworkSet = Mapping[str, Framework] | Iterable[Framework]
 
 
@@ -87,7 +88,7 @@ def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: dat
     for framework in chosen:
         rows = []
         per_requirement = {r.id: [] for r in framework.requirements}
-        for incident, document in zip(incidents, documents):
+        for incident, document in zip(incidents, documents, strict=True):
             results = assess_document(document, framework)
             cells = {r.requirement_id: r.status for r in results}
             reasons = {r.requirement_id: r.reason for r in results if r.reason}

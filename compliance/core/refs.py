@@ -8,7 +8,7 @@ import re
 from compliance.core.errors import ValidationError
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(rf"^(?:{re.escape(prefix)}-)?0*(\d+)$", re.IGNORECASE)
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from json.encoder import encode_basestring as _json_str
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from datetime import UTC, datetime
+from json.encoder import encode_basestring as _json_str
+from typing import Any
 
 GENESIS = "0" * 64
-UTC = timezone.utc
+UTC = UTC
 
 # Keys of an event mapping that the hash covers (mapping key -> canonical key).
 HASHED_FIELDS = {

@@ -12,12 +12,12 @@ Every function returns an aware UTC instant.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import Callable, Container
+from collections.abc import Callable, Container
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from dateutil.relativedelta import relativedelta
 
-UTC = timezone.utc
+UTC = UTC
 END_OF_DAY = time(23, 59, 59)
 
 

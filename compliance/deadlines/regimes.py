@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import holidays
 
@@ -276,10 +277,12 @@ def _clock(node: Any, where: str, errors: _Errors) -> Clock | None:
     amount = _positive_int(node, kind, where, errors)
     reading = node.get("reading", "same_time")
     if reading not in MONTH_READINGS or ("reading" in node and kind != "months"):
-        errors.add(node.line_of("reading"), f"{where}: 'reading' is for month clocks and must be one of {', '.join(MONTH_READINGS)}")
+        errors.add(node.line_of("reading"),
+            f"{where}: 'reading' is for month clocks and must be one of {', '.join(MONTH_READINGS)}")
     end_of_year = node.get("from_end_of_calendar_year", False)
     if not isinstance(end_of_year, bool) or (end_of_year and kind != "calendar_days"):
-        errors.add(node.line_of("from_end_of_calendar_year"), f"{where}: 'from_end_of_calendar_year' is a true/false for calendar_days clocks")
+        errors.add(node.line_of("from_end_of_calendar_year"),
+            f"{where}: 'from_end_of_calendar_year' is a true/false for calendar_days clocks")
     calendar = cutoff = zone = None
     if kind == "business_days":
         if "calendar" not in node:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import copy
 import os
-
+from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, select

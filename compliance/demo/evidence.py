@@ -21,6 +21,9 @@ _HOLDERS = ["Forensics team", "Legal counsel", "External IR firm (Northwind DFIR
 _IPS = ["203.0.113.", "198.51.100.", "192.0.2."]
 
 
+_AGENTS = ['curl/8.4', 'Mozilla/5.0', 'python-requests/2.31']
+
+
 def _log_excerpt(rng: random.Random, service: str, start: datetime) -> bytes:
     lines = []
     at = start
@@ -30,7 +33,7 @@ def _log_excerpt(rng: random.Random, service: str, start: datetime) -> bytes:
         status = rng.choice([200, 200, 401, 401, 401, 403, 429, 500])
         path = rng.choice(["/login", "/api/v2/session", "/export", "/checkout", "/upload"])
         lines.append(f"{at:%Y-%m-%dT%H:%M:%S.%f}"[:-3] + f"Z {service} src={ip} method=POST path={path} "
-                     f"status={status} bytes={rng.randint(120, 9000)} ua=\"{rng.choice(['curl/8.4', 'Mozilla/5.0', 'python-requests/2.31'])}\"")
+                     f"status={status} bytes={rng.randint(120, 9000)} ua=\"{rng.choice(_AGENTS)}\"")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -55,7 +58,7 @@ def _config_diff(rng: random.Random, service: str) -> bytes:
     old, new = rng.randint(200, 1000), rng.randint(10, 40)
     return (f"--- a/deploy/{service}/limits.yaml\n+++ b/deploy/{service}/limits.yaml\n@@ -3,6 +3,7 @@\n"
             f" service: {service}\n rate_limit:\n-  per_account: {old}\n+  per_account: {old}\n+  per_source_network: {new}\n"
-            f"   window_seconds: 60\n").encode("utf-8")
+            f"   window_seconds: 60\n").encode()
 
 
 def add_demo_evidence(*, store, summary, rng: random.Random, as_of: datetime, workdir) -> dict[str, Any]:
@@ -75,7 +78,8 @@ def add_demo_evidence(*, store, summary, rng: random.Random, as_of: datetime, wo
         for kind in kinds:
             collected = min(detected + timedelta(minutes=rng.randint(15, 240)), as_of)
             if kind == "log":
-                name, content, source = f"{service}-access.log", _log_excerpt(rng, service, detected - timedelta(minutes=30)), "log platform export"
+                name, content, source = f"{service}-access.log", _log_excerpt(rng, service,
+                    detected - timedelta(minutes=30)), "log platform export"
             elif kind == "chat":
                 name, content, source = "incident-channel.txt", _transcript(rng, title, detected), "chat export"
             else:

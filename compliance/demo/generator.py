@@ -47,7 +47,7 @@ def generate_incident_data(*, store: Store, incidents: int, seed: int, as_of: da
         offsets[-tail] = rng.randint(1, 7)  # a few incidents are still being handled
     offsets.sort(reverse=True)
     tag_last_seen: dict[str, int] = {}  # tag -> days_ago of its latest incident so far
-    for index, days_ago in enumerate(offsets):
+    for days_ago in offsets:
         for _ in range(4):  # most themes do not recur within 90 days; some still do, as in real programmes
             scenario = SCENARIOS[rng.randrange(len(SCENARIOS))]
             if all(tag_last_seen.get(tag, 10**6) - days_ago >= 90 for tag in scenario["tags"]):
@@ -62,7 +62,8 @@ def generate_incident_data(*, store: Store, incidents: int, seed: int, as_of: da
         severity = "sev1" if scenario["key"] == "ransomware" else _pick_severity(rng)
         ongoing = days_ago < 8
         resolved = None if ongoing else detected + _minutes(rng, 45, 60 * 60)
-        mitigated = (resolved - (resolved - detected) / 3) if resolved else (detected + _minutes(rng, 30, 300) if rng.random() < 0.5 else None)
+        mitigated = (resolved - (resolved - detected) / 3) if resolved else (detected + _minutes(rng, 30,
+            300) if rng.random() < 0.5 else None)
         with store.session(immediate=True) as session:
             incident = open_incident(
                 session=session, title=scenario["title"], severity=severity, detected_at=detected,
@@ -134,8 +135,8 @@ def _add_response_timeline(session, incident, scenario, started, detected, mitig
         span = (limit - detected) / (len(times) + 1)
         times = [detected + span * (i + 1) for i in range(len(times))]
     entries = [("trigger", started), ("detection", detected)]
-    entries += [(entry, when) for entry, when in zip(middle, times)]
-    recorded_mitigation = next((when for entry, when in zip(middle, times) if entry[0] == "mitigation"), None)
+    entries += [(entry, when) for entry, when in zip(middle, times, strict=True)]
+    recorded_mitigation = next((when for entry, when in zip(middle, times, strict=True) if entry[0] == "mitigation"), None)
     last = times[-1] if times else detected
     if recorded_mitigation is not None and (resolved is None or resolved - last > timedelta(minutes=15)):
         entries.append((("other", "Monitoring the service until the all-clear; no further action needed meanwhile",
@@ -173,7 +174,7 @@ def _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng) 
     }
     if status == "published":
         data["published_at"] = published
-    actions = [(t, c, l) for t, c, l in scenario["actions"]]
+    actions = [(t, c, link) for t, c, link in scenario["actions"]]
     if quality == "fair":
         data["mitigators"] = []
         data["impact_users"] = None

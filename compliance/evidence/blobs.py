@@ -17,10 +17,11 @@ import queue
 import re
 import stat
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Protocol
+from typing import BinaryIO, Protocol
 
 CHUNK = 4 * 1024 * 1024  # 4 MiB buffers: OpenSSL-speed hashing, flat memory
 TMP_PREFIX = ".incoming-"

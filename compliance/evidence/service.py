@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select

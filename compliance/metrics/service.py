@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -27,7 +27,7 @@ from compliance.incidents.models import Incident
 from compliance.incidents.service import list_incidents
 from compliance.postmortems.models import Postmortem
 
-UTC = timezone.utc
+UTC = UTC
 TARGETS = {"mttr_hours": None, "time_to_detect_hours": None, "time_to_draft_hours": 48.0,
            "time_to_publish_days": 7.0, "action_closure_rate": 0.9, "recurrence_90d": 0.05}
 

@@ -32,8 +32,8 @@ def render_postmortem_markdown(*, session: Session, incident: Incident, public: 
     timeline = [{"day": e.at.date().isoformat(), "time": e.at.strftime("%H:%M"),
                  "text": _HANDLE.sub("an engineer", e.text) if public else e.text,
                  "customer_visible": e.customer_visible} for e in get_timeline(session=session, incident=incident)]
-    lessons = sorted(pm.lessons or [], key=lambda l: l["number"])
-    by_category = [(c, list(items)) for c, items in groupby(lessons, key=lambda l: l.get("category"))]
+    lessons = sorted(pm.lessons or [], key=lambda lesson: lesson["number"])
+    by_category = [(c, list(items)) for c, items in groupby(lessons, key=lambda lesson: lesson.get("category"))]
     actions = get_incident_actions(session=session, incident=incident)
     name = "postmortem-public.md.j2" if public else "postmortem.md.j2"
     text = _environment().get_template(name).render(incident=incident, pm=pm, timeline=timeline,

@@ -6,10 +6,11 @@ so a file and an imported record get the same findings (lines only for files).
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterable
 
 from compliance.postmortems.parser import REQUIRED_SECTIONS, ParsedPostmortem
 
@@ -26,25 +27,43 @@ class Rule:
 
 
 RULES = {r.code: r for r in [
-    Rule("PM001", "blame-language", "warning", "blames a person", "Describe the system condition that allowed it (e.g. 'the deploy check did not cover X'), not who erred."),
-    Rule("PM002", "shallow-root-cause", "blocking", "root cause stops at a label", "Ask why again until you reach a condition you can change (a missing check, a default, an incentive)."),
-    Rule("PM003", "vague-action", "warning", "action is vague", "State a specific, measurable change with an end state (e.g. 'alert when pool use > 80% for 5 min')."),
-    Rule("PM004", "investigate-action", "warning", "action is an investigation", "Finish the investigation before publishing, or make the action the change it will lead to."),
-    Rule("PM005", "action-without-owner", "blocking", "action has no owner", "Give every action exactly one named person as owner."),
-    Rule("PM006", "team-owner", "warning", "action is owned by a team", "Name one person in the team who owns it; teams do not close tickets, people do."),
-    Rule("PM007", "action-without-due-date", "blocking", "action has no due date", "Add a due date; the guides suggest most follow-ups land within 30 days."),
-    Rule("PM008", "action-due-too-far", "warning", "action is due more than 45 days out", "Split it into a first step due within 45 days, or record why it cannot be sooner."),
-    Rule("PM009", "action-without-success-criteria", "info", "action has no success criteria", "Say how you will know it worked (a test, a drill, a metric)."),
-    Rule("PM010", "too-many-actions", "warning", "more than 5 action items", "Too many means none: keep the 3-5 that address the root cause and file the rest as backlog."),
-    Rule("PM011", "timeline-gap", "warning", "timeline gap over 15 minutes during the response", "Add what happened in the gap (investigation, waiting for a vendor, a decision), or say in the entry before it what the team was waiting for."),
-    Rule("PM012", "timeline-starts-at-detection", "warning", "timeline starts at detection", "Start at the first trigger (the deploy, the change, the first bad request) to show time to detect."),
+    Rule("PM001", "blame-language", "warning", "blames a person",
+         "Describe the system condition that allowed it (e.g. 'the deploy check did not cover X'), not who erred."),
+    Rule("PM002", "shallow-root-cause", "blocking", "root cause stops at a label",
+         "Ask why again until you reach a condition you can change (a missing check, a default, an incentive)."),
+    Rule("PM003", "vague-action", "warning", "action is vague",
+         "State a specific, measurable change with an end state (e.g. 'alert when pool use > 80% for 5 min')."),
+    Rule("PM004", "investigate-action", "warning", "action is an investigation",
+         "Finish the investigation before publishing, or make the action the change it will lead to."),
+    Rule("PM005", "action-without-owner", "blocking", "action has no owner",
+         "Give every action exactly one named person as owner."),
+    Rule("PM006", "team-owner", "warning", "action is owned by a team",
+         "Name one person in the team who owns it; teams do not close tickets, people do."),
+    Rule("PM007", "action-without-due-date", "blocking", "action has no due date",
+         "Add a due date; the guides suggest most follow-ups land within 30 days."),
+    Rule("PM008", "action-due-too-far", "warning", "action is due more than 45 days out",
+         "Split it into a first step due within 45 days, or record why it cannot be sooner."),
+    Rule("PM009", "action-without-success-criteria", "info", "action has no success criteria",
+         "Say how you will know it worked (a test, a drill, a metric)."),
+    Rule("PM010", "too-many-actions", "warning", "more than 5 action items",
+         "Too many means none: keep the 3-5 that address the root cause and file the rest as backlog."),
+    Rule("PM011", "timeline-gap", "warning", "timeline gap over 15 minutes during the response",
+         "Add what happened in the gap (investigation, waiting for a vendor, a decision), "
+         "or say in the entry before it what the team was waiting for."),
+    Rule("PM012", "timeline-starts-at-detection", "warning", "timeline starts at detection",
+         "Start at the first trigger (the deploy, the change, the first bad request) to show time to detect."),
     Rule("PM013", "mixed-time-zones", "warning", "timeline mixes time zones", "Write every entry in UTC."),
     Rule("PM014", "timeline-out-of-order", "warning", "timeline entries are out of order", "Order entries by time."),
-    Rule("PM015", "impact-not-quantified", "warning", "impact is not quantified", "Give numbers: users affected, minutes of impact, failed requests, money."),
-    Rule("PM016", "lesson-restates-action", "info", "lesson restates an action item", "A lesson says what you learned about the system; the action says what you will change."),
-    Rule("PM017", "action-not-linked-to-lesson", "info", "action addresses no lesson", "Link each action to the lesson it addresses, e.g. '(lesson 1)'."),
-    Rule("PM018", "missing-section", "warning", "template section missing", "Add the section; write 'None identified' if it is truly empty."),
-    Rule("PM019", "no-mitigators", "warning", "no mitigators (what went well)", "Record what limited the damage (Safety-II): it is what you must protect."),
+    Rule("PM015", "impact-not-quantified", "warning", "impact is not quantified",
+         "Give numbers: users affected, minutes of impact, failed requests, money."),
+    Rule("PM016", "lesson-restates-action", "info", "lesson restates an action item",
+         "A lesson says what you learned about the system; the action says what you will change."),
+    Rule("PM017", "action-not-linked-to-lesson", "info", "action addresses no lesson",
+         "Link each action to the lesson it addresses, e.g. '(lesson 1)'."),
+    Rule("PM018", "missing-section", "warning", "template section missing",
+         "Add the section; write 'None identified' if it is truly empty."),
+    Rule("PM019", "no-mitigators", "warning", "no mitigators (what went well)",
+         "Record what limited the damage (Safety-II): it is what you must protect."),
 ]}
 
 BLAME = re.compile(r"\bshould have(?: known)?\b|\bcareless(?:ly|ness)?\b|\bignored\b|\bfailed to\b|\bnegligen", re.I)
@@ -175,13 +194,13 @@ def _check_timeline(data: ReviewInput) -> Iterable[Finding]:
     entries = data.timeline
     if not entries:
         return
-    for before, after in zip(entries, entries[1:]):
+    for before, after in itertools.pairwise(entries):
         if after.at < before.at:
             yield _finding("PM014", f"{after.text[:50]!r} comes after a later entry", after.line)
     ordered = sorted(entries, key=lambda e: e.at)
     detection = next((e.at for e in ordered if e.kind == "detection"), data.detected_at)
     resolution = next((e.at for e in ordered if e.kind == "resolution"), ordered[-1].at)
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in itertools.pairwise(ordered):
         if (detection and before.at >= detection and after.at <= resolution
                 and after.at - before.at > timedelta(minutes=15) and not WAITING.search(before.text)):
             minutes = int((after.at - before.at).total_seconds() // 60)
@@ -252,7 +271,7 @@ def review_input_from_parsed(doc: ParsedPostmortem) -> ReviewInput:
         contributors=[(t, doc.lines.get(f"contributors.{i}")) for i, t in enumerate(doc.contributors)],
         mitigators=doc.mitigators,
         root_cause=[(s["number"], s["text"], doc.lines.get(f"root_cause.{i}")) for i, s in enumerate(doc.root_cause)],
-        lessons=[(l["text"], doc.lines.get(f"lessons.{i}")) for i, l in enumerate(doc.lessons)],
+        lessons=[(lesson["text"], doc.lines.get(f"lessons.{i}")) for i, lesson in enumerate(doc.lessons)],
         actions=[ReviewAction(f.description, f.owner, f.due, f.success_criteria, f.lessons, f.line) for f in doc.followups],
         timeline=[ReviewEntry(e.at, e.text, e.kind, e.zone, e.line) for e in doc.timeline],
         detected_at=detection, started_at=None, reference_date=reference, sections=doc.sections,

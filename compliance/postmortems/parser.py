@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from compliance.core.errors import ValidationError
 
-UTC = timezone.utc
+UTC = UTC
 MAX_BYTES = 10 * 1024 * 1024
 ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "CET": 60, "CEST": 120, "WET": 0, "WEST": 60, "EET": 120, "EEST": 180,
          "BST": 60, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480,
@@ -216,7 +216,7 @@ def parse_postmortem(text: str, *, source: str = "<document>", year: int | None 
             continue
         _parse_section(doc, key, tokens, index + 3, end, year, source)
     # Theme tags may stand anywhere.
-    for line, content, _, _, _ in _blocks(tokens, 0, len(tokens)):
+    for _line, content, _, _, _ in _blocks(tokens, 0, len(tokens)):
         match = re.match(r"^\*\*theme tags:?\*\*:?\s*\[?([^\]]*)\]?\s*$", content, re.IGNORECASE)
         if match:
             doc.theme_tags = [t.strip().lower() for t in match.group(1).split(",") if t.strip()]

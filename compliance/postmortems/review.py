@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlmodel import Session
 
 from compliance.actions.models import ActionItem
 from compliance.actions.service import get_incident_actions
-from compliance.incidents.models import Incident, TimelineEntry
 from compliance.core.errors import ValidationError
+from compliance.incidents.models import Incident, TimelineEntry
 from compliance.incidents.service import get_setting, get_timeline, set_setting
 from compliance.postmortems.lint import RULES, Finding, ReviewAction, ReviewEntry, ReviewInput, review
 from compliance.postmortems.models import Postmortem
@@ -71,7 +71,7 @@ def review_input_from_rows(*, incident: Incident, postmortem: Postmortem, timeli
         lessons=[(lesson["text"], None) for lesson in postmortem.lessons or []],
         actions=[ReviewAction(a.description, a.owner, a.due, a.success_criteria, list(a.lessons or []))
                  for a in actions if a.status != "cancelled"],
-        timeline=[ReviewEntry(e.at, e.text, e.kind, z) for e, z in zip(timeline, zones)],
+        timeline=[ReviewEntry(e.at, e.text, e.kind, z) for e, z in zip(timeline, zones, strict=True)],
         detected_at=incident.detected_at, started_at=incident.started_at,
         reference_date=(incident.resolved_at or incident.detected_at).date(),
     )

@@ -7,8 +7,9 @@ custody logs it reads from the controls and evidence services.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from compliance.core.timeutil import parse_date, parse_instant
 from compliance.reports.model import (

@@ -91,7 +91,7 @@ def incidents_by_severity_chart(months: list[str], by_severity: dict[str, list[i
         chart.bars[i].fillColor = colors.HexColor(colour_of[s])
         chart.bars[i].strokeColor = None
     _style_axes(chart, font, months)
-    totals = [sum(col) for col in zip(*series)]
+    totals = [sum(col) for col in zip(*series, strict=True)]
     chart.valueAxis.valueMax = _nice_max(max(totals))
     d.add(chart)
     d.add(_legend(width - 10, height - 25, font,

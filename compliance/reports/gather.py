@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -24,7 +24,7 @@ from compliance.reports.model import (
     RequirementRow,
 )
 
-UTC = timezone.utc
+UTC = UTC
 _STATUS = {"satisfied": "satisfied", "partial": "partial", "missing": "missing",
            "not_applicable": "n/a", "n/a": "n/a"}
 

@@ -479,7 +479,7 @@ def derive_trends(incidents: list[IncidentSection], *, top: int = 10) -> Monthly
     return MonthlySeries(
         months=months,
         incidents_by_severity=by_sev,
-        mttr_hours=[(s / n if n else None) for s, n in zip(mttr_sum, mttr_n)],
+        mttr_hours=[(s / n if n else None) for s, n in zip(mttr_sum, mttr_n, strict=True)],
         actions_due=due,
         actions_closed=closed,
         top_tags=sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:top],

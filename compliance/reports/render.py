@@ -15,10 +15,11 @@ RP-RENDER-5  Every section is bookmarked in the outline and listed in the table 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
 from reportlab.lib import colors
@@ -96,7 +97,7 @@ def fmt_instant(dt: datetime | None) -> str:
     """'2026-03-01 14:23 UTC' (seconds shown when not zero)."""
     if dt is None:
         return "—"
-    dt = dt.astimezone(timezone.utc)
+    dt = dt.astimezone(UTC)
     return dt.strftime("%Y-%m-%d %H:%M:%S" if dt.second else "%Y-%m-%d %H:%M") + " UTC"
 
 
@@ -104,7 +105,7 @@ def fmt_short(dt: datetime | None) -> str:
     """'2026-03-01 14:23' in UTC, for table columns whose header says (UTC)."""
     if dt is None:
         return "—"
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def fmt_stacked(dt: datetime | None) -> str:
@@ -241,7 +242,7 @@ class _Stamp:
     """Stands in for reportlab's TimeStamp: the PDF dates are the pack's generation instant."""
 
     def __init__(self, when: datetime) -> None:
-        when = when.astimezone(timezone.utc)
+        when = when.astimezone(UTC)
         self.t = when.timestamp()
         self.lt = when.timetuple()
         self.YMDhms = tuple(self.lt)[:6]
@@ -250,7 +251,7 @@ class _Stamp:
 
     @property
     def datetime(self):
-        return datetime.fromtimestamp(self.t, timezone.utc)
+        return datetime.fromtimestamp(self.t, UTC)
 
     @property
     def asctime(self):
@@ -745,7 +746,7 @@ class Renderer:
         out: list[Flowable] = [self.markup(esc(self.T["notifications_intro"]))]
         rows = sorted(self.pack.notifications, key=lambda n: (
             0 if n.needs_attention else 1,
-            n.due or datetime.max.replace(tzinfo=timezone.utc), n.incident_ref, n.regime, n.stage))
+            n.due or datetime.max.replace(tzinfo=UTC), n.incident_ref, n.regime, n.stage))
         if not rows:
             out.append(self.p(self.T["no_notifications"]))
             return out
@@ -1212,7 +1213,7 @@ def render_pack(pack: AuditPack, *, public: bool = False, layout: dict | None = 
     layout = layout or load_layout()
     register_fonts(layout)
     r = Renderer(pack, public=public, layout=layout)
-    generated = pack.generated_at.astimezone(timezone.utc)
+    generated = pack.generated_at.astimezone(UTC)
     values = _Safe(title=clip(pack.title, 80), organisation=clip(pack.organisation, 60),
                    period=period_text(pack, layout["cover"]["all_time"]),
                    generated=generated.strftime("%Y-%m-%d %H:%M:%S"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from compliance.reports.model import (
     MISSING,
@@ -32,7 +32,7 @@ from compliance.reports.model import (
     TimelineRow,
 )
 
-GENERATED_AT = datetime(2026, 4, 2, 9, 30, tzinfo=timezone.utc)
+GENERATED_AT = datetime(2026, 4, 2, 9, 30, tzinfo=UTC)
 
 REQUIREMENTS = {
     "iso27001": ("ISO/IEC 27001:2022", [
@@ -58,6 +58,8 @@ PEOPLE = [("Zoë Łukasz", "incident commander"), ("Ångström Nilsson", "securi
           ("Ελλάδα Papadopoulou", "DPO"), ("Привет Иванов", "SRE on call"), ("Sam Okafor", "legal counsel")]
 TAGS = ["phishing", "credentials", "misconfiguration", "third-party", "ransomware", "cloud", "backup",
         "access-control", "logging", "ddos", "insider", "patching"]
+STEPS = ["alert fired in SIEM", "on-call paged", "access revoked", "customers informed by e-mail", "firewall rule deployed",
+         "root cause confirmed"]
 SERVICES = ["payments-api", "customer-portal", "hr-system", "data-warehouse", "email", "vpn"]
 
 
@@ -77,7 +79,7 @@ def sample_pack(n_incidents: int = 5, *, seed: int = 7, frameworks: tuple[str, .
     chain_length = 0
     for i in range(1, n_incidents + 1):
         ref = f"INC-{i:04d}"
-        detected = datetime.combine(period_from, datetime.min.time(), timezone.utc) + timedelta(
+        detected = datetime.combine(period_from, datetime.min.time(), UTC) + timedelta(
             days=rng.randrange(span), minutes=rng.randrange(1440))
         started = detected - timedelta(minutes=rng.randrange(5, 600))
         resolved = detected + timedelta(hours=rng.uniform(1, 120)) if rng.random() < 0.85 else None
@@ -91,7 +93,7 @@ def sample_pack(n_incidents: int = 5, *, seed: int = 7, frameworks: tuple[str, .
             t = t + timedelta(minutes=rng.randrange(5, 180))
             name, role = PEOPLE[rng.randrange(len(PEOPLE))]
             timeline.append(TimelineRow(at=t, kind=kind, text=f"{kind.capitalize()} step {k + 1} for {ref}: "
-                                        f"{rng.choice(['alert fired in SIEM', 'on-call paged', 'access revoked', 'customers informed by e-mail', 'firewall rule deployed', 'root cause confirmed'])}.",
+                                        f"{rng.choice(STEPS)}.",
                                         actor=name, actor_role=role, source=rng.choice([None, "slack", "pagerduty"]),
                                         customer_visible=kind == "communication"))
         actions = []
@@ -99,7 +101,7 @@ def sample_pack(n_incidents: int = 5, *, seed: int = 7, frameworks: tuple[str, .
             due = (detected + timedelta(days=rng.randrange(7, 90))).date()
             status = rng.choices(["done", "open", "cancelled"], weights=[6, 3, 1])[0]
             name, role = PEOPLE[rng.randrange(len(PEOPLE))]
-            completed = (datetime.combine(due, datetime.min.time(), timezone.utc) - timedelta(days=rng.randrange(0, 5))
+            completed = (datetime.combine(due, datetime.min.time(), UTC) - timedelta(days=rng.randrange(0, 5))
                          if status == "done" else None)
             actions.append(ActionRow(ref=f"{ref}-A{a}", description=rng.choice([
                 "Enforce phishing-resistant MFA for administrators", "Add alerting on mass export",

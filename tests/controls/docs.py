@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(text: str) -> datetime:

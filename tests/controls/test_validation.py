@@ -7,9 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 from compliance.cli import cli
 from compliance.controls.loader import load_frameworks

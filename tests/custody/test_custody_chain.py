@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.custody.chain import GENESIS, build_chain, canonical_event, compute_event_hash, verify_events
 
-UTC = timezone.utc
+UTC = UTC
 ACTIONS = ["collected", "transferred", "accessed", "analysed", "exported", "sealed", "released", "disposed"]
 text_ = st.one_of(st.none(), st.text(max_size=20))
 events = st.lists(st.fixed_dictionaries({

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import time
@@ -38,7 +39,7 @@ def test_four_processes_appending_fifty_events_each_form_one_verifying_chain(sto
     per_worker = Counter(e["actor"] for e in log if e["action"] == "accessed")
     assert sorted(per_worker.values()) == [EVENTS] * PROCESSES
     assert len({e["prev_hash"] for e in log}) == len(log), "two events share a predecessor: the chain forked"
-    switches = sum(1 for a, b in zip(log, log[1:]) if a["actor"] != b["actor"])
+    switches = sum(1 for a, b in itertools.pairwise(log) if a["actor"] != b["actor"])
     assert switches > PROCESSES, "the workers did not actually run at the same time"
     result = verify_custody(store=store)
     assert result.first_break is None and result.events_checked == len(log)

@@ -38,6 +38,7 @@ def roles(pg_store):
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     try:
         from click.testing import CliRunner
+
         from compliance.cli import cli
 
         result = CliRunner().invoke(cli, ["db", "roles", "--writer", names["writer"], "--auditor", names["auditor"],

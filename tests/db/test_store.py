@@ -64,8 +64,9 @@ def test_migrations_create_exactly_the_tables_the_models_describe(store):
 def test_upgrade_from_the_first_migration_keeps_every_incident(store_url, evidence_dir):
     engine = _make_engine(store_url)
     if store_url.startswith("sqlite"):
-        from compliance.db.store import _prepare_sqlite_file
         from sqlalchemy.engine import make_url
+
+        from compliance.db.store import _prepare_sqlite_file
         _prepare_sqlite_file(__import__("pathlib").Path(make_url(store_url).database))
     cfg = alembic_config()
     with engine.begin() as conn:
@@ -93,8 +94,9 @@ def test_store_behind_the_code_asks_for_init(store_url, evidence_dir):
         pytest.skip("only one migration exists yet")  # becomes active as soon as 0002 lands
     engine = _make_engine(store_url)
     if store_url.startswith("sqlite"):
-        from compliance.db.store import _prepare_sqlite_file
         from sqlalchemy.engine import make_url
+
+        from compliance.db.store import _prepare_sqlite_file
         _prepare_sqlite_file(__import__("pathlib").Path(make_url(store_url).database))
     cfg = alembic_config()
     with engine.begin() as conn:
@@ -106,8 +108,9 @@ def test_store_behind_the_code_asks_for_init(store_url, evidence_dir):
 
 
 def test_instants_round_trip_as_aware_utc(store, make_incident):
-    from compliance.incidents.service import get_incident
     from datetime import datetime, timedelta, timezone
+
+    from compliance.incidents.service import get_incident
     berlin = datetime(2026, 3, 29, 3, 30, tzinfo=timezone(timedelta(hours=2)))
     ref = make_incident(detected_at=berlin)
     with store.session() as session:

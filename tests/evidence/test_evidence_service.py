@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from compliance.core.errors import ConflictError, IntegrityError, NotFoundError, ValidationError
+from compliance.custody.service import get_custody_log, record_custody_event, verify_custody
 from compliance.evidence.models import Evidence
 from compliance.evidence.service import (
     add_evidence,
@@ -22,7 +23,6 @@ from compliance.evidence.service import (
     list_evidence,
     verify_evidence_hash,
 )
-from compliance.custody.service import get_custody_log, record_custody_event, verify_custody
 from tests.conftest import at
 from tests.custody.helpers import add_file
 

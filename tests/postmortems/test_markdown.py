@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def test_template_from_the_guides_parses_completely():
     assert [e.kind for e in doc.timeline][:3] == ["detection", "other", "escalation"] or TEMPLATE.exists() is False
     assert len(doc.followups) == 4 and doc.followups[3].owner == "comms-team"
     assert doc.theme_tags == ["capacity", "configuration", "monitoring", "communications"]
-    assert [l["category"] for l in doc.lessons] == ["technical", "technical", "coordination", "coordination",
+    assert [lesson["category"] for lesson in doc.lessons] == ["technical", "technical", "coordination", "coordination",
                                                     "product", "product"]
 
 
@@ -128,10 +129,10 @@ def test_public_export_drops_names_and_internal_detail(cli_run):
     (b"", "is empty"),
     (b"\x89PNG\r\n\x1a\n\x00\x00binary", "is a binary file"),
     (b"# Incident Post-mortem: X\n## Executive Summary\nText\n", "no Key Facts section"),
-    ("# Incident Post-mortem: X\n## Key Facts\n- **Severity:** Sev-2\n- **Impact start:** 2026-01-01 10:00 UTC\n"
-     "## Follow-ups\n- [ ] **@a:** Do a thing **[Febtember 40]**\n".encode(), "due date 'Febtember 40' does not parse"),
-    ("# Incident Post-mortem: X\n## Key Facts\n- **Severity:** Sev-2\n- **Impact start:** 2026-01-01 10:00 UTC\n"
-     "## Follow-ups\n- [ ] Do a thing **[2026-02-01]**\n".encode(), "follow-up has no owner"),
+    (b"# Incident Post-mortem: X\n## Key Facts\n- **Severity:** Sev-2\n- **Impact start:** 2026-01-01 10:00 UTC\n"
+     b"## Follow-ups\n- [ ] **@a:** Do a thing **[Febtember 40]**\n", "due date 'Febtember 40' does not parse"),
+    (b"# Incident Post-mortem: X\n## Key Facts\n- **Severity:** Sev-2\n- **Impact start:** 2026-01-01 10:00 UTC\n"
+     b"## Follow-ups\n- [ ] Do a thing **[2026-02-01]**\n", "follow-up has no owner"),
 ])
 def test_bad_documents_give_one_line_and_change_nothing(cli_run, tmp_path, content, message):
     path = tmp_path / "bad.md"
@@ -164,11 +165,11 @@ def test_stored_postmortem_review_honours_disabled_rules(store, cli_run):
 
 
 def _gap_findings(*lines: tuple[str, str, str]) -> list:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from compliance.postmortems.lint import ReviewEntry, ReviewInput
 
-    entries = [ReviewEntry(datetime.fromisoformat(f"2026-03-02T{hhmm}:00").replace(tzinfo=timezone.utc), text, kind,
+    entries = [ReviewEntry(datetime.fromisoformat(f"2026-03-02T{hhmm}:00").replace(tzinfo=UTC), text, kind,
                            "UTC") for hhmm, kind, text in lines]
     data = ReviewInput(summary="s", impact="i", impact_numbers=True, contributors=[], mitigators=["m"],
                        root_cause=[], lessons=[], actions=[], timeline=entries,

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from compliance.reports.adapt import section_from_document
 from compliance.reports.model import AuditPack, Framework
 from compliance.reports.render import render_pack
 
-AS_OF = datetime(2026, 4, 2, 9, 30, tzinfo=timezone.utc)
+AS_OF = datetime(2026, 4, 2, 9, 30, tzinfo=UTC)
 
 
 def _document():
     return {
         "incident": {"ref": "INC-0007", "title": "Lost laptop", "severity": "sev2", "status": "resolved",
-                     "detected_at": "2026-03-01T10:00:00Z", "aware_at": datetime(2026, 3, 1, 11, tzinfo=timezone.utc),
+                     "detected_at": "2026-03-01T10:00:00Z", "aware_at": datetime(2026, 3, 1, 11, tzinfo=UTC),
                      "resolved_at": "2026-03-02T10:00:00Z", "personal_data": True, "regimes": ["gdpr"],
                      "tags": ["device-loss"], "restricted": False, "affected_services": ["crm"],
                      "data_categories": ["contact data"]},
@@ -40,7 +40,7 @@ def _document():
 
 def test_incident_document_becomes_a_section_and_register_rows():
     section, rows = section_from_document(_document(), as_of=AS_OF)
-    assert section.ref == "INC-0007" and section.aware_at == datetime(2026, 3, 1, 11, tzinfo=timezone.utc)
+    assert section.ref == "INC-0007" and section.aware_at == datetime(2026, 3, 1, 11, tzinfo=UTC)
     assert section.timeline[0].actor_role == "service desk"
     assert section.actions[0].overdue is True
     assert section.evidence[0].sha256 == "a" * 64 and section.evidence[0].incident_ref == "INC-0007"

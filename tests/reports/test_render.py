@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 
 import pytest
@@ -125,7 +125,7 @@ def test_long_unbroken_strings_wrap_or_are_cut_without_failing_layout(sample_mod
 
 def test_empty_period_gives_a_valid_pack_saying_there_were_no_incidents(text_of, pdf_problems):
     model = AuditPack(title="Q1", organisation="Example GmbH",
-                      generated_at=datetime(2026, 4, 1, tzinfo=timezone.utc),
+                      generated_at=datetime(2026, 4, 1, tzinfo=UTC),
                       frameworks=[Framework("iso27001", "ISO/IEC 27001:2022")],
                       matrices=[CoverageMatrix(Framework("iso27001", "ISO/IEC 27001:2022"), [],
                                                [RequirementRow("A.5.24", "Planning", "A.5.24")])])
@@ -139,7 +139,7 @@ def test_same_model_and_generated_at_give_byte_identical_pdf(sample_model, rende
     model, pdf, _ = rendered
     again = render_pack(sample_model())
     assert again == pdf
-    later = render_pack(dataclasses.replace(sample_model(), generated_at=datetime(2026, 5, 1, tzinfo=timezone.utc)))
+    later = render_pack(dataclasses.replace(sample_model(), generated_at=datetime(2026, 5, 1, tzinfo=UTC)))
     assert later != pdf
 
 
@@ -162,7 +162,7 @@ def test_pdf_dates_and_id_are_fixed_by_the_generation_instant(rendered):
 
     model, pdf, _ = rendered
     reader = PdfReader(BytesIO(pdf))
-    assert reader.metadata.creation_date.replace(tzinfo=timezone.utc) == model.generated_at
+    assert reader.metadata.creation_date.replace(tzinfo=UTC) == model.generated_at
     assert reader.metadata["/ModDate"] == reader.metadata["/CreationDate"]
     assert reader.trailer["/ID"][0] == reader.trailer["/ID"][1]
 
@@ -243,9 +243,9 @@ def test_wide_matrix_is_split_into_column_pages_with_incidents_as_rows(text_of):
                             for i, r in enumerate(refs)]) for k in range(1, 21)]
     fw = Framework("big", "Big framework")
     incidents = [IncidentSection(ref=r, title=f"Incident {r}", severity="sev3", status="open",
-                                 detected_at=datetime(2026, 1, 1 + i % 28, tzinfo=timezone.utc))
+                                 detected_at=datetime(2026, 1, 1 + i % 28, tzinfo=UTC))
                  for i, r in enumerate(refs)]
-    model = AuditPack(title="Wide", organisation="Org", generated_at=datetime(2026, 4, 1, tzinfo=timezone.utc),
+    model = AuditPack(title="Wide", organisation="Org", generated_at=datetime(2026, 4, 1, tzinfo=UTC),
                       frameworks=[fw], matrices=[CoverageMatrix(fw, refs, reqs)], incidents=incidents)
     text = " ".join(" ".join(text_of(render_pack(model))).split())
     for part in ("requirements 1–8 of 20", "requirements 9–16 of 20", "requirements 17–20 of 20"):

@@ -3,8 +3,8 @@
 Revision ID: 0002_evidence_custody
 Revises: 0001_incident_register
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002_evidence_custody"
 down_revision = "0001_incident_register"

@@ -3,8 +3,8 @@
 Revision ID: 0003_notifications
 Revises: 0002_evidence_custody
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_notifications"
 down_revision = "0002_evidence_custody"
