@@ -21,32 +21,18 @@ from typing import Any
 
 from compliance.core.errors import ValidationError
 from compliance.core.timeutil import format_timedelta, parse_duration, parse_instant, to_iso
+from compliance.documents.types import incident_keys, list_parts, postmortem_keys
 
 PASS, PARTIAL, FAIL = "pass", "partial", "fail"
 SEVERITY_ORDER = ["sev1", "sev2", "sev3", "sev4"]  # sev1 is the worst
 TIMELINE_KINDS = ["trigger", "detection", "escalation", "decision", "mitigation", "communication", "resolution", "other"]
 
-# Keys of each part of the incident document (context.build_incident_document); paths are checked against them.
-LIST_ITEM_KEYS = {
-    "timeline": {"at", "kind", "text", "source", "actor", "original_time", "customer_visible"},
-    "action_items": {"ref", "incident", "number", "description", "owner", "due", "priority", "success_criteria",
-                     "lessons", "status", "completed_at", "link", "overdue"},
-    "review_findings": {"code", "rule", "severity", "message", "suggestion", "line"},
-    "evidence": {"ref", "filename", "size", "sha256", "collected_by", "collected_by_role", "collected_at", "source",
-                 "description", "sealed", "custody_events", "custody_verified"},
-    "obligations": {"regime", "stage", "stage_title", "citation", "recipient", "clock_start", "due", "due_local",
-                    "notified_at", "status", "delay_reason", "waived", "waiver_reason", "decided_by", "reference"},
-}
+# Keys of each list part of the incident document (compliance.documents.types); paths are checked against them.
+LIST_ITEM_KEYS = list_parts()
 
 
-def _mapping_keys(model: str) -> set[str]:
-    if model == "incident":
-        from compliance.incidents.models import Incident
-
-        return set(Incident.model_fields) | {"ref"}
-    from compliance.postmortems.models import Postmortem
-
-    return set(Postmortem.model_fields) - {"id", "incident_id", "source_markdown"}
+def _mapping_keys(model: str) -> frozenset[str]:
+    return incident_keys() if model == "incident" else postmortem_keys()
 
 
 ROOTS = {"incident", "postmortem", "as_of", *LIST_ITEM_KEYS}

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from compliance.controls.context import build_incident_document, build_incident_documents
 from compliance.controls.engine import STATUSES, Result, assess_document
 from compliance.controls.loader import Framework, Requirement, framework_files, load_all
 from compliance.core.errors import NotFoundError, ValidationError
+from compliance.documents.service import build_incident_document, build_incident_documents
 from compliance.incidents.models import Incident
 from compliance.incidents.service import list_incidents
 

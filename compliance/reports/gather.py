@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from compliance.controls.context import build_incident_documents
 from compliance.core.errors import NotFoundError
+from compliance.documents.service import build_incident_documents
 from compliance.incidents.service import get_setting, list_incidents
 from compliance.reports.adapt import section_from_document
 from compliance.reports.model import (

@@ -233,7 +233,7 @@ class EvidenceRow:
     collected_by: str | None = None
     collected_by_role: str | None = None
     collected_at: datetime | None = None
-    custody_verified: bool = True
+    custody_verified: bool = False  # fail closed: only a verification result makes an item verified
     custody: list[CustodyEvent] = field(default_factory=list)
 
 

@@ -126,7 +126,7 @@ def sample_pack(n_incidents: int = 5, *, seed: int = 7, frameworks: tuple[str, .
                                                              "screenshot.png", "ticket.pdf"]),
                                         size=rng.randrange(200, 5_000_000), sha256=_sha(f"{ref}-{e}-{seed}"),
                                         collected_by=name, collected_by_role=role, collected_at=at,
-                                        custody=custody))
+                                        custody_verified=True, custody=custody))
         regimes = []
         if personal:
             regimes = rng.sample(["gdpr", "uk-gdpr", "ccpa"], rng.randint(1, 2))

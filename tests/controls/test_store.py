@@ -50,7 +50,7 @@ def _document_incident(store, ref: str, *, postmortem: bool = True) -> None:
 
 
 def test_the_incident_document_has_the_keys_the_audit_pack_reads_and_renders(store, make_incident):
-    from compliance.controls.context import build_incident_document
+    from compliance.documents.service import build_incident_document
     from compliance.incidents.service import get_incident
     from compliance.reports.adapt import section_from_document
 
@@ -74,7 +74,7 @@ def test_the_incident_document_has_the_keys_the_audit_pack_reads_and_renders(sto
 
 
 def test_review_findings_are_empty_without_a_post_mortem_and_listed_with_one(store, make_incident):
-    from compliance.controls.context import build_incident_document
+    from compliance.documents.service import build_incident_document
     from compliance.incidents.service import get_incident
 
     bare = make_incident()
@@ -95,7 +95,7 @@ def test_review_findings_are_empty_without_a_post_mortem_and_listed_with_one(sto
 
 
 def test_bulk_documents_equal_the_one_by_one_documents(store, make_incident):
-    from compliance.controls.context import build_incident_document, build_incident_documents
+    from compliance.documents.service import build_incident_document, build_incident_documents
     from compliance.incidents.service import list_incidents
 
     refs = [make_incident(personal_data=True, regimes=["gdpr"]), make_incident(), make_incident(severity="sev4")]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from compliance.reports.adapt import section_from_document
 from compliance.reports.model import AuditPack, Framework
 from compliance.reports.render import render_pack
@@ -47,6 +49,18 @@ def test_incident_document_becomes_a_section_and_register_rows():
     assert section.postmortem.root_cause[0].text == "Encryption not enforced"
     assert section.postmortem.findings[0].code == "PM-001"
     assert rows[0].status == "late" and rows[0].incident_title == "Lost laptop"
+    assert section.evidence[0].custody_verified is True
+
+
+@pytest.mark.parametrize("flag", [None, False, "true", 1])
+def test_evidence_without_a_true_verification_result_is_unverified(flag):
+    document = _document()
+    if flag is None:
+        del document["evidence"][0]["custody_verified"]
+    else:
+        document["evidence"][0]["custody_verified"] = flag
+    section, _ = section_from_document(document, as_of=AS_OF)
+    assert section.evidence[0].custody_verified is False
 
 
 def test_adapted_document_renders_with_its_facts_in_the_text_layer(text_of):

@@ -1,7 +1,6 @@
-"""The incident document: everything the engine evaluates and the audit pack renders, from the store.
+"""Builds incident documents (compliance.documents.types) from the store: the one place that reads every domain.
 
-Keys: as_of, incident, timeline, postmortem, action_items, review_findings, evidence, obligations.
-Evidence comes from the evidence service, obligations from the deadline engine.
+Evidence comes from the evidence service, obligations from the deadline engine, findings from the review.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from compliance.deadlines.service import (
     get_incident_obligation_documents,
     get_obligation_documents_by_incident,
 )
+from compliance.documents.types import IncidentDocument
 from compliance.evidence.service import get_evidence_documents_by_incident, get_incident_evidence_documents
 from compliance.incidents.models import Incident, TimelineEntry
 from compliance.incidents.service import get_timeline, incident_to_dict, timeline_entry_to_dict
@@ -40,12 +40,12 @@ def _incident_part(session: Session, incident: Incident) -> dict[str, Any]:
 
 
 def _document(*, session: Session, incident: Incident, as_of: datetime, timeline: list[dict], postmortem: dict | None,
-              actions: list[dict], findings: list[dict], evidence: list[dict], obligations: list[dict]) -> dict:
+              actions: list[dict], findings: list[dict], evidence: list[dict], obligations: list[dict]) -> IncidentDocument:
     return {"as_of": as_of, "incident": _incident_part(session, incident), "timeline": timeline, "postmortem": postmortem,
             "action_items": actions, "review_findings": findings, "evidence": evidence, "obligations": obligations}
 
 
-def build_incident_document(*, session: Session, incident: Incident, as_of: datetime) -> dict[str, Any]:
+def build_incident_document(*, session: Session, incident: Incident, as_of: datetime) -> IncidentDocument:
     """Returns the incident document of one incident as of `as_of` (the engine's and the audit pack's input)."""
     as_of = ensure_utc(as_of, field="as_of")
     postmortem = get_postmortem(session=session, incident=incident)
@@ -67,7 +67,7 @@ def _chunks(values: list[int]) -> Iterable[list[int]]:
         yield values[start:start + _CHUNK]
 
 
-def build_incident_documents(*, session: Session, incidents: list[Incident], as_of: datetime) -> list[dict[str, Any]]:
+def build_incident_documents(*, session: Session, incidents: list[Incident], as_of: datetime) -> list[IncidentDocument]:
     """Returns the documents of many incidents (same as build_incident_document), loading rows in a few queries."""
     as_of = ensure_utc(as_of, field="as_of")
     ids = [i.id for i in incidents]

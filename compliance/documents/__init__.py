@@ -1,0 +1,1 @@
+"""The incident document: what control checks, the audit pack and the exports read, assembled from every domain."""

@@ -1,0 +1,157 @@
+"""The incident document's shape, written once: the domains produce these dicts, checks and the pack read them.
+
+`incident` and `postmortem` are the columns of their models (see `incident_keys`, `postmortem_keys`); every
+list part is typed here. tests/documents/test_document_contract.py proves the domain services produce
+exactly these keys, so a key added in one place and not the other fails a test instead of a check.
+"""
+
+from datetime import date, datetime
+from typing import Any, NotRequired, TypedDict, get_type_hints
+
+
+class TimelineItem(TypedDict):
+    """One timeline entry (incidents.service.timeline_entry_to_dict)."""
+
+    at: datetime
+    kind: str
+    text: str
+    source: str | None
+    actor: str | None
+    original_time: str | None
+    customer_visible: bool
+
+
+class ActionItemDoc(TypedDict):
+    """One action item with its ref and overdue flag (actions.service.action_to_dict)."""
+
+    ref: str
+    incident: str
+    number: int
+    description: str
+    owner: str | None
+    due: date | None
+    priority: str
+    success_criteria: str | None
+    lessons: list[Any]
+    status: str
+    completed_at: datetime | None
+    link: str | None
+    overdue: bool
+
+
+class ReviewFindingDoc(TypedDict):
+    """One post-mortem review finding (postmortems.lint.Finding.as_dict)."""
+
+    code: str
+    rule: str
+    severity: str
+    message: str
+    suggestion: str
+    line: int | None
+
+
+class EvidenceDoc(TypedDict):
+    """One evidence item with its custody summary (evidence.service, EV-DOC-1)."""
+
+    ref: str
+    filename: str
+    size: int
+    sha256: str
+    collected_by: str
+    collected_by_role: str | None
+    collected_at: datetime
+    source: str | None
+    description: str | None
+    sealed: bool
+    custody_events: int
+    custody_verified: bool
+
+
+class FilingDoc(TypedDict):
+    """One notification filing of an obligation."""
+
+    notified_at: datetime
+    recipient: str | None
+    reference: str | None
+    correction: bool
+    recorded_by: str
+    recorded_at: datetime
+
+
+class ObligationDoc(TypedDict):
+    """One obligation (regime x applicable stage) with its status at the document's as_of (deadlines.service)."""
+
+    incident: str
+    regime: str
+    regime_name: str
+    stage: str
+    stage_title: str
+    citation: str
+    recipient: str
+    trigger: str
+    rule: str
+    notes: str | None
+    clock_start: datetime | None
+    due: datetime | None
+    due_local: str | None
+    notified_at: datetime | None
+    filings: list[FilingDoc]
+    status: str
+    delay_reason: str | None
+    late_requires_reason: bool
+    waived: bool
+    waiver_reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    reference: str | None
+    content: list[str]
+    age_hours: NotRequired[float]
+    time_left_hours: NotRequired[float]
+
+
+class IncidentDocument(TypedDict):
+    """Everything known about one incident as of `as_of`."""
+
+    as_of: datetime
+    incident: dict[str, Any]
+    timeline: list[TimelineItem]
+    postmortem: dict[str, Any] | None
+    action_items: list[ActionItemDoc]
+    review_findings: list[ReviewFindingDoc]
+    evidence: list[EvidenceDoc]
+    obligations: list[ObligationDoc]
+
+
+# Keys the incident part carries beyond the Incident model's columns (ref; id is the ref; the gap needing a reason).
+INCIDENT_EXTRA_KEYS = frozenset({"ref", "awareness_gap"})
+# Post-mortem columns that are not part of the document.
+POSTMORTEM_HIDDEN_KEYS = frozenset({"id", "incident_id", "source_markdown"})
+
+
+def item_keys(typed: type) -> frozenset[str]:
+    """Returns the keys of a TypedDict (required and optional)."""
+    return frozenset(get_type_hints(typed))
+
+
+def list_parts() -> dict[str, frozenset[str]]:
+    """Returns each list part of the document with the keys of its items."""
+    hints = get_type_hints(IncidentDocument)
+    parts = {}
+    for name, hint in hints.items():
+        if getattr(hint, "__origin__", None) is list:
+            parts[name] = item_keys(hint.__args__[0])
+    return parts
+
+
+def incident_keys() -> frozenset[str]:
+    """Returns the keys of the document's incident part."""
+    from compliance.incidents.models import Incident
+
+    return frozenset(Incident.model_fields) | INCIDENT_EXTRA_KEYS
+
+
+def postmortem_keys() -> frozenset[str]:
+    """Returns the keys of the document's post-mortem part."""
+    from compliance.postmortems.models import Postmortem
+
+    return frozenset(Postmortem.model_fields) - POSTMORTEM_HIDDEN_KEYS
