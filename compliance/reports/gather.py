@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from compliance.controls.context import build_incident_documents
 from compliance.core.errors import NotFoundError
+from compliance.core.period import period_bounds
 from compliance.incidents.service import get_setting, list_incidents
 from compliance.reports.adapt import section_from_document
 from compliance.reports.model import (
@@ -27,13 +28,6 @@ from compliance.reports.model import (
 UTC = UTC
 _STATUS = {"satisfied": "satisfied", "partial": "partial", "missing": "missing",
            "not_applicable": "n/a", "n/a": "n/a"}
-
-
-def period_bounds(period_from: date | None, period_to: date | None) -> tuple[datetime | None, datetime | None]:
-    """Returns [from 00:00 UTC, day after `to` 00:00 UTC): the inclusive calendar period as instants."""
-    start = datetime.combine(period_from, time(0), tzinfo=UTC) if period_from else None
-    end = datetime.combine(period_to + timedelta(days=1), time(0), tzinfo=UTC) if period_to else None
-    return start, end
 
 
 def _custody_logs(session: Session, document: dict[str, Any]) -> dict[str, list[CustodyEvent]]:
@@ -99,7 +93,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
                       organisation: str | None, controls_dirs: list[str] | None = None) -> AuditPack:
     """Returns the AuditPack model of a period, restricted incidents included and flagged."""
     chosen = _load_frameworks(frameworks, list(controls_dirs or []))
-    start, end = period_bounds(period_from, period_to)
+    start, end = period_bounds(period_from=period_from, period_to=period_to)
     sections, notifications = [], []
     with store.session() as session:
         incidents = list_incidents(session=session, period_from=start, period_to=end, include_restricted=True)
