@@ -65,3 +65,24 @@ def metric_value(value: float | None, unit: str) -> str:
         return f"{100 * value:.0f} %"
     text = f"{value:.1f}" if isinstance(value, float) and not value.is_integer() else f"{value:g}"
     return f"{text} {unit}".strip()
+
+
+def fmt_exact(dt: datetime, zone: str) -> str:
+    """An exact instant in the organisation's zone and in UTC: '2026-01-01 00:00:00 Europe/Berlin (… UTC)'."""
+    from compliance.core.timeutil import get_zone
+
+    local = dt.astimezone(get_zone(zone))
+    pattern = "%Y-%m-%d %H:%M:%S.%f" if dt.microsecond else "%Y-%m-%d %H:%M:%S"
+    return f"{local.strftime(pattern)} {zone} ({dt.astimezone(UTC).strftime(pattern)} UTC)"
+
+
+def population_period_text(pack: AuditPack, cover: dict) -> str:
+    """The period in words: dates and zone, or 'all incidents recorded up to …'; 'period still open' when it is."""
+    population = pack.population
+    if population is None:
+        return period_text(pack, cover["all_time"])
+    if pack.period_from is None and pack.period_to is None:
+        text = cover["all_time_up_to"].format(generated=fmt_instant(pack.generated_at))
+    else:
+        text = f"{period_text(pack)} ({population.zone})"
+    return text + (f"; {cover['still_open']}" if population.still_open else "")

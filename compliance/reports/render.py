@@ -17,13 +17,23 @@ from compliance.reports.document import PackDoc, PageDecoration, canvas_maker
 from compliance.reports.formats import period_text
 from compliance.reports.layout import load_layout, register_fonts
 from compliance.reports.model import AuditPack
-from compliance.reports.sections import contents, cover, coverage, incidents, integrity, notifications, summary, trends
+from compliance.reports.sections import (
+    contents,
+    cover,
+    coverage,
+    incidents,
+    integrity,
+    notifications,
+    scope,
+    summary,
+    trends,
+)
 from compliance.reports.text import KeepUnknown, clean, clip, esc
 from compliance.reports.writer import PackWriter
 
 __all__ = ["clean", "esc", "load_layout", "render_pack", "story"]
 
-BODY = (("summary", summary.build), ("coverage", coverage.build), ("notifications", notifications.build),
+BODY = (("scope", scope.build), ("summary", summary.build), ("coverage", coverage.build), ("notifications", notifications.build),
         ("incidents", incidents.build), ("trends", trends.build), ("integrity", integrity.build))
 
 

@@ -9,7 +9,7 @@ from compliance.reports.sections import coverage, incidents, integrity, trends
 from compliance.reports.text import esc
 from compliance.reports.writer import PackWriter
 
-BODY_SECTIONS = ("summary", "coverage", "notifications", "incidents", "trends", "integrity")
+BODY_SECTIONS = ("scope", "summary", "coverage", "notifications", "incidents", "trends", "integrity")
 
 
 def build(w: PackWriter) -> list[Flowable]:

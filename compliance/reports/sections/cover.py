@@ -6,7 +6,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from compliance.reports.flowables import Anchor
-from compliance.reports.formats import fmt_instant, period_text
+from compliance.reports.formats import fmt_exact, fmt_instant, population_period_text
+from compliance.reports.scope import RULE
 from compliance.reports.text import clip, esc, fill
 from compliance.reports.writer import PackWriter
 
@@ -34,17 +35,26 @@ def build(w: PackWriter) -> list[Flowable]:
     def cover_cell(text):
         return w.cell(text, styles.cover_cell)
 
+    population = pack.population
     rows = [
         (labels["organisation"], cover_cell(pack.organisation)),
-        (labels["period"], cover_cell(period_text(pack, cover["all_time"]))),
+        (labels["period"], cover_cell(population_period_text(pack, cover))),
         (labels["frameworks"], cover_cell(frameworks or "—")),
         (labels["generated"], cover_cell(fmt_instant(pack.generated_at))),
         (labels["fingerprint"], Paragraph(esc(head), styles.cover_mono)),
         (labels["signer"], cover_cell(pack.signer or labels["unsigned"])),
-        (labels["restricted"], cover_cell(labels["restricted_included"] if pack.include_restricted
-                                          else str(pack.restricted_excluded))),
+        _restricted_row(pack, labels, cover_cell),
         (labels["audience"], cover_cell(labels["audience_public"] if w.public else labels["audience_internal"])),
     ]
+    if population is not None:
+        first = population.first_instant
+        last = population.last_instant
+        rows[2:2] = [
+            (labels["first_instant"], cover_cell(fmt_exact(first, population.zone) if first else "the first incident recorded")),
+            (labels["last_instant"], cover_cell(fmt_exact(last, population.zone) if last
+                                                else fmt_exact(pack.generated_at, population.zone))),
+            (labels["scope_rule"], cover_cell(RULE)),
+        ]
     t = Table([[Paragraph(esc(k), styles.cover_label), v] for k, v in rows],
               colWidths=[w.width * 0.3, w.width * 0.7], hAlign="LEFT")
     t.setStyle(TableStyle([
@@ -54,3 +64,12 @@ def build(w: PackWriter) -> list[Flowable]:
     ]))
     out.append(t)
     return out
+
+
+def _restricted_row(pack, labels: dict, cover_cell) -> tuple:
+    """Restricted incidents: included in full, shown redacted (counted), or left out (a model without them)."""
+    if pack.include_restricted:
+        return (labels["restricted"], cover_cell(labels["restricted_included"]))
+    if pack.population is not None or pack.restricted_redacted:
+        return (labels["restricted_redacted"], cover_cell(str(pack.restricted_redacted)))
+    return (labels["restricted"], cover_cell(str(pack.restricted_excluded)))

@@ -39,6 +39,8 @@ def incident(w: PackWriter, inc: IncidentSection, obligations: list[Notification
     """Everything the pack shows about one incident."""
     head = f"{clip(inc.ref, 20)} — {clip(inc.title, w.limit('title_chars'))}"
     out: list[Flowable] = [Heading(heading_markup(inc), w.styles.h2, level=1, outline=clip(head, 120), key=w.key("inc"))]
+    if inc.redacted:
+        return out + _redacted(w, inc, obligations)
     if len(clean(inc.title)) > 100:
         out.append(w.paragraph(inc.title, w.styles.muted, limit=w.limit("title_chars")))
     out += _key_facts(w, inc)
@@ -241,3 +243,16 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     return out + w.table(["Framework", "Requirement", "Status", "Reasons"], rows,
                          [22 * mm, 58 * mm, 16 * mm, w.width - 96 * mm],
                          row_styles=w.colour_column(2, [w.status_colour(a.status) for a in inc.assessment]))
+
+
+def _redacted(w: PackWriter, inc: IncidentSection, obligations: list[NotificationRow]) -> list[Flowable]:
+    """A restricted incident without --include-restricted: what every figure counts, no title, text or names."""
+    statuses = "; ".join(f"{n.regime} / {n.stage}: {n.status.replace('_', ' ')}" for n in obligations) or "none"
+    facts = [("Severity", inc.severity), ("Status", inc.status),
+             ("Detected", fmt_instant(inc.detected_at)), ("Closed", fmt_instant(inc.closed_at)),
+             ("Regimes", ", ".join(map(clean, inc.regimes)) or "—"), ("Obligations", statuses),
+             ("Action items", str(len(inc.actions))), ("Evidence items", str(len(inc.evidence)))]
+    return [w.paragraph("Restricted incident: title, text and names are withheld in this edition "
+                        "(--include-restricted shows it in full). It is counted in every figure of the pack.",
+                        w.styles.muted),
+            w.kv_table(facts)]
