@@ -73,6 +73,8 @@ def fmt_exact(dt: datetime, zone: str) -> str:
 
     local = dt.astimezone(get_zone(zone))
     pattern = "%Y-%m-%d %H:%M:%S.%f" if dt.microsecond else "%Y-%m-%d %H:%M:%S"
+    if zone == "UTC":
+        return f"{local.strftime(pattern)} UTC"
     return f"{local.strftime(pattern)} {zone} ({dt.astimezone(UTC).strftime(pattern)} UTC)"
 
 
