@@ -28,13 +28,18 @@ def report() -> None:
 @report.command("audit-pack")
 @click.option("--framework", "frameworks", multiple=True, required=True, metavar="ID",
               help="Framework to assess (repeatable): iso27001-2022, soc2-2017, nist-sp800-61r3, gdpr, or your own.")
-@click.option("--from", "period_from", metavar="DATE", help="First day of the period (YYYY-MM-DD, inclusive).")
-@click.option("--to", "period_to", metavar="DATE", help="Last day of the period (YYYY-MM-DD, inclusive).")
+@click.option("--from", "period_from", metavar="DATE",
+              help="First day of the period (YYYY-MM-DD, inclusive, in the organisation's time zone).")
+@click.option("--to", "period_to", metavar="DATE",
+              help="Last day of the period (YYYY-MM-DD, inclusive, in the organisation's time zone).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), metavar="PACK.pdf",
               help="Where to write the PDF; the manifest goes next to it as PACK.manifest.json.")
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the manifest here instead of next to the PDF.")
-@click.option("--include-restricted", is_flag=True, help="Include restricted incidents (left out by default).")
+@click.option("--allow-open-period", is_flag=True,
+              help="Build a pack whose period ends after the generation instant (the cover says 'period still open').")
+@click.option("--include-restricted", is_flag=True,
+              help="Show restricted incidents in full (by default they are redacted rows, still counted).")
 @click.option("--public", is_flag=True, help="Public edition: personal names are shown as roles.")
 @click.option("--title", default=None, help="Title on the cover and in every footer.")
 @click.option("--organisation", default=None, help="Organisation named on the cover.")
@@ -53,7 +58,7 @@ def report() -> None:
 @controls_dir_option
 @store_options
 @json_option
-def audit_pack(frameworks, period_from, period_to, output, manifest_path, include_restricted, public,
+def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_open_period, include_restricted, public,
                title, organisation, generated_at, sign_key, sign_cert, sign_pkcs12, allow_broken, controls_dirs,
                as_json, db_url, evidence_dir):
     """Build the PDF audit pack of a period and its manifest.
@@ -86,16 +91,17 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, includ
         store=store, frameworks=list(frameworks), period_from=start, period_to=end,
         include_restricted=include_restricted, public=public, title=title, organisation=organisation,
         generated_at=when, output=output, sign=sign, allow_broken=allow_broken, manifest_path=manifest_path,
-        controls_dirs=list(controls_dirs),
+        controls_dirs=list(controls_dirs), allow_open_period=allow_open_period,
     )
     if as_json:
         emit_json({"pdf": str(result.pdf_path), "manifest": str(result.manifest_path), "sha256": result.sha256,
                    "size": result.size, "pages": result.pages, "signed": result.signed, "signer": result.signer,
                    "incidents": result.incidents, "restricted_excluded": result.restricted_excluded,
+                   "restricted_redacted": result.restricted_redacted,
                    "chain_broken": result.chain_broken})
         return
     click.echo(f"wrote {result.pdf_path} ({result.pages} pages, {result.incidents} incidents"
-               + (f", {result.restricted_excluded} restricted left out" if result.restricted_excluded else "")
+               + (f", {result.restricted_redacted} restricted shown redacted" if result.restricted_redacted else "")
                + (f", signed by {result.signer}" if result.signed else "") + ")")
     click.echo(f"manifest {result.manifest_path}  sha256 {result.sha256}")
     if result.chain_broken:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlmodel import Session
 from compliance.controls.engine import STATUSES, Result, assess_document
 from compliance.controls.loader import Framework, Requirement, framework_files, load_all
 from compliance.core.errors import NotFoundError, ValidationError
+from compliance.core.period import period_bounds
 from compliance.documents.service import build_incident_document, build_incident_documents
 from compliance.incidents.models import Incident
 from compliance.incidents.service import list_incidents
@@ -60,20 +61,6 @@ def assess_incident(*, session: Session, incident: Incident, frameworks: Framewo
                     "results": [result_to_dict(r) for r in results],
                     "totals": _totals(r.status for r in results)})
     return {"incident": incident.ref, "title": incident.title, "as_of": document["as_of"], "frameworks": out}
-
-
-def period_bounds(*, period_from: date | datetime | None,
-                  period_to: date | datetime | None) -> tuple[datetime | None, datetime | None]:
-    """Returns [from, to) instants: dates are inclusive calendar days in UTC, instants are used as given."""
-    def bound(value, end: bool):
-        if value is None or isinstance(value, datetime):
-            return value
-        return datetime.combine(value + timedelta(days=1) if end else value, time(0), tzinfo=UTC)
-
-    start, stop = bound(period_from, False), bound(period_to, True)
-    if start and stop and stop <= start:
-        raise ValidationError(f"{period_from} is after --to {period_to}", field="--from")
-    return start, stop
 
 
 def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: date | datetime | None,

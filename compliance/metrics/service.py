@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
 from compliance.actions.models import ActionItem
+from compliance.core.period import period_bounds
 from compliance.incidents.models import Incident
 from compliance.incidents.service import list_incidents
 from compliance.postmortems.models import Postmortem
@@ -30,12 +31,6 @@ from compliance.postmortems.models import Postmortem
 UTC = UTC
 TARGETS = {"mttr_hours": None, "time_to_detect_hours": None, "time_to_draft_hours": 48.0,
            "time_to_publish_days": 7.0, "action_closure_rate": 0.9, "recurrence_90d": 0.05}
-
-
-def _bounds(period_from: date | None, period_to: date | None):
-    start = datetime.combine(period_from, time(0), tzinfo=UTC) if period_from else None
-    end = datetime.combine(period_to + timedelta(days=1), time(0), tzinfo=UTC) if period_to else None
-    return start, end
 
 
 def _hours(delta: timedelta) -> float:
@@ -73,7 +68,7 @@ def _load(session: Session, incidents: list[Incident]):
 def get_program_metrics(*, session: Session, period_from: date | None = None, period_to: date | None = None,
                         as_of: date, include_restricted: bool = True) -> dict[str, Any]:
     """Returns the program metrics of incidents detected in the period, each with its target."""
-    start, end = _bounds(period_from, period_to)
+    start, end = period_bounds(period_from=period_from, period_to=period_to)
     incidents = list_incidents(session=session, period_from=start, period_to=end, include_restricted=include_restricted)
     postmortems, actions = _load(session, incidents)
     resolved = [i for i in incidents if i.resolved_at]
@@ -146,7 +141,7 @@ def _recurrence(session: Session, incidents: list[Incident]) -> tuple[float | No
 def get_monthly_trends(*, session: Session, period_from: date | None, period_to: date | None, as_of: date,
                        include_restricted: bool = True) -> dict[str, Any]:
     """Returns per-month (UTC) series: incidents by severity and tag, MTTR, action items due and closed."""
-    start, end = _bounds(period_from, period_to)
+    start, end = period_bounds(period_from=period_from, period_to=period_to)
     incidents = list_incidents(session=session, period_from=start, period_to=end, include_restricted=include_restricted)
     _, actions = _load(session, incidents)
     month = lambda d: f"{d.year:04d}-{d.month:02d}"  # noqa: E731

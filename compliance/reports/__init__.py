@@ -1,7 +1,8 @@
 """PDF audit packs: the pack model, its rendering, signing and verification.
 
 model.py    AuditPack and its parts (what the gatherer fills, what the renderer reads)
-render.py   render_pack(pack, public=) -> PDF bytes (ReportLab platypus)
+render.py   render_pack(pack, public=) -> PDF bytes (ReportLab platypus); text.py escaping, layout.py styles,
+            document.py doc template, writer.py building blocks, sections/ one module per section
 charts.py   trend charts (ReportLab graphics)
 manifest.py PACK.manifest.json (pack SHA-256, contents, evidence hashes)
 sign.py     PAdES signing with pyHanko

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from compliance.core.errors import NotFoundError
+from compliance.core.timeutil import ensure_utc
+from compliance.deadlines.service import get_org_zone
 from compliance.documents.service import build_incident_documents
 from compliance.incidents.service import get_setting, list_incidents
 from compliance.reports.adapt import section_from_document
@@ -21,19 +23,14 @@ from compliance.reports.model import (
     Framework,
     Integrity,
     Metric,
+    Population,
     RequirementRow,
 )
+from compliance.reports.scope import ACTIVE, Period, resolve_period, scope_reason
 
 UTC = UTC
 _STATUS = {"satisfied": "satisfied", "partial": "partial", "missing": "missing",
            "not_applicable": "n/a", "n/a": "n/a"}
-
-
-def period_bounds(period_from: date | None, period_to: date | None) -> tuple[datetime | None, datetime | None]:
-    """Returns [from 00:00 UTC, day after `to` 00:00 UTC): the inclusive calendar period as instants."""
-    start = datetime.combine(period_from, time(0), tzinfo=UTC) if period_from else None
-    end = datetime.combine(period_to + timedelta(days=1), time(0), tzinfo=UTC) if period_to else None
-    return start, end
 
 
 def _custody_logs(session: Session, document: dict[str, Any]) -> dict[str, list[CustodyEvent]]:
@@ -94,16 +91,46 @@ def _metrics(session: Session, period_from: date | None, period_to: date | None,
     return out
 
 
+def _population(session: Session, period: Period, generated_at: datetime) -> tuple[Population, list[Any], list[dict]]:
+    """The in-scope incidents and their documents (RP-SCOPE-1), with the reconciliation counts."""
+    everything = list_incidents(session=session, include_restricted=True)
+    def recorded(incident: Any) -> bool:
+        detected = ensure_utc(incident.detected_at, field="detected_at")
+        return detected <= generated_at if period.stop is None else detected < period.stop
+
+    candidates = [i for i in everything if recorded(i)]
+    population = Population(zone=period.zone, first_instant=period.start, last_instant=period.last_instant,
+                            still_open=period.still_open, in_store=len(everything),
+                            after_end=len(everything) - len(candidates))
+    incidents, documents = [], []
+    for incident, document in zip(candidates, build_incident_documents(session=session, incidents=candidates,
+                                                                       as_of=generated_at), strict=True):
+        reason = scope_reason(document, period)
+        if reason is None:
+            population.inactive += 1
+            continue
+        if reason == ACTIVE:
+            population.active += 1
+        else:
+            population.activity_only += 1
+        incidents.append(incident)
+        documents.append(document)
+    return population, incidents, documents
+
+
 def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | None, period_to: date | None,
                       include_restricted: bool, generated_at: datetime, title: str,
-                      organisation: str | None, controls_dirs: list[str] | None = None) -> AuditPack:
-    """Returns the AuditPack model of a period, restricted incidents included and flagged."""
+                      organisation: str | None, controls_dirs: list[str] | None = None,
+                      allow_open_period: bool = False) -> AuditPack:
+    """Returns the AuditPack model of a period (RP-SCOPE-1/2), restricted incidents included and flagged."""
     chosen = _load_frameworks(frameworks, list(controls_dirs or []))
-    start, end = period_bounds(period_from, period_to)
     sections, notifications = [], []
     with store.session() as session:
-        incidents = list_incidents(session=session, period_from=start, period_to=end, include_restricted=True)
-        for document in build_incident_documents(session=session, incidents=incidents, as_of=generated_at):
+        zone = get_org_zone(session=session)
+        period = resolve_period(period_from=period_from, period_to=period_to, zone=zone, zone_name=str(zone),
+                                generated_at=generated_at, allow_open_period=allow_open_period)
+        population, _incidents, documents = _population(session, period, generated_at)
+        for document in documents:
             section, rows = section_from_document(document, as_of=generated_at,
                                                   custody=_custody_logs(session, document),
                                                   assessment=_assess(document, chosen))
@@ -132,5 +159,5 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         title=title, organisation=organisation, generated_at=generated_at,
         frameworks=[m.framework for m in matrices], period_from=period_from, period_to=period_to,
         summary=ExecutiveSummary(metrics=metrics), matrices=matrices, notifications=notifications,
-        incidents=sections, integrity=_integrity(store), include_restricted=True,
+        incidents=sections, integrity=_integrity(store), include_restricted=True, population=population,
     )

@@ -56,6 +56,7 @@ def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | N
         "frameworks": [{"id": f.id, "name": f.name, "version": f.version} for f in pack.frameworks],
         "public": public,
         "restricted_excluded": pack.restricted_excluded,
+        "restricted_redacted": pack.restricted_redacted,
         "include_restricted": pack.include_restricted,
         "incidents": [{"ref": i.ref, "title": i.title, "severity": i.severity, "status": i.status,
                        "detected_at": to_jsonable(i.detected_at)} for i in pack.incidents],

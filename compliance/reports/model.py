@@ -4,6 +4,8 @@ RP-MODEL-1  The model carries facts only; wording, colours and layout live in `r
 RP-MODEL-2  Personal names and roles are both carried (`actor` / `actor_role`); the renderer picks
             the role when the pack is built with `--public`.
 RP-MODEL-3  Instants are timezone-aware UTC; dates are calendar dates; the period is inclusive.
+RP-MODEL-4  Restricted incidents are never silently dropped: without --include-restricted they are
+            redacted rows (ref, severity, status, regimes, obligation statuses) counted in every figure.
 """
 
 from __future__ import annotations
@@ -299,6 +301,7 @@ class IncidentSection:
     regimes: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     restricted: bool = False
+    redacted: bool = False  # a restricted incident shown as a redacted row (no title, text or names)
     # Detection → awareness gap above the store's threshold (hours), and the written justification.
     awareness_gap_hours: float | None = None
     awareness_threshold_hours: float | None = None
@@ -334,6 +337,44 @@ class Integrity:
 
 
 @dataclass
+class Population:
+    """The period as exact instants and the reconciliation of the store's incidents against the pack."""
+
+    zone: str = "UTC"
+    first_instant: datetime | None = None  # None: from the first incident recorded
+    last_instant: datetime | None = None  # None: up to the generation instant
+    still_open: bool = False  # the period ends after the generation instant (--allow-open-period)
+    in_store: int = 0  # incidents recorded in the store
+    after_end: int = 0  # detected after the period's end (or after the generation instant)
+    inactive: int = 0  # closed before the period's start, nothing of theirs in the period
+    active: int = 0  # in the pack: active in the period
+    activity_only: int = 0  # in the pack: only an obligation, filing or action in the period
+
+    @property
+    def in_pack(self) -> int:
+        """Incidents the pack covers."""
+        return self.active + self.activity_only
+
+
+REDACTED = "(restricted: withheld)"
+
+
+def redact_section(inc: IncidentSection) -> IncidentSection:
+    """A restricted incident as a redacted row: ref, severity, status, regimes, instants and statuses only."""
+    return dataclasses.replace(
+        inc, title=REDACTED, description=None, affected_services=[], data_categories=[], tags=[],
+        awareness_justification=None, timeline=[], postmortem=None, redacted=True,
+        actions=[dataclasses.replace(a, description=REDACTED, owner=None, owner_role=None, link=None)
+                 for a in inc.actions],
+        evidence=[dataclasses.replace(e, filename=REDACTED, collected_by=None, collected_by_role=None,
+                                      custody=[dataclasses.replace(c, actor=None, actor_role=None, note=None)
+                                               for c in e.custody])
+                  for e in inc.evidence],
+        assessment=[dataclasses.replace(a, reasons=[REDACTED] if a.reasons else []) for a in inc.assessment],
+    )
+
+
+@dataclass
 class AuditPack:
     """The whole pack: cover facts, the seven sections, and what was left out."""
 
@@ -352,32 +393,36 @@ class AuditPack:
     restricted_excluded: int = 0
     include_restricted: bool = False
     signer: str | None = None
+    population: Population | None = None  # None: a model not gathered from a store (no reconciliation)
+
+    @property
+    def restricted_redacted(self) -> int:
+        """Restricted incidents shown as redacted rows."""
+        return sum(1 for inc in self.incidents if inc.redacted)
 
     def all_evidence(self) -> list[EvidenceRow]:
         """Every evidence item of the pack's incidents, in incident order."""
         return [ev for inc in self.incidents for ev in inc.evidence]
 
-    def without_restricted(self) -> AuditPack:
-        """Returns a copy without restricted incidents (everywhere), counting them on the cover."""
-        dropped = {inc.ref for inc in self.incidents if inc.restricted}
-        if not dropped:
-            return self
+    def with_restricted_redacted(self) -> AuditPack:
+        """Returns a copy where restricted incidents are redacted rows (RP-MODEL-4): still counted in every figure."""
+        hidden = {inc.ref for inc in self.incidents if inc.restricted}
+        if not hidden:
+            return dataclasses.replace(self, include_restricted=False)
         matrices = [
-            dataclasses.replace(
-                m,
-                incident_refs=[r for r in m.incident_refs if r not in dropped],
-                rows=[dataclasses.replace(row, cells=[c for c in row.cells if c.incident_ref not in dropped])
-                      for row in m.rows],
-            )
+            dataclasses.replace(m, rows=[dataclasses.replace(row, cells=[
+                dataclasses.replace(c, reasons=[REDACTED] if c.reasons else []) if c.incident_ref in hidden else c
+                for c in row.cells]) for row in m.rows])
             for m in self.matrices
         ]
+        notifications = [dataclasses.replace(n, incident_title=REDACTED,
+                                             delay_reason=REDACTED if n.delay_reason else None,
+                                             waiver_reason=REDACTED if n.waiver_reason else None)
+                         if n.incident_ref in hidden else n for n in self.notifications]
         return dataclasses.replace(
             self,
-            incidents=[inc for inc in self.incidents if inc.ref not in dropped],
-            notifications=[n for n in self.notifications if n.incident_ref not in dropped],
-            matrices=matrices,
-            restricted_excluded=self.restricted_excluded + len(dropped),
-            include_restricted=False,
+            incidents=[redact_section(inc) if inc.ref in hidden else inc for inc in self.incidents],
+            notifications=notifications, matrices=matrices, include_restricted=False,
         )
 
     # --- figures derived from the sections (the summary agrees with the body by construction) ---

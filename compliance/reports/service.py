@@ -2,8 +2,8 @@
 
 RP-SVC-1  A pack is not produced from a store whose custody chain does not verify, unless
           allow_broken is given; then the breakage is printed on the cover.
-RP-SVC-2  Restricted incidents are removed everywhere (matrix, register, sections) unless
-          include_restricted, and the cover states how many were left out.
+RP-SVC-2  Restricted incidents are redacted rows everywhere (matrix, register, sections) unless
+          include_restricted, still counted in every figure; the cover states how many.
 RP-SVC-3  Nothing half-written: the PDF and its manifest are written to temporary files in the
           target folder and renamed into place only when both are complete.
 """
@@ -41,6 +41,7 @@ class PackResult:
     signer: str | None
     incidents: int
     restricted_excluded: int
+    restricted_redacted: int
     chain_broken: bool
 
 
@@ -55,7 +56,7 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                      include_restricted: bool, public: bool, title: str | None, organisation: str | None,
                      generated_at: datetime, output: str | Path, sign: SignOptions | None = None,
                      allow_broken: bool = False, manifest_path: str | Path | None = None,
-                     controls_dirs: list[str] | None = None) -> PackResult:
+                     controls_dirs: list[str] | None = None, allow_open_period: bool = False) -> PackResult:
     """Gathers the period's pack model from the store and writes the PDF and its manifest."""
     if not frameworks:
         raise ValidationError("give at least one framework", field="--framework")
@@ -66,7 +67,7 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
     pack = gather_pack_model(store=store, frameworks=list(frameworks), period_from=period_from,
                              period_to=period_to, include_restricted=include_restricted,
                              generated_at=generated_at, title=title or DEFAULT_TITLE, organisation=organisation,
-                             controls_dirs=controls_dirs)
+                             controls_dirs=controls_dirs, allow_open_period=allow_open_period)
     return produce_pack(pack=pack, output=output, public=public, sign=sign, allow_broken=allow_broken,
                         include_restricted=include_restricted, manifest_path=manifest_path)
 
@@ -83,7 +84,7 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
     if pack.integrity.broken and not allow_broken:
         raise IntegrityError(f"the custody chain does not verify ({pack.integrity.message or 'broken'}): "
                              "no pack produced; --allow-broken prints the breakage on the cover instead")
-    pack = dataclasses.replace(pack, include_restricted=True) if include_restricted else pack.without_restricted()
+    pack = dataclasses.replace(pack, include_restricted=True) if include_restricted else pack.with_restricted_redacted()
     signer = load_signer(sign) if sign else None
     if signer is not None:
         pack = dataclasses.replace(pack, signer=signer_name(signer))
@@ -97,6 +98,7 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
     return PackResult(pdf_path=output, manifest_path=manifest_path, sha256=sha256_bytes(pdf), size=len(pdf),
                       pages=stats.get("pages", 0), signed=signer is not None, signer=pack.signer,
                       incidents=len(pack.incidents), restricted_excluded=pack.restricted_excluded,
+                      restricted_redacted=pack.restricted_redacted,
                       chain_broken=pack.integrity.broken)
 
 

@@ -14,7 +14,7 @@ from compliance.cli import cli
 from compliance.core.errors import IntegrityError, ValidationError
 from compliance.core.exitcodes import ExitCode
 from compliance.reports.manifest import load_manifest
-from compliance.reports.model import Integrity
+from compliance.reports.model import Integrity, TimelineRow
 from compliance.reports.service import produce_pack
 from compliance.reports.sign import sign_options
 from compliance.reports.verify import verify_pack
@@ -34,16 +34,26 @@ def _restricted_model(sample_model):
     return model
 
 
-def test_restricted_incidents_are_left_out_everywhere_and_counted_on_the_cover(sample_model, tmp_path, text_of):
+def test_restricted_incidents_are_redacted_rows_counted_in_every_figure(sample_model, tmp_path, text_of):
     model = _restricted_model(sample_model)
-    secret = model.incidents[1].ref
+    secret = model.incidents[1]
+    secret.timeline.append(TimelineRow(at=secret.detected_at, kind="note", text="Jane Roe leaked the merger plan",
+                                       actor="Jane Roe"))
+    severities = model.severity_counts()
+    tallies = model.notification_tallies()
+    cells = [m.totals() for m in model.matrices]
     result = produce_pack(pack=model, output=tmp_path / "pack.pdf")
-    assert result.restricted_excluded == 1 and result.incidents == 3
-    pages = text_of((tmp_path / "pack.pdf").read_bytes())
-    assert secret not in "".join(pages) and "Secret board matter" not in "".join(pages)
-    assert "Restricted incidents left out 1" in " ".join(pages[0].split())
+    assert result.restricted_excluded == 0 and result.restricted_redacted == 1 and result.incidents == 4
+    text = "".join(text_of((tmp_path / "pack.pdf").read_bytes()))
+    assert squash(secret.ref) in squash(text)
+    assert "Secret board matter" not in text and "Jane Roe" not in text
+    assert "Restricted incident: title, text and names are withheld" in " ".join(text.split())
+    redacted = model.with_restricted_redacted()
+    assert redacted.severity_counts() == severities and redacted.notification_tallies() == tallies
+    assert [m.totals() for m in redacted.matrices] == cells
+    assert redacted.action_closure() == model.action_closure()
     manifest = json.loads((tmp_path / "pack.manifest.json").read_text())
-    assert secret not in json.dumps(manifest) and manifest["restricted_excluded"] == 1
+    assert manifest["restricted_redacted"] == 1 and "Secret board matter" not in json.dumps(manifest)
 
 
 def test_include_restricted_keeps_restricted_incidents(sample_model, tmp_path, text_of):
@@ -295,7 +305,7 @@ def test_audit_pack_command_writes_pack_and_manifest_and_reports_json(stubbed_ga
         "--sign-key", str(signing_material["key"]), "--sign-cert", str(signing_material["cert"]), "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert doc["signed"] and doc["restricted_excluded"] == 1 and doc["pages"] > 5
+    assert doc["signed"] and doc["restricted_redacted"] == 1 and doc["pages"] > 5
     assert stubbed_gatherer["frameworks"] == ["iso27001", "gdpr"]
     assert str(stubbed_gatherer["period_from"]) == "2025-04-01"
     assert load_manifest(tmp_path / "q1.manifest.json")["pack"]["sha256"] == doc["sha256"]

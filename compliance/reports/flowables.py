@@ -1,0 +1,119 @@
+"""The pack's own flowables: headings that feed the outline, lazy sections, rules, callouts, the chunked TOC."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from compliance.reports.layout import FONT, TABLE_CHUNK
+
+
+class Heading(Paragraph):
+    """A heading paragraph that becomes an outline entry (and a TOC entry when toc=True)."""
+
+    def __init__(self, markup: str, style: ParagraphStyle, *, level: int, outline: str, key: str,
+                 toc: bool = True) -> None:
+        super().__init__(markup, style)
+        self.outline = (level, outline, key, toc, markup)
+
+
+class Anchor(Flowable):
+    """A zero-size outline entry (bookmark) without visible text."""
+
+    def __init__(self, level: int, outline: str, key: str, toc_markup: str | None = None) -> None:
+        super().__init__()
+        self.outline = (level, outline, key, toc_markup is not None, toc_markup)
+        self.width = self.height = 0
+
+    def wrap(self, aw, ah):
+        return 0, 0
+
+    def draw(self):
+        pass
+
+
+class Lazy(Flowable):
+    """Placeholder expanded by PackDoc.handle_flowable into freshly built flowables."""
+
+    def __init__(self, expand) -> None:
+        super().__init__()
+        self.expand = expand
+        self.width = self.height = 0
+
+    def wrap(self, aw, ah):  # pragma: no cover - always expanded before layout
+        return 0, 0
+
+    def draw(self):  # pragma: no cover
+        pass
+
+
+class ChunkedTOC(TableOfContents):
+    """A TOC that splits into independent chunks: a 1,000-entry TOC costs linear, not quadratic, layout."""
+
+    def split(self, availWidth, availHeight):
+        rows = self._table._cellvalues
+        heights = self._table._rowHeights
+        fit, used = 0, 0.0
+        for h in heights:
+            if used + h > availHeight:
+                break
+            used += h
+            fit += 1
+        if fit == 0:
+            return []
+        parts = [Table(rows[i:i + TABLE_CHUNK], colWidths=(availWidth,), style=self.tableStyle)
+                 for i in range(fit, len(rows), TABLE_CHUNK)]
+        return [Table(rows[:fit], colWidths=(availWidth,), style=self.tableStyle)] + parts
+
+
+class Rule(Flowable):
+    """A horizontal line across `width`."""
+
+    def __init__(self, width: float, colour, thickness: float) -> None:
+        super().__init__()
+        self.width, self.colour, self.thickness = width, colour, thickness
+
+    def wrap(self, aw, ah):
+        return self.width, self.thickness
+
+    def draw(self):
+        self.canv.setStrokeColor(self.colour)
+        self.canv.setLineWidth(self.thickness)
+        self.canv.line(0, 0, self.width, 0)
+
+
+class Callout(Table):
+    """A boxed paragraph with a coloured left bar."""
+
+    def __init__(self, para: Flowable, width: float, background, bar) -> None:
+        super().__init__([[para]], colWidths=[width], hAlign="LEFT")
+        self.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), background),
+                                  ("LINEBEFORE", (0, 0), (0, -1), 3, bar),
+                                  ("LEFTPADDING", (0, 0), (-1, -1), 9), ("RIGHTPADDING", (0, 0), (-1, -1), 9),
+                                  ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+
+
+class Legend(Table):
+    """A one-row legend of status colours."""
+
+    def __init__(self, statuses: list[str], colour_of) -> None:
+        cells = list(statuses)
+        super().__init__([["Legend:"] + cells], colWidths=[20 * mm] + [22 * mm] * len(cells), hAlign="LEFT")
+        style = [("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 7),
+                 ("ALIGN", (1, 0), (-1, -1), "CENTER")]
+        for i, s in enumerate(cells):
+            style.append(("BACKGROUND", (i + 1, 0), (i + 1, 0), colour_of(s)))
+        self.setStyle(TableStyle(style))
+
+
+def shift_to_row(commands: Iterable[tuple], row: int) -> list[tuple]:
+    """Moves row-relative style commands ((col, 0), (col, 0)) to table row `row`."""
+    out = []
+    for cmd in commands:
+        name, (c0, _), (c1, _), *rest = cmd
+        out.append((name, (c0, row), (c1, row), *rest))
+    return out

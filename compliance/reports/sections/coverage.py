@@ -1,0 +1,144 @@
+"""Coverage per framework: totals per requirement, the incidents × requirements matrix, reasons per cell."""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer
+
+from compliance.reports.flowables import Legend
+from compliance.reports.formats import pct
+from compliance.reports.layout import FONT_BOLD
+from compliance.reports.model import MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, CoverageMatrix, Framework
+from compliance.reports.text import clean, clip, esc, plain
+from compliance.reports.writer import PackWriter
+
+
+def framework_heading(fw: Framework) -> str:
+    """'Name (id) version' as the framework's heading and TOC entry."""
+    return f"{fw.name} ({fw.id})" + (f" {fw.version}" if fw.version else "")
+
+
+def build(w: PackWriter) -> list[Flowable]:
+    """One lazily built part per framework, each on its own page."""
+    out: list[Flowable] = [w.markup(esc(w.wording["coverage_intro"]))]
+    if not w.pack.matrices:
+        out.append(w.paragraph("No framework was assessed."))
+    titles = {inc.ref: inc.title for inc in w.pack.incidents}
+    for i, m in enumerate(w.pack.matrices):
+        if i:
+            out.append(PageBreak())
+        out.append(w.lazy(f"fw{i}", lambda m=m: matrix(w, m, titles)))
+    return out
+
+
+def _requirement_markup(row, *, title_limit: int, separator: str = " ") -> str:
+    return (f"<b>{esc(row.requirement_id, limit=40)}</b>{separator}{esc(row.title, limit=title_limit)}"
+            + (f" <font color='#5F6B7A'>({esc(row.citation, limit=120)})</font>" if row.citation else ""))
+
+
+def matrix(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flowable]:
+    """One framework: totals per requirement, the matrix in column chunks, and the reasons."""
+    out: list[Flowable] = [w.h2(framework_heading(m.framework))]
+    out += _totals_per_requirement(w, m)
+    if not m.incident_refs or not m.rows:
+        out.append(w.paragraph("No incidents to assess in this period." if not m.incident_refs
+                               else "No requirements defined."))
+        return out
+    out += _grid(w, m, titles)
+    out.append(Legend([SATISFIED, PARTIAL, MISSING, NOT_APPLICABLE], w.status_colour))
+    out += _reasons(w, m, titles)
+    return out
+
+
+def _totals_per_requirement(w: PackWriter, m: CoverageMatrix) -> list[Flowable]:
+    rows, totals = [], []
+    for r in m.rows:
+        c = r.totals()
+        totals.append(c)
+        app = c[SATISFIED] + c[PARTIAL] + c[MISSING]
+        rows.append([Paragraph(_requirement_markup(r, title_limit=200), w.styles.cell),
+                     c[SATISFIED], c[PARTIAL], c[MISSING], c[NOT_APPLICABLE], pct(c[SATISFIED], app)])
+    status_columns = {1: SATISFIED, 2: PARTIAL, 3: MISSING}
+
+    def styles(i, _row):
+        if not totals:
+            return []
+        return [("BACKGROUND", (col, 0), (col, 0), w.status_colour(status))
+                for col, status in status_columns.items() if totals[i][status]]
+
+    return [w.h3("Totals per requirement")] + w.table(
+        ["Requirement", "Satisfied", "Partial", "Missing", "n/a", "Satisfied %"],
+        rows or [["No requirements defined.", "", "", "", "", ""]],
+        [w.width - 80 * mm, 16 * mm, 16 * mm, 16 * mm, 12 * mm, 20 * mm], row_styles=styles)
+
+
+def _grid(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flowable]:
+    """Incidents as rows, requirements as columns (chunks of limits.matrix_columns columns)."""
+    out: list[Flowable] = []
+    n = max(1, w.limit("matrix_columns"))
+    grid = {(r.requirement_id, c.incident_ref): c for r in m.rows for c in r.cells}
+    chunks = [m.rows[k:k + n] for k in range(0, len(m.rows), n)]
+    ref_w, title_w = 20 * mm, 42 * mm
+    first_status_col = 2
+    for k, reqs in enumerate(chunks):
+        label = f"Matrix — requirements {k * n + 1}–{k * n + len(reqs)} of {len(m.rows)}"
+        out.append(CondPageBreak(60 * mm))
+        out.append(w.h3(label))
+        col_w = (w.width - ref_w - title_w) / len(reqs)
+        header = ["Incident", "Title"] + [Paragraph(esc(r.requirement_id, limit=30), w.styles.cell_head) for r in reqs]
+        body, statuses = [], []
+        for ref in m.incident_refs:
+            row_statuses = []
+            for r in reqs:
+                c = grid.get((r.requirement_id, ref))
+                row_statuses.append(c.status if c else "—")
+            statuses.append(row_statuses)
+            body.append([plain(ref, 16), plain(titles.get(ref, ""), 30)] + row_statuses)
+        body.append(["Satisfied", ""] + [f"{r.totals()[SATISFIED]} / {len(m.incident_refs)}" for r in reqs])
+        totals_row = len(body) - 1
+
+        def styles(i, _row, _statuses=statuses, _totals_row=totals_row):
+            if i == _totals_row:  # the totals row closes the last chunk, so it is never orphaned
+                return [("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+                        ("BACKGROUND", (0, 0), (-1, 0), w.colours["zebra"]),
+                        ("LINEABOVE", (0, 0), (-1, 0), 0.8, w.colours["primary"])]
+            return [("BACKGROUND", (j + first_status_col, 0), (j + first_status_col, 0), w.status_colour(status))
+                    for j, status in enumerate(_statuses[i]) if w.status_colour(status) is not None]
+
+        out += w.table(header, body, [ref_w, title_w] + [col_w] * len(reqs), row_styles=styles, zebra=False,
+                       extra_style=[("ALIGN", (2, 0), (-1, -1), "CENTER"), ("FONTNAME", (0, 1), (0, -1), FONT_BOLD)])
+        out.append(Spacer(1, 6))
+    return out
+
+
+def _reasons(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flowable]:
+    """The reasons of every cell that is not satisfied, per requirement."""
+    index = {ref: k for k, ref in enumerate(m.incident_refs)}
+    out: list[Flowable] = [CondPageBreak(45 * mm), w.h3(w.wording["coverage_reasons"])]
+    for r in m.rows:
+        bad = [c for c in r.cells if c.status not in (SATISFIED, NOT_APPLICABLE)]
+        not_applicable: dict[str, list[str]] = {}
+        for c in r.cells:
+            if c.status == NOT_APPLICABLE:
+                reason = "; ".join(clean(x) for x in c.reasons) or "no reason recorded"
+                not_applicable.setdefault(reason, []).append(c.incident_ref)
+        head = Paragraph(_requirement_markup(r, title_limit=300, separator=" — "), w.styles.body)
+        na_paras = [Paragraph(f"<b>n/a</b> ({esc(reason, limit=300)}): "
+                              + esc(", ".join(refs), limit=w.limit("paragraph_chars")), w.styles.small)
+                    for reason, refs in not_applicable.items()]
+        if not bad:
+            text = w.wording["all_satisfied"] if not na_paras else w.wording["all_applicable_satisfied"]
+            out.append(KeepTogether([head, w.paragraph(text, w.styles.muted), *na_paras, Spacer(1, 4)]))
+            continue
+        bad.sort(key=lambda c: ({MISSING: 0, PARTIAL: 1}.get(c.status, 2), index.get(c.incident_ref, 0)))
+        rows = [[plain(c.incident_ref, 16), w.cell(clip(titles.get(c.incident_ref, ""), 100)), c.status,
+                 w.cell("\n".join(f"• {clean(x)}" for x in c.reasons) or "no reason recorded")]
+                for c in bad]
+        out.append(CondPageBreak(30 * mm))
+        out.append(head)
+        out += w.table(["Incident", "Title", "Status", "Reasons"], rows,
+                       [20 * mm, 42 * mm, 16 * mm, w.width - 78 * mm],
+                       row_styles=w.colour_column(2, [w.status_colour(c.status) for c in bad]))
+        out += na_paras
+        out.append(Spacer(1, 4))
+    return out

@@ -1,0 +1,187 @@
+"""The building blocks every section uses: escaped paragraphs and cells, headings, tables, status colours.
+
+RP-RENDER-2  Table cells are bounded (`limits.cell_chars`, ellipsis) and long words are split, so no
+             input can make a cell taller than a page and fail the layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+
+from compliance.reports.flowables import Heading, Lazy, Rule, shift_to_row
+from compliance.reports.layout import FONT, TABLE_CHUNK, PageGeometry, Styles, load_colours
+from compliance.reports.model import MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, AuditPack
+from compliance.reports.text import clean, clip, esc
+
+RowStyles = Callable[[int, list], Iterable[tuple]]
+
+
+class PackWriter:
+    """What the sections write with: the pack, the layout (wording, limits, colours, styles) and helpers.
+
+    `public` shows roles instead of personal names.
+    """
+
+    def __init__(self, pack: AuditPack, *, public: bool, layout: dict) -> None:
+        self.pack = pack
+        self.public = public
+        self.layout = layout
+        self.colours = load_colours(layout)
+        self.limits = layout["limits"]
+        self.wording = layout["text"]
+        self.sections = {"scope": "Scope, population and reconciliation", **layout["sections"]}
+        self.geometry = PageGeometry.from_layout(layout)
+        self.width = self.geometry.width
+        self.styles = Styles(layout, self.colours)
+        self._scope, self._keys = "root", 0
+
+    def limit(self, name: str) -> int:
+        """A limit of the layout file (cell_chars, paragraph_chars, list_items …) as an int."""
+        return int(self.limits[name])
+
+    # ---- outline keys and lazy sections
+    def key(self, prefix: str) -> str:
+        """A bookmark key, stable across build passes (scope prefix + counter within the scope)."""
+        self._keys += 1
+        return f"{self._scope}.{prefix}-{self._keys}"
+
+    def lazy(self, scope: str, build: Callable[[], list[Flowable]]) -> Lazy:
+        """A placeholder whose flowables are built when the layout reaches it (on every pass)."""
+
+        def expand() -> list[Flowable]:
+            self._scope, self._keys = scope, 0
+            return build()
+
+        return Lazy(expand)
+
+    # ---- text
+    def person(self, name: str | None, role: str | None) -> str:
+        """The name (and role) internally; the role only in a public pack."""
+        if self.public:
+            return clean(role) if role else self.wording["withheld"]
+        if name and role and name.strip().casefold() != role.strip().casefold():
+            return f"{clean(name)} ({clean(role)})"
+        return clean(name or role or "—")
+
+    def paragraph(self, text: Any, style: ParagraphStyle | None = None, *, limit: int | None = None) -> Paragraph:
+        """A paragraph of user text (escaped, cut when longer than the limit)."""
+        limit = limit or self.limit("paragraph_chars")
+        s = clean(text)
+        if len(s) > limit:
+            more = len(s) - limit
+            return Paragraph(esc(s[:limit]) + esc(self.wording["truncated"].format(more=more)),
+                             style or self.styles.body)
+        return Paragraph(esc(s), style or self.styles.body)
+
+    def cell(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
+        """A table cell of user text (escaped, bounded to limits.cell_chars)."""
+        return Paragraph(esc(text, limit=self.limit("cell_chars")) or "—", style or self.styles.cell)
+
+    def markup(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
+        """A paragraph of trusted markup (wording from the layout file filled by `fill`)."""
+        return Paragraph(markup, style or self.styles.body)
+
+    def h1(self, text: str) -> list:
+        """A section title (outline level 0, in the TOC) with its rule."""
+        key = self.key("s")
+        return [Heading(esc(text), self.styles.h1, level=0, outline=clean(text), key=key),
+                Rule(self.width, self.colours["primary"], 1.2), Spacer(1, 6)]
+
+    def h2(self, text: str, *, toc: bool = True, outline: bool = True) -> Paragraph:
+        """A sub-heading, in the outline (and the TOC unless toc=False)."""
+        if not outline:
+            return Paragraph(esc(text), self.styles.h2)
+        return Heading(esc(text, limit=160), self.styles.h2, level=1, outline=clean(text),
+                       key=self.key("s"), toc=toc)
+
+    def h3(self, text: str) -> Paragraph:
+        """A minor heading (not in the outline)."""
+        return Paragraph(esc(text), self.styles.h3)
+
+    def bullets(self, items: Iterable[Any]) -> list:
+        """A bullet list of user strings."""
+        return [Paragraph(esc(clip(i, self.limit("paragraph_chars"))), self.styles.bullet, bulletText="•")
+                for i in items]
+
+    # ---- tables
+    def table(self, header: list, rows: list[list], widths: list[float], *,
+              extra_style: Iterable[tuple] = (), row_styles: RowStyles | None = None, zebra: bool = True,
+              chunk: int = TABLE_CHUNK) -> list[Flowable]:
+        """A table with a coloured header; long tables are chained in chunks (linear layout cost).
+
+        `row_styles(i, row)` returns extra style commands for row `i` (0-based, without header).
+        """
+        head = [h if isinstance(h, Flowable) else Paragraph(esc(h), self.styles.cell_head) for h in header]
+        out: list[Flowable] = []
+        total = scale = sum(widths)
+        widths = [w * self.width / scale for w in widths] if total > self.width else widths
+        for start in range(0, max(len(rows), 1), chunk):
+            part = rows[start:start + chunk]
+            if not part and rows:
+                break
+            style = [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
+                ("FONTSIZE", (0, 0), (-1, -1), self.styles.cell.fontSize),
+                ("LEADING", (0, 0), (-1, -1), self.styles.cell.leading),
+                ("BACKGROUND", (0, 0), (-1, 0), self.colours["primary"]),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.6),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+            for i in range(len(part)):
+                if zebra and i % 2 == 1:
+                    style.append(("BACKGROUND", (0, i + 1), (-1, i + 1), self.colours["zebra"]))
+                if row_styles:
+                    style.extend(shift_to_row(row_styles(start + i, part[i]), i + 1))
+            style.extend(extra_style)
+            t = Table([head] + part, colWidths=widths, repeatRows=1, hAlign="LEFT")
+            t.setStyle(TableStyle(style))
+            out.append(t)
+        return out
+
+    def kv_table(self, pairs: list[tuple[str, Any]], *, cols: int = 2, label_w: float = 0.16) -> Table:
+        """Label/value pairs in `cols` column pairs."""
+        rows = []
+        for i in range(0, len(pairs), cols):
+            row = []
+            for label, value in pairs[i:i + cols]:
+                row += [Paragraph(esc(label), self.styles.cell_bold),
+                        value if isinstance(value, Flowable) else self.cell(value)]
+            row += [""] * (2 * cols - len(row))
+            rows.append(row)
+        lw = self.width * label_w
+        vw = (self.width - cols * lw) / cols
+        t = Table(rows, colWidths=[lw, vw] * cols, hAlign="LEFT")
+        t.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
+            ("TOPPADDING", (0, 0), (-1, -1), 2.2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.6),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            *[("BACKGROUND", (2 * c, 0), (2 * c, -1), self.colours["zebra"]) for c in range(cols)],
+        ]))
+        return t
+
+    def status_colour(self, status: str):
+        """The background colour of a cell, notification or action status (None: no colour)."""
+        c = self.colours
+        return {
+            SATISFIED: c["satisfied"], PARTIAL: c["partial"], MISSING: c["missing"],
+            NOT_APPLICABLE: c["not_applicable"], "late": c["late"], "undue_delay": c["late"],
+            "late_open": c["late"], "open": c["open"], "due_soon": c["open"],
+            "on_time": c["on_time"], "waived": c["waived"], "done": c["on_time"],
+            "cancelled": c["waived"],
+        }.get(status)
+
+    def colour_column(self, column: int, colours: list) -> RowStyles:
+        """Row styles that paint cell `column` of row i with colours[i] (None: unpainted)."""
+        return lambda i, _row: [("BACKGROUND", (column, 0), (column, 0), colours[i])] if colours[i] is not None else []
