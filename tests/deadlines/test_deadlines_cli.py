@@ -39,7 +39,8 @@ def test_compute_accepts_a_naive_clock_start_with_timezone():
 @pytest.mark.parametrize("args, message", [
     (["--regime", "nope", "--clock-start", "2026-03-01T11:00:00Z"], "error: --regime: unknown regime 'nope' (valid: au_ndb,"),
     (["--regime", "nis2", "--stage", "late_report", "--clock-start", "2026-03-01T11:00:00Z"],
-     "error: --stage: unknown stage 'late_report' of regime 'nis2' (valid: early_warning, incident_notification, final_report)"),
+     "error: --stage: unknown stage 'late_report' of regime 'nis2' (valid: early_warning, incident_notification, "
+     "final_report, intermediate_report, final_report_after_handling)"),
     (["--regime", "gdpr", "--clock-start", "2026-03-01T11:00:00"], "error: --clock-start: 2026-03-01T11:00:00 has no time zone"),
     (["--regime", "gdpr", "--clock-start", "yesterday"], "error: --clock-start: 'yesterday' is not an ISO 8601 date-time"),
     (["--regime", "gdpr", "--clock-start", "2026-03-01T11:00:00Z", "--timezone", "Mars/Olympus"],

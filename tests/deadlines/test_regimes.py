@@ -20,17 +20,18 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 EXPECTED = {
     "gdpr": ["authority_notification", "data_subject_notification", "processor_to_controller"],
-    "uk_gdpr": ["authority_notification"],
-    "nis2": ["early_warning", "incident_notification", "final_report"],
-    "dora": ["initial_notification", "intermediate_report", "final_report"],
-    "sec_8k": ["form_8k"],
-    "hipaa": ["individual_notice", "media_notice", "hhs_notice"],
+    "uk_gdpr": ["authority_notification", "data_subject_notification", "processor_to_controller"],
+    "nis2": ["early_warning", "incident_notification", "final_report", "intermediate_report",
+             "final_report_after_handling"],
+    "dora": ["initial_notification", "intermediate_report", "final_report", "client_notice"],
+    "sec_8k": ["form_8k", "form_8k_amendment"],
+    "hipaa": ["individual_notice", "media_notice", "hhs_notice", "business_associate_notice"],
     "cert_in": ["report"],
-    "nydfs_500": ["authority_notification"],
-    "us_bank_36h": ["authority_notification"],
-    "circia": ["incident_report", "ransom_payment_report"],
-    "sg_pdpa": ["authority_notification"],
-    "au_ndb": ["assessment_complete"],
+    "nydfs_500": ["authority_notification", "extortion_payment_notice", "extortion_payment_explanation"],
+    "us_bank_36h": ["authority_notification", "service_provider_customer_notice"],
+    "circia": ["incident_report", "ransom_payment_report", "supplemental_report"],
+    "sg_pdpa": ["authority_notification", "individual_notice"],
+    "au_ndb": ["assessment_complete", "oaic_statement", "individual_notice"],
 }
 
 
@@ -192,7 +193,7 @@ def test_chained_stages_without_stage_assume_the_previous_stage_filed_at_its_due
     regime = get_regime("nis2")
     result = compute_regime_deadlines(regime=regime, clock_start=at("2026-01-28T09:00:00Z"), zone=UTC,
                                       as_of=at("2026-01-28T09:00:00Z"))
-    final = result["stages"][-1]
+    final = next(s for s in result["stages"] if s["stage"] == "final_report")
     assert final["clock_start"] == at("2026-01-31T09:00:00Z") and final["due"] == at("2026-02-28T09:00:00Z")
 
 
@@ -203,7 +204,8 @@ def test_unknown_regime_lists_the_valid_ones():
 
 def test_unknown_stage_lists_the_valid_ones():
     with pytest.raises(NotFoundError, match=r"unknown stage 'x' of regime 'nis2' \(valid: early_warning, "
-                                            r"incident_notification, final_report\)"):
+                                            r"incident_notification, final_report, intermediate_report, "
+                                            r"final_report_after_handling\)"):
         get_regime("nis2").stage("x")
 
 
