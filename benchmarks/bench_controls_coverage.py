@@ -19,12 +19,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from compliance.controls.context import build_incident_document, build_incident_documents
 from compliance.controls.engine import assess_document
 from compliance.controls.loader import load_frameworks
 from compliance.controls.service import get_coverage
 from compliance.db.store import init_store
 from compliance.demo.generator import generate_incident_data
+from compliance.documents.service import build_incident_document, build_incident_documents
 from compliance.incidents.service import list_incidents
 
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
