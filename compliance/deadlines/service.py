@@ -519,6 +519,8 @@ def compute_regime_deadlines(*, regime: Regime, clock_start: datetime, stage: st
                                           as_of=as_of, window=window, in_force=applies)
         if not applies:
             due.notes.append(f"informational: {in_force.describe()}")
+        if st.per_state and not facts.affected_by_state:
+            due.notes.append("residents per State not recorded: judged on the total affected")
         if due.due is not None:
             submitted[st.id] = [due.due]
         row = {"stage": st.id, "title": st.title, "citation": st.citation, "recipient": st.recipient,
