@@ -154,13 +154,13 @@ def compute_due(regime: Regime, stage: Stage, *, clock_start: datetime | None, f
             notes.append(f"{stage.cap.hours} h cap from {stage.cap.from_field} not applied: instant not known")
         else:
             cap_due = arith.add_hours(cap_start, stage.cap.hours)
-            if clock_start > cap_due:
-                notes.append(f"trigger came after the {stage.cap.hours} h cap from {stage.cap.from_field}: "
-                             f"counted from the trigger alone")
-            elif cap_due < due:
+            if cap_due < due:
                 due = cap_due
                 notes.append(f"capped at {stage.cap.hours} h from {stage.cap.from_field}")
                 rule = f"{rule}, no later than {stage.cap.hours} h from {stage.cap.from_field}"
+            if clock_start > cap_due:  # the outer limit passed before the trigger: late from the start
+                notes.append(f"trigger came after the {stage.cap.hours} h limit from {stage.cap.from_field}: "
+                             f"due at that limit; a filing now is late and needs its reasons")
     if stage.relief is not None:
         if (facts.entity_type or "") in stage.relief.not_for_entity_types:
             notes.append(f"weekend/holiday relief does not apply to entity type {facts.entity_type!r}")

@@ -153,8 +153,11 @@ def test_dora_initial_is_4_hours_from_classification_capped_at_24_hours_from_awa
     assert early["due"] == at("2026-03-02T13:00:00Z")
     capped = due("dora", "initial_notification", "2026-03-03T06:00:00Z", aware_at=at("2026-03-02T08:00:00Z"), **kw)
     assert capped["due"] == at("2026-03-03T08:00:00Z")
+    # Classified after the 24 h from awareness (RTS Art. 5(1)(a) "no later than 24 hours"): the due stays at that
+    # limit, so the obligation is late from the moment of classification and its filing needs the reasons.
     late_class = due("dora", "initial_notification", "2026-03-04T06:00:00Z", aware_at=at("2026-03-02T08:00:00Z"), **kw)
-    assert late_class["due"] == at("2026-03-04T10:00:00Z")  # RTS Art. 5(2): 4 h from the later classification
+    assert late_class["due"] == at("2026-03-03T08:00:00Z") and late_class["status"] == "late_open"
+    assert any("due at that limit" in n for n in late_class["notes"])
 
 
 def test_dora_weekend_relief_moves_to_noon_of_the_next_working_day_in_the_member_state():
