@@ -31,6 +31,8 @@ def _instant(value, flag, tz):
 @click.option("--entity-type", metavar="TYPE",
     help="Entity type (DORA relief exclusions; NIS2 trust_service_provider; GDPR processor).")
 @click.option("--affected", type=click.IntRange(min=0), metavar="N", help="Number of people affected (HIPAA's 500 threshold).")
+@click.option("--affected-in", "affected_in", multiple=True, metavar="STATE=N",
+    help="Residents affected per State or jurisdiction (repeatable), e.g. CA=501: HIPAA media notice, State laws.")
 @click.option("--member-state", metavar="CC", help="Member State whose bank holidays count for DORA relief (e.g. DE).")
 @click.option("--contract-hours", type=click.FloatRange(min=0, min_open=True), metavar="H",
               help="Contractual hours for a 'without undue delay' stage that allows them (GDPR processor_to_controller).")
@@ -40,8 +42,8 @@ def _instant(value, flag, tz):
 @timezone_option
 @controls_dir_option
 @json_option
-def compute_command(regime_id, clock_start, stage_id, aware_at, entity_type, affected, member_state, contract_hours,
-                    notified_at, at, warn_within, tz, controls_dirs, as_json) -> None:
+def compute_command(regime_id, clock_start, stage_id, aware_at, entity_type, affected, affected_in, member_state,
+                    contract_hours, notified_at, at, warn_within, tz, controls_dirs, as_json) -> None:
     """Compute notification deadlines for a clock start (a pure calculator; no store needed).
 
     Due instants are shown in UTC and in --timezone (default UTC). Naive date-times need --timezone.
@@ -54,6 +56,7 @@ def compute_command(regime_id, clock_start, stage_id, aware_at, entity_type, aff
     """
     from compliance.deadlines.regimes import get_regime
     from compliance.deadlines.service import compute_regime_deadlines
+    from compliance.incidents.service import check_affected_by_state
 
     regime = get_regime(regime_id, extra_dirs=controls_dirs)
     if stage_id:
@@ -67,7 +70,8 @@ def compute_command(regime_id, clock_start, stage_id, aware_at, entity_type, aff
         zone=zone, as_of=_instant(at, "--at", tz) or utcnow(), window=parse_duration(warn_within, field="--warn-within"),
         aware_at=_instant(aware_at, "--aware-at", tz), entity_type=entity_type, affected=affected,
         notified_at=_instant(notified_at, "--notified-at", tz),
-        member_state=member_state.upper() if member_state else None, stage_hours=stage_hours)
+        member_state=member_state.upper() if member_state else None, stage_hours=stage_hours,
+        affected_by_state=check_affected_by_state(affected_in))
     for warning in result["warnings"]:
         click.echo(f"warning: {warning}", err=True)
     if as_json:

@@ -53,6 +53,8 @@ def incident_group() -> None:
 @click.option("--data-category", "data_categories", multiple=True, help="Category of personal data (repeatable).")
 @click.option("--data-subjects", "data_subjects_approx", type=int, help="Approximate number of data subjects.")
 @click.option("--records", "records_approx", type=int, help="Approximate number of records.")
+@click.option("--affected-in", "affected_by_state", multiple=True, metavar="STATE=N",
+    help="Residents affected in a State or jurisdiction (repeatable), e.g. CA=501 (HIPAA media notice, State laws).")
 @click.option("--regime", "regimes", multiple=True, metavar="ID",
     help="Notification regime that applies (repeatable), e.g. gdpr.")
 @click.option("--service", "services", multiple=True, help="Affected service (repeatable).")
@@ -153,11 +155,17 @@ def show_command(store, as_json, incident_id) -> None:
 @click.option("--discovered-at", metavar="ISO", help="Discovery (HIPAA).")
 @click.option("--assessed-at", metavar="ISO", help="Assessed as notifiable (SG PDPA).")
 @click.option("--suspected-at", metavar="ISO", help="First suspicion of an eligible breach (AU NDB).")
-@click.option("--ransom-paid-at", metavar="ISO", help="Ransom payment (CIRCIA).")
+@click.option("--ransom-paid-at", metavar="ISO", help="Ransom payment (CIRCIA, NYDFS 500.17(c)).")
+@click.option("--further-information-at", metavar="ISO",
+    help="Information unknown at a first filing became available (SEC 8-K/A, CIRCIA supplemental).")
+@click.option("--corrective-measure-at", metavar="ISO", help="A corrective or mitigating measure is available (CRA).")
+@click.option("--information-requested-at", metavar="ISO", help="An authority asked for an intermediate report (NIS2).")
 @click.option("--awareness-justification", help="Why awareness came long after detection.")
 @click.option("--personal-data/--no-personal-data", default=None, help="Personal data is (not) involved.")
 @click.option("--data-subjects", "data_subjects_approx", type=int, help="Approximate number of data subjects.")
 @click.option("--records", "records_approx", type=int, help="Approximate number of records.")
+@click.option("--affected-in", "affected_by_state", multiple=True, metavar="STATE=N",
+    help="Replace the residents affected per State or jurisdiction (repeatable), e.g. CA=501.")
 @click.option("--regime", "regimes", multiple=True, metavar="ID", help="Replace the regimes (repeatable).")
 @click.option("--tag", "tags", multiple=True, help="Replace the theme tags (repeatable).")
 @click.option("--restricted/--not-restricted", default=None, help="Change the restricted flag.")

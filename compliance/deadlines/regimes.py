@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,37 @@ from compliance.core.yamlload import LineDict, LineList, load_yaml_file
 from compliance.incidents.models import CLOCK_FIELDS
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_STATE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")  # ISO 3166 country or subdivision code (CA, US-CA)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 CLOCK_KINDS = ("hours", "calendar_days", "months", "business_days", "undue_delay")
 MONTH_READINGS = ("same_time", "end_of_day")
 FILINGS = ("first", "latest")
+PENDING = "pending"  # `in_force_from: pending`: the duty exists in law but its start date is not yet fixed
+
+
+@dataclass(frozen=True)
+class InForce:
+    """When a regime's or stage's duties apply: from a date (clock starts on or after it), or not yet (pending)."""
+
+    from_date: date | None = None
+    pending: bool = False
+
+    def applies_to(self, clock_start: date | None, *, today: date) -> bool:
+        """True when a clock starting on `clock_start` (or today, if not started) runs under a duty in force."""
+        if self.pending:
+            return False
+        if self.from_date is None:
+            return True
+        return (clock_start or today) >= self.from_date
+
+    def describe(self) -> str:
+        """'in force', 'in force from 2026-09-11' or 'not yet in force (start date pending)'."""
+        if self.pending:
+            return "not yet in force (start date pending)"
+        return f"in force from {self.from_date.isoformat()}" if self.from_date else "in force"
+
+
+ALWAYS = InForce()
 
 
 @dataclass(frozen=True)
@@ -60,6 +87,7 @@ class BusinessCalendar:
     subdivision: str | None = None
     financial: str | None = None
     extra_closed: tuple[date, ...] = ()
+    uncertain_closed: tuple[date, ...] = ()  # subset of extra_closed whose effect is not confirmed (noted on dues)
 
     def holiday_set(self, years: Iterable[int]):
         """Returns the holidays of `years` (observed dates included) as a date container."""
@@ -144,6 +172,8 @@ class Stage:
     waivable: bool = True
     content: tuple[str, ...] = ()
     source: str | None = None
+    in_force: InForce | None = None  # None: as the regime
+    per_state: bool = False  # one obligation per State or jurisdiction whose residents meet applies_when
 
     @property
     def trigger(self) -> str:
@@ -162,14 +192,38 @@ class Regime:
     stages: tuple[Stage, ...]
     path: str
     status_note: str | None = None
+    in_force: InForce = ALWAYS
+    residents_of: str | None = None  # a State's law: thresholds count that State's residents (affected_by_state)
+
+    def stage_in_force(self, stage: Stage) -> InForce:
+        """Returns when `stage`'s duty applies: its own `in_force_from`, else the regime's."""
+        return stage.in_force or self.in_force
 
     def stage(self, stage_id: str, *, field: str = "--stage") -> Stage:
         """Returns the stage `stage_id`, or NotFoundError listing the valid ones."""
         for stage in self.stages:
             if stage.id == stage_id:
                 return stage
+            state = stage_id.removeprefix(f"{stage.id}_") if stage.per_state else stage_id
+            if state != stage_id and _STATE.match(state.upper()):
+                return for_state(stage, state.upper())
         valid = ", ".join(s.id for s in self.stages)
         raise NotFoundError(f"unknown stage {stage_id!r} of regime {self.id!r} (valid: {valid})", field=field)
+
+
+def for_state(stage: Stage, state: str) -> Stage:
+    """Returns the per-State copy of a `per_state` stage: id `<stage>_<state>`, recipient naming the State."""
+    return replace(stage, id=f"{stage.id}_{state.lower().replace('-', '_')}", title=f"{stage.title} ({state})",
+                   recipient=f"{stage.recipient} ({state})", per_state=False)
+
+
+def state_code(text: str, *, field: str = "--affected-in") -> str:
+    """Returns a State or jurisdiction code in upper case (CA, US-CA, PR), or ValidationError."""
+    code = str(text or "").strip().upper()
+    if not _STATE.match(code):
+        raise ValidationError(f"{text!r} is not a State or jurisdiction code (two letters, e.g. CA, or US-CA)",
+                              field=field)
+    return code
 
 
 # --------------------------------------------------------------------------- parsing with every error kept
@@ -236,15 +290,28 @@ def _calendar(node: Any, where: str, errors: _Errors) -> BusinessCalendar | None
     subdivision = _text(node, "subdivision", where, errors, required=False)
     financial = _text(node, "financial", where, errors, required=False)
     extra: list[date] = []
+    uncertain: list[date] = []
     closed = node.get("extra_closed", [])
     if not isinstance(closed, list):
         errors.add(node.line_of("extra_closed"), f"{where}: 'extra_closed' must be a list of dates")
         closed = []
     for index, item in enumerate(closed):
+        if isinstance(item, LineDict):  # {date, source, uncertain}
+            _keys(item, {"date", "source", "uncertain"}, f"{where} extra_closed", errors)
+            _text(item, "source", f"{where} extra_closed", errors)
+            if not isinstance(item.get("uncertain", False), bool):
+                errors.add(item.line_of("uncertain"), f"{where} extra_closed: 'uncertain' must be true or false")
+            flagged, item = item.get("uncertain") is True, item.get("date")
+        else:
+            flagged = False
         try:
-            extra.append(item if isinstance(item, date) else date.fromisoformat(str(item)))
+            day = item if isinstance(item, date) else date.fromisoformat(str(item))
         except ValueError:
             errors.add(_line(closed, index), f"{where}: extra_closed entry {item!r} is not a YYYY-MM-DD date")
+            continue
+        extra.append(day)
+        if flagged:
+            uncertain.append(day)
     if country:
         try:
             holidays.country_holidays(country, subdiv=subdivision, years=[2026])
@@ -253,7 +320,8 @@ def _calendar(node: Any, where: str, errors: _Errors) -> BusinessCalendar | None
         except NotImplementedError as exc:
             errors.add(node.line, f"{where}: unknown holiday calendar ({exc})")
             return None
-        return BusinessCalendar(country=country, subdivision=subdivision, financial=financial, extra_closed=tuple(extra))
+        return BusinessCalendar(country=country, subdivision=subdivision, financial=financial, extra_closed=tuple(extra),
+                                uncertain_closed=tuple(uncertain))
     return None
 
 
@@ -329,7 +397,23 @@ def _condition(node: Any, where: str, errors: _Errors) -> Condition | None:
 
 
 _STAGE_KEYS = {"id", "title", "citation", "recipient", "trigger", "clock", "variants", "cap", "relief", "applies_when",
-               "only_if_triggered", "late_requires_reason", "waivable", "content", "source"}
+               "only_if_triggered", "late_requires_reason", "waivable", "content", "source", "in_force_from",
+               "per_state"}
+
+
+def _in_force(node: LineDict, where: str, errors: _Errors) -> InForce | None:
+    """Parses `in_force_from`: a YYYY-MM-DD date, or `pending` while the start date is not fixed."""
+    if "in_force_from" not in node:
+        return None
+    value = node["in_force_from"]
+    if value == PENDING:
+        return InForce(pending=True)
+    try:
+        return InForce(from_date=value if isinstance(value, date) else date.fromisoformat(str(value)))
+    except ValueError:
+        errors.add(node.line_of("in_force_from"),
+                   f"{where}: 'in_force_from' must be a YYYY-MM-DD date or {PENDING!r}, not {value!r}")
+        return None
 
 
 def _stage(node: Any, index: int, stages_node: LineList, errors: _Errors) -> Stage | None:
@@ -409,7 +493,8 @@ def _stage(node: Any, index: int, stages_node: LineList, errors: _Errors) -> Sta
             errors.add(node.line_of("relief"), f"{where}: 'relief' must be a mapping (until, not_for_entity_types)")
     applies = _condition(node["applies_when"], f"{where} applies_when", errors) if "applies_when" in node else None
     flags = {}
-    for key, default in (("only_if_triggered", False), ("late_requires_reason", False), ("waivable", True)):
+    for key, default in (("only_if_triggered", False), ("late_requires_reason", False), ("waivable", True),
+                         ("per_state", False)):
         value = node.get(key, default)
         if not isinstance(value, bool):
             errors.add(node.line_of(key), f"{where}: {key!r} must be true or false")
@@ -425,14 +510,15 @@ def _stage(node: Any, index: int, stages_node: LineList, errors: _Errors) -> Sta
     return Stage(id=stage_id, title=title, citation=citation, recipient=recipient, clock=clock,
                  trigger_field=trigger_field, after_stage=after_stage, after_filing=after_filing,
                  variants=tuple(variants), cap=cap, relief=relief, applies_when=applies,
-                 content=tuple(content), source=source, **flags)
+                 content=tuple(content), source=source, in_force=_in_force(node, where, errors), **flags)
 
 
 def _parse_regime(data: Any, path: Path, errors: _Errors) -> Regime | None:
     if not isinstance(data, LineDict):
         errors.add(_line(data), "a regime file is a mapping with id, name, jurisdiction, citation and stages")
         return None
-    _keys(data, {"id", "name", "jurisdiction", "citation", "status_note", "stages"}, "regime", errors)
+    _keys(data, {"id", "name", "jurisdiction", "citation", "status_note", "in_force_from", "residents_of", "stages"},
+          "regime", errors)
     regime_id = data.get("id")
     if not isinstance(regime_id, str) or not _ID.match(regime_id):
         errors.add(data.line_of("id"), "regime: 'id' must be lower_snake_case (a-z, 0-9, _)")
@@ -440,6 +526,11 @@ def _parse_regime(data: Any, path: Path, errors: _Errors) -> Regime | None:
     jurisdiction = _text(data, "jurisdiction", "regime", errors)
     citation = _text(data, "citation", "regime", errors)
     note = _text(data, "status_note", "regime", errors, required=False)
+    in_force = _in_force(data, "regime", errors) or ALWAYS
+    residents_of = _text(data, "residents_of", "regime", errors, required=False)
+    if residents_of and not _STATE.match(residents_of):
+        errors.add(data.line_of("residents_of"), f"regime: 'residents_of' must be a State code such as US-CA, "
+                                                 f"not {residents_of!r}")
     raw_stages = data.get("stages")
     stages: list[Stage] = []
     if not isinstance(raw_stages, list) or not raw_stages:
@@ -468,7 +559,7 @@ def _parse_regime(data: Any, path: Path, errors: _Errors) -> Regime | None:
     if errors.items or not (isinstance(regime_id, str) and name and jurisdiction and citation):
         return None
     return Regime(id=regime_id, name=name, jurisdiction=jurisdiction, citation=citation, stages=tuple(stages),
-                  path=str(path), status_note=note)
+                  path=str(path), status_note=note, in_force=in_force, residents_of=residents_of)
 
 
 def collect_regime_errors(path: str | os.PathLike) -> list[str]:

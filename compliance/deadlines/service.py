@@ -100,6 +100,7 @@ def _facts(incident: Incident, settings: dict[str, Any]) -> engine.Facts:
     return engine.Facts(
         instants={name: getattr(incident, name) for name in CLOCK_FIELDS},
         entity_type=incident.entity_type, affected=incident.data_subjects_approx,
+        affected_by_state=dict(incident.affected_by_state or {}),
         member_state=settings.get("member_state"), stage_hours=dict(settings.get("stage_hours") or {}))
 
 
@@ -182,7 +183,7 @@ def sync_incident_obligations(*, session: Session, incident: Incident, now: date
         obligation.due = row["due"]
         obligation.first_notified_at = first.notified_at if first else None
         obligation.late = bool(first and (first.late or (row["due"] is not None and first.notified_at > row["due"])))
-        obligation.pending = first is None and waiver is None
+        obligation.pending = first is None and waiver is None and row["in_force"]
         obligation.updated_at = now
         session.add(obligation)
         keep.append(obligation)
@@ -369,7 +370,8 @@ def _obligation_documents(session: Session, incident: Incident, *, as_of: dateti
         late_frozen = bool(first and first.late)
         status = engine.obligation_status(due=row["due"], clock_start=row["clock_start"],
                                           first_filed=first.notified_at if first else None, waived=waiver is not None,
-                                          as_of=as_of, window=window, frozen_late=late_frozen)
+                                          as_of=as_of, window=window, frozen_late=late_frozen,
+                                          in_force=row["in_force"])
         doc = {
             "incident": incident.ref, "regime": regime.id, "regime_name": regime.name, "stage": stage.id,
             "stage_title": stage.title, "citation": stage.citation, "recipient": stage.recipient,
@@ -379,7 +381,8 @@ def _obligation_documents(session: Session, incident: Incident, *, as_of: dateti
             "filings": [{"notified_at": n.notified_at, "recipient": n.recipient, "reference": n.reference,
                          "correction": n.correction, "recorded_by": n.recorded_by, "recorded_at": n.recorded_at}
                         for n in filings],
-            "status": status, "delay_reason": next((n.delay_reason for n in filings if n.delay_reason), None),
+            "status": status, "in_force": row["in_force"],
+            "delay_reason": next((n.delay_reason for n in filings if n.delay_reason), None),
             "late_requires_reason": stage.late_requires_reason,
             "waived": waiver is not None, "waiver_reason": waiver.reason if waiver else None,
             "decided_by": waiver.decided_by if waiver else None, "decided_at": waiver.decided_at if waiver else None,
@@ -470,7 +473,8 @@ def compute_regime_deadlines(*, regime: Regime, clock_start: datetime, stage: st
                              zone: tzinfo, as_of: datetime, window: timedelta = engine.DEFAULT_WINDOW,
                              aware_at: datetime | None = None, entity_type: str | None = None,
                              affected: int | None = None, notified_at: datetime | None = None,
-                             member_state: str | None = None, stage_hours: dict | None = None) -> dict[str, Any]:
+                             member_state: str | None = None, stage_hours: dict | None = None,
+                             affected_by_state: dict[str, int] | None = None) -> dict[str, Any]:
     """Pure calculator: the due of one stage (or of every stage) for a clock start; no store needed.
 
     With `stage`, `clock_start` is that stage's trigger and `notified_at` its filing. Without it,
@@ -485,13 +489,14 @@ def compute_regime_deadlines(*, regime: Regime, clock_start: datetime, stage: st
     warnings = []
     if notified_at is not None and notified_at < clock_start:
         warnings.append("--notified-at is before --clock-start: check the instants")
-    facts = engine.Facts(entity_type=entity_type, affected=affected, member_state=member_state,
-                         stage_hours=dict(stage_hours or {}))
+    facts = engine.for_regime(regime, engine.Facts(
+        entity_type=entity_type, affected=affected, member_state=member_state, stage_hours=dict(stage_hours or {}),
+        affected_by_state=dict(affected_by_state or {})))
+    if stage is None:
+        chosen = [st for base in chosen for st, _ in engine.expand_stages(base, facts)]
     results = []
     submitted: dict[str, list[datetime]] = {}
     for st in chosen:
-        if stage is None and not engine.stage_applies(st, facts):
-            continue
         if stage or st.trigger_field:
             start = clock_start
             basis = st.trigger
@@ -504,12 +509,18 @@ def compute_regime_deadlines(*, regime: Regime, clock_start: datetime, stage: st
             instants[st.trigger_field] = start
         if aware_at is not None:
             instants["aware_at"] = ensure_utc(aware_at, field="--aware-at")
-        stage_facts = engine.Facts(instants=instants, entity_type=entity_type, affected=affected,
+        stage_facts = engine.Facts(instants=instants, entity_type=entity_type, affected=facts.affected,
                                    member_state=member_state, stage_hours=dict(stage_hours or {}))
         due = engine.compute_due(regime, st, clock_start=start, facts=stage_facts, zone=zone)
         filed = notified_at if stage else None
+        in_force = regime.stage_in_force(st)
+        applies = in_force.applies_to(start.date() if start else None, today=as_of.date())
         status = engine.obligation_status(due=due.due, clock_start=start, first_filed=filed, waived=False,
-                                          as_of=as_of, window=window)
+                                          as_of=as_of, window=window, in_force=applies)
+        if not applies:
+            due.notes.append(f"informational: {in_force.describe()}")
+        if st.per_state and not facts.affected_by_state:
+            due.notes.append("residents per State not recorded: judged on the total affected")
         if due.due is not None:
             submitted[st.id] = [due.due]
         row = {"stage": st.id, "title": st.title, "citation": st.citation, "recipient": st.recipient,

@@ -97,6 +97,7 @@ class ObligationDoc(TypedDict):
     notified_at: datetime | None
     filings: list[FilingDoc]
     status: str
+    in_force: bool  # False: informational, the duty is not (yet) in force (never pending, never alerted)
     delay_reason: str | None
     late_requires_reason: bool
     waived: bool

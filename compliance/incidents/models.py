@@ -49,6 +49,9 @@ CLOCK_FIELDS = (
     "ransom_paid_at",
     "mitigated_at",
     "resolved_at",
+    "further_information_at",
+    "corrective_measure_at",
+    "information_requested_at",
 )
 
 
@@ -77,12 +80,16 @@ class Incident(SQLModel, table=True):
     mitigated_at: datetime | None = InstantField()
     resolved_at: datetime | None = InstantField()
     closed_at: datetime | None = InstantField()
+    further_information_at: datetime | None = InstantField()  # information unknown at a first filing became known
+    corrective_measure_at: datetime | None = InstantField()  # a corrective or mitigating measure is available (CRA)
+    information_requested_at: datetime | None = InstantField()  # an authority asked for an intermediate report
     awareness_justification: str | None = None
 
     affected_services: list = JSONListField()
     personal_data: bool = False
     data_categories: list = JSONListField()
     data_subjects_approx: int | None = None
+    affected_by_state: dict = JSONDictField()  # State or jurisdiction code -> residents affected (HIPAA media, US states)
     records_approx: int | None = None
     regimes: list = JSONListField()
     entity_type: str | None = Field(default=None, max_length=64)

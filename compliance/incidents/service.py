@@ -37,12 +37,13 @@ UPDATABLE = {
     "personal_data": "--personal-data", "data_categories": "--data-category",
     "data_subjects_approx": "--data-subjects", "records_approx": "--records", "regimes": "--regime",
     "entity_type": "--entity-type", "restricted": "--restricted", "tags": "--tag",
+    "affected_by_state": "--affected-in",
 }
 INSTANT_FIELDS = set(CLOCK_FIELDS) | {"closed_at"}
 # Instants that must not precede the incident's start or detection.
 _AFTER_START = ("detected_at", "aware_at", "mitigated_at", "resolved_at", "closed_at")
 # Changes that move notification obligations (clock instants, regimes, and the facts stages depend on).
-_OBLIGATION_FIELDS = set(CLOCK_FIELDS) | {"regimes", "entity_type", "data_subjects_approx"}
+_OBLIGATION_FIELDS = set(CLOCK_FIELDS) | {"regimes", "entity_type", "data_subjects_approx", "affected_by_state"}
 
 
 def format_ref(number: int) -> str:
@@ -117,6 +118,27 @@ def _check_count(value: Any, field: str) -> int | None:
     return number
 
 
+def check_affected_by_state(value: Any, *, field: str = "--affected-in") -> dict[str, int]:
+    """Returns residents affected per State or jurisdiction ({"CA": 501}) from a mapping or "CA=501" items."""
+    from compliance.deadlines.regimes import state_code
+
+    items = value.items() if isinstance(value, dict) else [_split_state_count(v, field) for v in value or ()]
+    out: dict[str, int] = {}
+    for state, count in items:
+        code = state_code(state, field=field)
+        if code in out:
+            raise ValidationError(f"{code} is given twice", field=field)
+        out[code] = _check_count(count, field)
+    return out
+
+
+def _split_state_count(item: Any, field: str) -> tuple[str, Any]:
+    state, sep, count = str(item).partition("=")
+    if not sep or not count.strip():
+        raise ValidationError(f"{item!r} is not STATE=COUNT (e.g. CA=501)", field=field)
+    return state, count.strip()
+
+
 def open_incident(
     *,
     session: Session,
@@ -135,6 +157,7 @@ def open_incident(
     restricted: bool = False,
     description: str | None = None,
     entity_type: str | None = None,
+    affected_by_state: Any = None,
     **instants: datetime | None,
 ) -> Incident:
     """Records a new incident with the next sequential id and returns it."""
@@ -161,6 +184,7 @@ def open_incident(
         data_categories=_clean_list(data_categories),
         data_subjects_approx=_check_count(data_subjects_approx, "--data-subjects"),
         records_approx=_check_count(records_approx, "--records"),
+        affected_by_state=check_affected_by_state(affected_by_state),
         regimes=_check_regimes(regimes),
         affected_services=_clean_list(services),
         tags=_clean_list(tags),
@@ -241,6 +265,8 @@ def _normalise_update(name: str, value: Any) -> Any:
         return _clean_list(value)
     if name in ("data_subjects_approx", "records_approx"):
         return _check_count(value, field)
+    if name == "affected_by_state":
+        return check_affected_by_state(value, field=field)
     if name in ("personal_data", "restricted"):
         return bool(value)
     return value
@@ -250,6 +276,8 @@ def _render(value: Any) -> str | None:
     value = to_jsonable(value)
     if value is None:
         return None
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in sorted(value.items()))
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 

@@ -23,7 +23,7 @@ CELL_STATUSES = (SATISFIED, PARTIAL, MISSING, NOT_APPLICABLE)
 
 # Notification statuses (the incident document's obligation statuses); the first group sorts first.
 ATTENTION_STATUSES = ("late_open", "undue_delay", "late", "open", "due_soon")
-NOTIFICATION_STATUSES = ATTENTION_STATUSES + ("on_time", "waived")
+NOTIFICATION_STATUSES = ATTENTION_STATUSES + ("on_time", "waived", "not_in_force")
 
 
 @dataclass

@@ -39,7 +39,8 @@ def test_compute_accepts_a_naive_clock_start_with_timezone():
 @pytest.mark.parametrize("args, message", [
     (["--regime", "nope", "--clock-start", "2026-03-01T11:00:00Z"], "error: --regime: unknown regime 'nope' (valid: au_ndb,"),
     (["--regime", "nis2", "--stage", "late_report", "--clock-start", "2026-03-01T11:00:00Z"],
-     "error: --stage: unknown stage 'late_report' of regime 'nis2' (valid: early_warning, incident_notification, final_report)"),
+     "error: --stage: unknown stage 'late_report' of regime 'nis2' (valid: early_warning, incident_notification, "
+     "final_report, intermediate_report, final_report_after_handling)"),
     (["--regime", "gdpr", "--clock-start", "2026-03-01T11:00:00"], "error: --clock-start: 2026-03-01T11:00:00 has no time zone"),
     (["--regime", "gdpr", "--clock-start", "yesterday"], "error: --clock-start: 'yesterday' is not an ISO 8601 date-time"),
     (["--regime", "gdpr", "--clock-start", "2026-03-01T11:00:00Z", "--timezone", "Mars/Olympus"],
@@ -247,7 +248,8 @@ def test_notify_record_unknown_incident_is_one_line(cli_run):
 def test_incident_open_with_unknown_regime_lists_the_valid_ones(cli_run):
     result = cli_run(["incident", "open", "--title", "x", "--severity", "sev3", "--detected-at",
                       "2026-03-01T11:00:00Z", "--regime", "gdpr2"])
-    assert result.exit_code == 1 and "unknown regime 'gdpr2' (known: au_ndb, cert_in" in result.stderr
+    assert result.exit_code == 1
+    assert "unknown regime 'gdpr2' (known: au_ndb, au_soci, br_lgpd, ca_pipeda, cert_in" in result.stderr
 
 
 def test_check_warns_when_a_clock_start_is_not_recorded_and_not_for_stages_awaiting_a_filing(cli_run):

@@ -20,17 +20,28 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 EXPECTED = {
     "gdpr": ["authority_notification", "data_subject_notification", "processor_to_controller"],
-    "uk_gdpr": ["authority_notification"],
-    "nis2": ["early_warning", "incident_notification", "final_report"],
-    "dora": ["initial_notification", "intermediate_report", "final_report"],
-    "sec_8k": ["form_8k"],
-    "hipaa": ["individual_notice", "media_notice", "hhs_notice"],
+    "uk_gdpr": ["authority_notification", "data_subject_notification", "processor_to_controller"],
+    "nis2": ["early_warning", "incident_notification", "final_report", "intermediate_report",
+             "final_report_after_handling"],
+    "dora": ["initial_notification", "intermediate_report", "final_report", "client_notice"],
+    "sec_8k": ["form_8k", "form_8k_amendment"],
+    "hipaa": ["individual_notice", "media_notice", "hhs_notice", "business_associate_notice"],
     "cert_in": ["report"],
-    "nydfs_500": ["authority_notification"],
-    "us_bank_36h": ["authority_notification"],
-    "circia": ["incident_report", "ransom_payment_report"],
-    "sg_pdpa": ["authority_notification"],
-    "au_ndb": ["assessment_complete"],
+    "nydfs_500": ["authority_notification", "extortion_payment_notice", "extortion_payment_explanation"],
+    "us_bank_36h": ["authority_notification", "service_provider_customer_notice"],
+    "circia": ["incident_report", "ransom_payment_report", "supplemental_report"],
+    "sg_pdpa": ["authority_notification", "individual_notice"],
+    "au_ndb": ["assessment_complete", "oaic_statement", "individual_notice"],
+    "eu_cra_vulnerability": ["early_warning", "vulnerability_notification", "final_report", "user_notice"],
+    "eu_cra_incident": ["early_warning", "incident_notification", "final_report", "user_notice"],
+    "br_lgpd": ["authority_communication", "complementary_information", "data_subject_communication"],
+    "au_soci": ["significant_impact_report", "relevant_impact_report"],
+    "jp_appi": ["preliminary_report", "final_report", "principal_notice"],
+    "ca_pipeda": ["commissioner_report", "individual_notice", "breach_record"],
+    "us_state_co": ["individual_notice", "attorney_general_notice"],
+    "us_state_fl": ["individual_notice", "attorney_general_notice"],
+    "us_state_tx": ["individual_notice", "attorney_general_notice"],
+    "us_state_wa": ["individual_notice", "attorney_general_notice"],
 }
 
 
@@ -142,8 +153,11 @@ def test_dora_initial_is_4_hours_from_classification_capped_at_24_hours_from_awa
     assert early["due"] == at("2026-03-02T13:00:00Z")
     capped = due("dora", "initial_notification", "2026-03-03T06:00:00Z", aware_at=at("2026-03-02T08:00:00Z"), **kw)
     assert capped["due"] == at("2026-03-03T08:00:00Z")
+    # Classified after the 24 h from awareness (RTS Art. 5(1)(a) "no later than 24 hours"): the due stays at that
+    # limit, so the obligation is late from the moment of classification and its filing needs the reasons.
     late_class = due("dora", "initial_notification", "2026-03-04T06:00:00Z", aware_at=at("2026-03-02T08:00:00Z"), **kw)
-    assert late_class["due"] == at("2026-03-04T10:00:00Z")  # RTS Art. 5(2): 4 h from the later classification
+    assert late_class["due"] == at("2026-03-03T08:00:00Z") and late_class["status"] == "late_open"
+    assert any("due at that limit" in n for n in late_class["notes"])
 
 
 def test_dora_weekend_relief_moves_to_noon_of_the_next_working_day_in_the_member_state():
@@ -192,18 +206,19 @@ def test_chained_stages_without_stage_assume_the_previous_stage_filed_at_its_due
     regime = get_regime("nis2")
     result = compute_regime_deadlines(regime=regime, clock_start=at("2026-01-28T09:00:00Z"), zone=UTC,
                                       as_of=at("2026-01-28T09:00:00Z"))
-    final = result["stages"][-1]
+    final = next(s for s in result["stages"] if s["stage"] == "final_report")
     assert final["clock_start"] == at("2026-01-31T09:00:00Z") and final["due"] == at("2026-02-28T09:00:00Z")
 
 
 def test_unknown_regime_lists_the_valid_ones():
-    with pytest.raises(NotFoundError, match=r"unknown regime 'nope' \(valid: au_ndb, cert_in, .*us_bank_36h\)"):
+    with pytest.raises(NotFoundError, match=r"unknown regime 'nope' \(valid: au_ndb, au_soci, .*us_state_wa\)"):
         get_regime("nope")
 
 
 def test_unknown_stage_lists_the_valid_ones():
     with pytest.raises(NotFoundError, match=r"unknown stage 'x' of regime 'nis2' \(valid: early_warning, "
-                                            r"incident_notification, final_report\)"):
+                                            r"incident_notification, final_report, intermediate_report, "
+                                            r"final_report_after_handling\)"):
         get_regime("nis2").stage("x")
 
 
@@ -324,3 +339,207 @@ def test_every_stage_due_is_monotonic_in_the_clock_start(pair, a, b, affected, z
                                         affected=affected, entity_type="credit_institution",
                                         aware_at=min(a, b))["stages"][0]["due"]
     assert due_at(early) <= due_at(late)
+
+
+# ------------------------------------------------------------------ stages and regimes added with issue 17
+# Each case is counted by hand from the cited text; UTC is the organisation's zone unless said.
+
+@pytest.mark.parametrize("regime, stage, start, expected", [
+    # 23 NYCRR 500.17(c)(1): 24 h from the extortion payment; (c)(2): 30 calendar days, end of day 30.
+    ("nydfs_500", "extortion_payment_notice", "2026-03-01T11:00:00Z", "2026-03-02T11:00:00Z"),
+    ("nydfs_500", "extortion_payment_explanation", "2026-03-01T11:00:00Z", "2026-03-31T23:59:59Z"),
+    # NIS2 23(4)(e): one month from handling (resolved 31 Jan 09:00), clamped to 28 Feb.
+    ("nis2", "final_report_after_handling", "2026-01-31T09:00:00Z", "2026-02-28T09:00:00Z"),
+    # Form 8-K Item 1.05 Instruction 2: information available Thu 19 Dec 2024. Business days Fri 20 (1), Mon 23 (2),
+    # Tue 24 closed by Executive Order, Wed 25 Christmas, Thu 26 (3), Fri 27 (4); 17:30 New York (EST).
+    ("sec_8k", "form_8k_amendment", "2024-12-19T15:00:00Z", "2024-12-27T17:30:00-05:00"),
+    # 45 CFR 164.410(b): 60 calendar days from discovery on 1 March: 30 April, end of day.
+    ("hipaa", "business_associate_notice", "2026-03-01T11:00:00Z", "2026-04-30T23:59:59Z"),
+    # CRA 14(2)(a)/(b): 24 h and 72 h from awareness; 14(2)(c): 14 days after the measure (10 Oct) -> 24 Oct.
+    ("eu_cra_vulnerability", "early_warning", "2026-10-01T10:00:00Z", "2026-10-02T10:00:00Z"),
+    ("eu_cra_vulnerability", "vulnerability_notification", "2026-10-01T10:00:00Z", "2026-10-04T10:00:00Z"),
+    ("eu_cra_vulnerability", "final_report", "2026-10-10T08:00:00Z", "2026-10-24T23:59:59Z"),
+    # CRA 14(4)(c): one month after the incident notification's submission (4 Oct 10:00).
+    ("eu_cra_incident", "final_report", "2026-10-04T10:00:00Z", "2026-11-04T10:00:00Z"),
+    # ANPD Res. 15/2024 Art. 6: aware Fri 17 Apr 2026; working days Mon 20 (1), Tue 21 Tiradentes (holiday),
+    # Wed 22 (2), Thu 23 (3): end of Thu 23 April.
+    ("br_lgpd", "authority_communication", "2026-04-17T12:00:00Z", "2026-04-23T23:59:59Z"),
+    ("br_lgpd", "data_subject_communication", "2026-04-17T12:00:00Z", "2026-04-23T23:59:59Z"),
+    # SOCI ss 30BC/30BD: 12 h and 72 h from awareness.
+    ("au_soci", "significant_impact_report", "2026-03-01T11:00:00Z", "2026-03-01T23:00:00Z"),
+    ("au_soci", "relevant_impact_report", "2026-03-01T11:00:00Z", "2026-03-04T11:00:00Z"),
+    # APPI Rules Art. 8(2): 30 days from awareness on 1 March: 31 March, end of day.
+    ("jp_appi", "final_report", "2026-03-01T11:00:00Z", "2026-03-31T23:59:59Z"),
+    # Texas 521.053(b): 60 days; (i): 30 days from the determination on 1 March.
+    ("us_state_tx", "individual_notice", "2026-03-01T11:00:00Z", "2026-04-30T23:59:59Z"),
+    ("us_state_tx", "attorney_general_notice", "2026-03-01T11:00:00Z", "2026-03-31T23:59:59Z"),
+    ("us_state_co", "attorney_general_notice", "2026-03-01T11:00:00Z", "2026-03-31T23:59:59Z"),
+])
+def test_worked_example_of_every_added_stage(regime, stage, start, expected):
+    assert due(regime, stage, start)["due"] == at(expected)
+
+
+@pytest.mark.parametrize("regime, stage", [
+    ("nis2", "intermediate_report"), ("dora", "client_notice"), ("uk_gdpr", "data_subject_notification"),
+    ("au_ndb", "oaic_statement"), ("us_bank_36h", "service_provider_customer_notice"),
+    ("jp_appi", "preliminary_report"), ("ca_pipeda", "commissioner_report"), ("eu_cra_incident", "user_notice"),
+])
+def test_without_undue_delay_stages_have_no_fixed_due(regime, stage):
+    row = due(regime, stage, "2026-10-01T10:00:00Z")
+    assert row["due"] is None and row["status"] == "undue_delay"
+
+
+def test_lgpd_small_processing_agents_have_the_periods_doubled():
+    # 6 working days from Fri 17 Apr 2026: 20, 22, 23, 24, 27, 28 April (21 April is Tiradentes).
+    assert due("br_lgpd", "authority_communication", "2026-04-17T12:00:00Z",
+               entity_type="small_processing_agent")["due"] == at("2026-04-28T23:59:59Z")
+
+
+def test_sec_amendment_due_notes_the_uncertain_closure_it_counts():
+    notes = due("sec_8k", "form_8k_amendment", "2025-12-19T15:00:00Z")["notes"]
+    assert any("2025-12-24" in n and "uncertain" in n for n in notes)
+    assert not any("uncertain" in n for n in due("sec_8k", "form_8k", "2026-03-02T15:00:00Z")["notes"])
+
+
+def test_executive_order_closures_carry_their_source_and_uncertain_ones_are_marked():
+    calendar = get_regime("sec_8k").stage("form_8k").clock.calendar
+    assert {"2024-12-24", "2025-01-09"} <= {d.isoformat() for d in calendar.extra_closed}
+    assert [d.isoformat() for d in calendar.uncertain_closed] == ["2024-12-24", "2025-12-24", "2025-12-26"]
+
+
+def test_dora_relief_is_judged_on_the_member_states_local_date_and_zone():
+    # Initial notification filed Tue 3 Mar 2026 23:30 UTC; +72 h = Fri 6 Mar 23:30 UTC, which is already Saturday
+    # 00:30 in Berlin: relief to Monday 9 March 12:00 Berlin (CET) = 11:00 UTC (RTS 2025/301 Art. 5(4)).
+    row = due("dora", "intermediate_report", "2026-03-03T23:30:00Z", member_state="DE")
+    assert row["due"] == at("2026-03-09T11:00:00Z")
+    # The same limit for an entity type excluded from relief (Art. 5(5)) stays at the elapsed 72 h.
+    assert due("dora", "intermediate_report", "2026-03-03T23:30:00Z", member_state="DE",
+               entity_type="credit_institution")["due"] == at("2026-03-06T23:30:00Z")
+
+
+def _stage_ids(regime, **kw):
+    result = compute_regime_deadlines(regime=get_regime(regime), clock_start=at("2026-03-01T11:00:00Z"), zone=UTC,
+                                      as_of=at("2026-03-01T11:00:00Z"), **kw)
+    return [s["stage"] for s in result["stages"]]
+
+
+def test_hipaa_media_notice_is_owed_per_state_with_more_than_500_residents():
+    # 600 people across three States: no State over 500, no media notice (45 CFR 164.406(a)).
+    assert not [s for s in _stage_ids("hipaa", affected=600, affected_by_state={"CA": 200, "TX": 200, "NY": 200})
+                if s.startswith("media_notice")]
+    # 501 in one State: one media notice, to that State.
+    stages = _stage_ids("hipaa", affected=551, affected_by_state={"CA": 501, "TX": 50})
+    assert [s for s in stages if s.startswith("media_notice")] == ["media_notice_ca"]
+    assert get_regime("hipaa").stage("media_notice_ca").recipient.endswith("(CA)")
+    # Two States over the threshold: two notices.
+    assert [s for s in _stage_ids("hipaa", affected_by_state={"CA": 700, "NY": 900})
+            if s.startswith("media_notice")] == ["media_notice_ca", "media_notice_ny"]
+
+
+def test_hipaa_media_notice_without_per_state_counts_is_judged_on_the_total_and_says_so():
+    result = compute_regime_deadlines(regime=get_regime("hipaa"), clock_start=at("2026-03-01T11:00:00Z"), zone=UTC,
+                                      as_of=at("2026-03-01T11:00:00Z"), affected=600)
+    media = [s for s in result["stages"] if s["stage"] == "media_notice"]
+    assert media and any("not recorded" in n for n in media[0]["notes"])
+
+
+def test_a_state_law_counts_only_that_states_residents():
+    assert "attorney_general_notice" not in _stage_ids("us_state_tx", affected=10_000, affected_by_state={"TX": 249})
+    assert "attorney_general_notice" in _stage_ids("us_state_tx", affected_by_state={"TX": 250})
+    assert "attorney_general_notice" not in _stage_ids("us_state_tx", affected_by_state={"CA": 900})
+    # No per-State counts recorded: the strict reading (it may be all Texans).
+    assert "attorney_general_notice" in _stage_ids("us_state_tx", affected=10)
+    assert "attorney_general_notice" not in _stage_ids("us_state_wa", affected_by_state={"WA": 500})
+    assert "attorney_general_notice" in _stage_ids("us_state_wa", affected_by_state={"US-WA": 501})
+
+
+def test_circia_is_informational_until_its_final_rule_sets_a_date():
+    row = due("circia", "incident_report", "2026-03-01T11:00:00Z")
+    assert row["status"] == "not_in_force" and row["due"] == at("2026-03-04T11:00:00Z")
+    assert any("not yet in force" in n for n in row["notes"])
+
+
+def test_cra_reporting_applies_to_clocks_starting_on_or_after_11_september_2026():
+    assert due("eu_cra_incident", "early_warning", "2026-09-10T23:00:00Z")["status"] == "not_in_force"
+    assert due("eu_cra_incident", "early_warning", "2026-09-11T00:00:00Z")["status"] == "due_soon"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("in_force_from: someday\n", "'in_force_from' must be a YYYY-MM-DD date or 'pending'"),
+    ("residents_of: Texas\n", "'residents_of' must be a State code"),
+])
+def test_malformed_in_force_and_residents_are_refused_with_their_line(tmp_path, text, message):
+    path = tmp_path / "r.yaml"
+    path.write_text("id: r\nname: R\njurisdiction: X\ncitation: c\n" + text + GOOD_STAGES, encoding="utf-8")
+    errors = collect_regime_errors(path)
+    assert errors and message in errors[0] and errors[0].startswith(f"{path}:5:")
+
+
+GOOD_STAGES = """stages:
+  - id: report
+    title: Report
+    citation: c
+    recipient: r
+    trigger: aware_at
+    clock: {hours: 24}
+"""
+
+
+def test_residents_per_state_are_recorded_through_the_library_and_reach_the_obligations(store, make_incident):
+    from compliance.deadlines.service import get_incident_obligation_documents
+    from compliance.incidents.service import get_incident, update_incident
+
+    ref = make_incident(regimes=["hipaa"], discovered_at=at("2026-03-02T09:00:00Z"), data_subjects_approx=600,
+                        affected_by_state={"ca": 200, "tx": 200, "ny": 200})
+    with store.session(immediate=True) as session:
+        incident = get_incident(session=session, ref=ref)
+        assert incident.affected_by_state == {"CA": 200, "TX": 200, "NY": 200}
+        stages = [d["stage"] for d in get_incident_obligation_documents(session=session, incident=incident,
+                                                                          as_of=at("2026-03-03T00:00:00Z"))]
+        assert not [s for s in stages if s.startswith("media_notice")]
+        rows = update_incident(session=session, incident=incident, changed_by="privacy officer",
+                               changes={"affected_by_state": ["CA=501", "TX=50"]})
+        assert [(r.field, r.new_value) for r in rows] == [("affected_by_state", "CA=501, TX=50")]
+        docs = get_incident_obligation_documents(session=session, incident=incident, as_of=at("2026-03-03T00:00:00Z"))
+    media = [d for d in docs if d["stage"].startswith("media_notice")]
+    assert [(d["stage"], d["due"]) for d in media] == [("media_notice_ca", at("2026-05-01T23:59:59Z"))]
+
+
+def test_residents_per_state_through_the_cli(cli_run):
+    result = cli_run(["incident", "open", "--title", "Portal exposure", "--severity", "sev2",
+                      "--detected-at", "2026-03-02T09:00:00Z", "--discovered-at", "2026-03-02T09:00:00Z",
+                      "--regime", "hipaa", "--affected-in", "CA=501", "--affected-in", "TX=50"])
+    assert result.exit_code == 0, result.output
+    listed = cli_run(["deadlines", "list", "--json"])
+    assert '"media_notice_ca"' in listed.output and "media_notice_tx" not in listed.output
+    computed = cli_run(["deadlines", "compute", "--regime", "hipaa", "--clock-start", "2026-03-02T09:00:00Z",
+                        "--affected-in", "NY=900", "--json"])
+    assert '"media_notice_ny"' in computed.output
+
+
+@pytest.mark.parametrize("value, message", [
+    ("CA", "error: --affected-in: 'CA' is not STATE=COUNT (e.g. CA=501)"),
+    ("California=5", "error: --affected-in: 'California' is not a State or jurisdiction code"),
+    ("CA=-1", "error: --affected-in: must not be negative"),
+    ("CA=many", "error: --affected-in: 'many' is not a whole number"),
+])
+def test_bad_residents_per_state_are_one_line_errors_and_record_nothing(cli_run, value, message):
+    result = cli_run(["incident", "open", "--title", "x", "--severity", "sev3", "--detected-at",
+                      "2026-03-02T09:00:00Z", "--affected-in", value])
+    assert result.exit_code != 0 and result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert cli_run(["incident", "list", "--json"]).output.strip() in ("[]", "")
+
+
+def test_circia_obligations_are_never_pending_so_the_check_stays_quiet(store, make_incident):
+    from sqlmodel import select
+
+    from compliance.deadlines.models import Obligation
+    from compliance.deadlines.service import get_check_findings
+
+    make_incident(regimes=["circia", "gdpr"], aware_at=at("2026-03-01T11:00:00Z"))
+    with store.session() as session:
+        rows = session.exec(select(Obligation)).all()
+        circia = [o for o in rows if o.regime == "circia"]
+        assert circia and not any(o.pending for o in circia)
+        findings = get_check_findings(session=session, at=at("2026-04-01T00:00:00Z"), window=timedelta(hours=24))
+    assert findings and {f["regime"] for f in findings} == {"gdpr"}  # the overdue GDPR stage is alerted, CIRCIA not
