@@ -80,9 +80,12 @@ _PHONE = (r"(?<![\w.+/:-])(?:"
           r"|\(\d{2,5}\)[ .\-\u00a0]?\d{2,5}(?:[ .\-\u00a0]?\d{2,5}){1,2}"  # (555) 123-4567
           r"|\d{2,5}(?:[ .\-\u00a0]\d{2,5}){1,4}"                          # 555-123-4567, 020 7946 0958
           r")(?![\w(]|[.:/-]\d)")
+_PHONE_TAIL = re.compile(r"[\w(]|[.:/-]\d")
+_LAST_GROUP = re.compile(r"[ .\-\u00a0]?(?:\(\d+\)|\d+)$")
 _PHONE_RE = re.compile(_PHONE)
+_EMAIL_RE = re.compile(_EMAIL)
 _NAME_SPLIT = re.compile(r"[\s._-]+")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"(?<!\d)\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?!\d)")
 
 
 def _fold(text: str) -> str:
@@ -104,24 +107,38 @@ def looks_like_role(value: str) -> bool:
 
 def _is_phone(match: str) -> bool:
     digits = sum(c.isdigit() for c in match)
+    if _ISO_DATE.search(match):
+        return False  # a calendar date among the groups: "10 2026-03-01" is a count and a date
     if match.startswith("+"):
         return 8 <= digits <= 15
     if match.startswith("("):
         return 9 <= digits <= 15
-    if _ISO_DATE.match(match):
-        return False
-    separators = set(re.sub(r"\d", "", match))
-    if separators == {"."} and not re.fullmatch(r"\d{3}\.\d{3}\.\d{4}", match):
+    if "." in match and not re.fullmatch(r"\d{3}\.\d{3}\.\d{4}", match):
         return False  # versions and IP addresses; only 555.123.4567 is a dotted phone number
     return 10 <= digits <= 13
+
+
+def _phone_at(text: str, match: re.Match) -> int | None:
+    """Returns the end of the longest phone number the match starts with (dropping trailing groups), or None."""
+    candidate = match.group(0)
+    while candidate:
+        end = match.start() + len(candidate)
+        if _is_phone(candidate) and not _PHONE_TAIL.match(text, end):
+            return end
+        shorter = _LAST_GROUP.sub("", candidate)
+        if shorter == candidate:
+            return None
+        candidate = shorter
+    return None
 
 
 def _redact_phones(text: str) -> str:
     out, pos = [], 0
     while (match := _PHONE_RE.search(text, pos)) is not None:
-        if _is_phone(match.group(0)):
+        end = _phone_at(text, match)
+        if end is not None:
             out.append(text[pos:match.start()] + REDACTED)
-            pos = match.end()
+            pos = end
         else:  # a date or a version: look again from the next character (a phone may start inside it)
             out.append(text[pos:match.start() + 1])
             pos = match.start() + 1
@@ -156,7 +173,7 @@ class RedactionPolicy:
                         parts.setdefault(form, set()).add(role)
         self._part_role = {form: (next(iter(r)) if len(r) == 1 else None) for form, r in parts.items()}
         names = sorted(full_forms, key=len, reverse=True)
-        alternatives = [rf"(?P<email>{_EMAIL})", rf"(?P<handle>{_HANDLE})"]
+        alternatives = [rf"(?P<handle>{_HANDLE})"]
         if names:
             body = "|".join(r"\s+".join(re.escape(w) for w in n.split()) for n in names)
             alternatives.append(rf"(?P<name>(?<!\w)(?i:{body})(?!\w))")
@@ -178,8 +195,6 @@ class RedactionPolicy:
     def _replace(self, match: re.Match) -> str:
         kind = match.lastgroup
         found = match.group(0)
-        if kind == "email":
-            return self._role(found.split("@", 1)[0]) or REDACTED
         if kind == "handle":
             return self._role(found[1:]) or REDACTED
         if kind == "part":
@@ -190,6 +205,7 @@ class RedactionPolicy:
         """Returns free text with people, handles, e-mail addresses and phone numbers replaced (PUBLIC-2)."""
         if not value:
             return value
+        value = _EMAIL_RE.sub(lambda m: self._role(m.group(0).split("@", 1)[0]) or REDACTED, value)
         return self._pattern.sub(self._replace, _redact_phones(value))
 
     def person(self, value: str | None, role: str | None = None) -> str | None:
