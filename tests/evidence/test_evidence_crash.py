@@ -33,6 +33,7 @@ def _evidence_count(store) -> int:
         return len(session.exec(select(Evidence)).all())
 
 
+@pytest.mark.slow
 def test_a_process_killed_mid_copy_leaves_no_row_no_blob_and_a_verifying_store(store, make_incident, tmp_path):
     ref = make_incident()
     add_file(store, ref, tmp_path, b"earlier evidence")

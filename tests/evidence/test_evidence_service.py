@@ -69,6 +69,7 @@ def test_same_content_for_two_incidents_is_stored_once_and_recorded_twice(store,
     assert (result.events_checked, result.blobs_checked, result.first_break) == (2, 1, None)
 
 
+@pytest.mark.slow
 def test_large_sparse_file_is_hashed_and_copied_in_constant_memory(store, make_incident, tmp_path):
     path = tmp_path / "disk.img"
     size = 300 * 1024 * 1024 + 17
