@@ -114,33 +114,34 @@ def lint_command(target, disable, db_url, evidence_dir, as_json) -> None:
 @click.command("export", cls=ComplianceCommand)
 @click.argument("incident_id", metavar="INCIDENT")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True, help="Output format.")
-@click.option("--public", is_flag=True, help="External version: customer-visible timeline, no names, major follow-ups only.")
+@click.option("--public", is_flag=True,
+              help="External version: customer-visible timeline, people as roles or [redacted], major follow-ups only.")
+@click.option("--include-restricted", is_flag=True, help="Allow a restricted incident in the --public version.")
 @pass_store
-def export_command(store, incident_id, fmt, public) -> None:
+def export_command(store, incident_id, fmt, public, include_restricted) -> None:
     """Export an incident's post-mortem as Markdown (re-importable) or JSON.
 
     Example:
 
     \b
         compliance postmortem export INC-0003 > INC-0003.md
-        compliance postmortem export INC-0003 --public
+        compliance postmortem export INC-0003 --public --format json
     """
     from compliance.incidents.service import get_incident
-    from compliance.postmortems.exporter import render_postmortem_markdown
+    from compliance.postmortems.exporter import get_public_postmortem_document, render_postmortem_markdown
     from compliance.postmortems.service import get_postmortem_document
 
     with store.session() as session:
         incident = get_incident(session=session, ref=incident_id)
         if fmt == "md":
-            click.echo(render_postmortem_markdown(session=session, incident=incident, public=public), nl=False)
+            click.echo(render_postmortem_markdown(session=session, incident=incident, public=public,
+                                                  include_restricted=include_restricted), nl=False)
             return
-        document = get_postmortem_document(session=session, incident=incident, as_of=utcnow().date())
-    if public:
-        document["timeline"] = [e for e in document["timeline"] if e["customer_visible"]]
-        document["action_items"] = [dict(a, owner=None) for a in document["action_items"] if a["priority"] == "high"]
-        document["contributors"] = []
-        document["diagnostics"] = []
-        document["reviewer"] = None
+        if public:
+            document = get_public_postmortem_document(session=session, incident=incident,
+                                                      include_restricted=include_restricted)
+        else:
+            document = get_postmortem_document(session=session, incident=incident, as_of=utcnow().date())
     emit_json(document)
 
 

@@ -10,7 +10,11 @@ from compliance.core.exitcodes import ExitCode
 def test_disk_full_is_one_line_and_nothing_is_recorded(cli_run, monkeypatch):
     import compliance.cli.incident as incident_cli
 
-    def full(**_):
+    real_open_incident = incident_cli.open_incident
+
+    def full(**kwargs):
+        incident = real_open_incident(**kwargs)  # the incident is written in the transaction, then the disk fills
+        assert incident.ref == "INC-0001"
         raise OSError(errno.ENOSPC, "No space left on device", "/var/lib/compliance/compliance.db")
 
     monkeypatch.setattr(incident_cli, "open_incident", full)

@@ -160,15 +160,19 @@ def test_a_missing_check_outranks_a_partial_one_and_both_are_in_the_reason():
     assert "review drafted promptly" in result.reason
 
 
-def test_a_time_limit_not_yet_reached_is_partial_and_becomes_missing_once_passed():
+def test_a_time_limit_is_partial_while_pending_and_stays_partial_once_passed_with_an_overdue_reason():
+    # A.5.27 lists "review drafted promptly" as a partial check: passing the limit changes the reason, not the rank.
     document = full_document()
     document["postmortem"]["drafted_at"] = None
     document["as_of"] = document["incident"]["resolved_at"] + timedelta(hours=10)
-    assert _results(document, "iso27001-2022")["A.5.27"].status == "partial"
+    pending = _results(document, "iso27001-2022")["A.5.27"]
+    assert pending.status == "partial"
+    assert pending.reason == "review drafted promptly: postmortem.drafted_at is not recorded yet (due by 2026-03-03T14:30:00Z)"
     document["as_of"] = document["incident"]["resolved_at"] + timedelta(hours=49)
     result = _results(document, "iso27001-2022")["A.5.27"]
-    assert result.status == "partial"  # the check is listed as partial in A.5.27
-    assert "postmortem.drafted_at is not recorded (48h after incident.resolved_at has passed)" in result.reason
+    assert result.status == "partial"
+    assert result.reason == ("review drafted promptly: postmortem.drafted_at is not recorded "
+                             "(48h after incident.resolved_at has passed)")
 
 
 def test_every_action_item_needs_an_owner_but_cancelled_items_are_not_judged():

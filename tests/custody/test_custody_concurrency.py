@@ -9,6 +9,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from compliance.custody.service import get_custody_log, verify_custody
 from tests.custody.helpers import add_file
 
@@ -16,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROCESSES, EVENTS = 4, 50
 
 
+@pytest.mark.slow
 def test_four_processes_appending_fifty_events_each_form_one_verifying_chain(store, make_incident, tmp_path):
     ref = make_incident()
     add_file(store, ref, tmp_path, b"one", name="a.log")

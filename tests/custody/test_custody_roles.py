@@ -63,7 +63,7 @@ def _refused(engine, statement: str) -> None:
             conn.execute(text(statement))
 
 
-def test_db_roles_on_sqlite_is_a_clear_one_line_error(store, cli_run):
+def test_db_roles_is_one_line_refusal_on_sqlite_and_for_a_bad_role_name_on_postgresql(store, cli_run):
     if store.dialect == "postgresql":
         result = cli_run(["db", "roles", "--writer", "Robert'); DROP TABLE x;--"])
         assert result.exit_code == ExitCode.ERROR and result.output.startswith("error: --writer: ")
@@ -74,7 +74,7 @@ def test_db_roles_on_sqlite_is_a_clear_one_line_error(store, cli_run):
                              "owner-only file permissions\n")
 
 
-def test_print_sql_shows_the_grants_without_creating_roles(store, cli_run):
+def test_print_sql_shows_the_grants_without_creating_roles_and_is_refused_on_sqlite(store, cli_run):
     if store.dialect == "sqlite":
         assert cli_run(["db", "roles", "--print-sql"]).exit_code == ExitCode.ERROR
         return

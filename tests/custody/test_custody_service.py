@@ -99,7 +99,7 @@ def test_an_event_is_refused_when_the_blob_is_missing_or_altered(store, ev):
         _record(store, "accessed")
 
 
-def test_each_event_stores_the_authenticated_database_role_on_postgresql(store, ev):
+def test_each_event_stores_the_session_user_on_postgresql_and_no_role_on_sqlite(store, ev):
     event = _record(store, "accessed", actor="someone else entirely")
     with store.engine.connect() as conn:
         expected = conn.execute(text("SELECT session_user")).scalar_one() if store.dialect == "postgresql" else None
@@ -128,10 +128,12 @@ def test_append_only_triggers_refuse_rewriting_history(store, ev):
 
 
 def test_truncate_of_the_custody_table_is_refused_on_postgresql_and_unsupported_on_sqlite(store, ev):
-    statement = "TRUNCATE custody_event" if store.dialect == "postgresql" else "DELETE FROM custody_event"
-    with pytest.raises(DatabaseError, match="append-only"):
+    # SQLite has no TRUNCATE (its DELETE is refused in test_append_only_triggers_refuse_rewriting_history).
+    match = "append-only" if store.dialect == "postgresql" else 'near "TRUNCATE": syntax error'
+    with pytest.raises(DatabaseError, match=match):
         with store.engine.begin() as conn:
-            conn.execute(text(statement))
+            conn.execute(text("TRUNCATE custody_event"))
+    assert verify_custody(store=store).events_checked == 1
 
 
 def test_verify_of_an_intact_store_gives_counts_and_the_chain_head(store, ev):
@@ -183,3 +185,40 @@ def test_a_busy_store_is_retried_a_bounded_number_of_times(store, monkeypatch):
     with pytest.raises(OperationalError):
         service.run_with_retry(store, _other_error)
     assert len(calls) == 1, "only a busy store is retried"
+
+
+def test_an_append_waiting_on_a_lock_held_by_another_connection_is_retried_on_postgresql(pg_schema_url, tmp_path,
+                                                                                          monkeypatch):
+    """The busy branch on PostgreSQL for real: lock_timeout expires (55P03) while another connection holds the lock."""
+    import threading
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from compliance.custody import service
+    from compliance.db.store import init_store, open_store
+    from compliance.incidents.service import open_incident
+
+    store, _, _ = init_store(url=pg_schema_url, evidence_dir=tmp_path / "evidence")
+    with store.session(immediate=True) as session:
+        ref = open_incident(session=session, title="Lock test", severity="sev3", detected_at=at("2026-03-01T11:00:00Z")).ref
+    add_file(store, ref, tmp_path, b"auth log\n")
+    store.close()
+    options = make_url(pg_schema_url).query["options"] + " -c lock_timeout=200"
+    impatient = open_store(url=make_url(pg_schema_url).update_query_dict({"options": options})
+                           .render_as_string(hide_password=False), evidence_dir=tmp_path / "evidence")
+    busy = []
+    real_is_busy = service._is_busy
+    monkeypatch.setattr(service, "_is_busy", lambda exc: busy.append(exc) or real_is_busy(exc))
+    holder = create_engine(pg_schema_url)
+    try:
+        with holder.connect() as conn:
+            conn.execute(text("SELECT seq FROM custody_head WHERE id = 1 FOR UPDATE"))
+            threading.Timer(1.0, conn.rollback).start()  # the other writer finishes after a few timeouts
+            event = record_custody_event(store=impatient, ref="EV-0001", action="accessed", actor="Eve",
+                                         at=at("2026-03-02T09:00:00Z"))
+    finally:
+        holder.dispose()
+        impatient.close()
+    assert busy and all(getattr(exc.orig, "sqlstate", None) == "55P03" for exc in busy)
+    assert event["seq"] == 2

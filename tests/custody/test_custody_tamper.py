@@ -120,3 +120,18 @@ def test_adding_content_whose_stored_blob_was_altered_is_refused(store, chain, t
         add_file(store, "INC-0001", tmp_path, b"auth log excerpt\n", name="again.log")
     with store.session() as session:
         assert len(list_evidence(session=session)) == 2
+
+
+@pytest.mark.parametrize("tamper", [
+    "UPDATE custody_event SET actor = 'Mallory' WHERE seq = 3",  # hash no longer recomputes
+    "DELETE FROM custody_event WHERE seq = 1",  # first event is no longer `collected`
+])
+def test_a_tampered_custody_event_makes_the_evidence_document_unverified(store, chain, tamper):
+    from compliance.evidence.service import get_incident_evidence_documents
+
+    with triggers_bypassed(store, "custody_event") as conn:
+        conn.execute(text(tamper))
+    with store.session() as session:
+        verified = {d["ref"]: d["custody_verified"] for d in get_incident_evidence_documents(session=session,
+                                                                                           incident="INC-0001")}
+    assert verified == {"EV-0001": False, "EV-0002": True}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 
@@ -9,12 +10,26 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from compliance.core.errors import SchemaVersionError, StoreMissingError
 from compliance.db.metadata import get_metadata
-from compliance.db.store import _make_engine, alembic_config, get_head_revision, init_store, open_store
+from compliance.db.store import alembic_config, get_head_revision, init_store, open_store
 from tests.conftest import at
+
+
+@contextlib.contextmanager
+def _schema_at_first_migration(store_url):
+    """Yields a connection to a store migrated to the first revision only (as the first release left it)."""
+    engine = create_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0001_incident_register")
+            yield conn
+    finally:
+        engine.dispose()
 
 
 def test_init_is_idempotent_and_reports_unchanged(store_url, evidence_dir):
@@ -62,22 +77,12 @@ def test_migrations_create_exactly_the_tables_the_models_describe(store):
 
 
 def test_upgrade_from_the_first_migration_keeps_every_incident(store_url, evidence_dir):
-    engine = _make_engine(store_url)
-    if store_url.startswith("sqlite"):
-        from sqlalchemy.engine import make_url
-
-        from compliance.db.store import _prepare_sqlite_file
-        _prepare_sqlite_file(__import__("pathlib").Path(make_url(store_url).database))
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001_incident_register")
+    with _schema_at_first_migration(store_url) as conn:
         conn.execute(text(
             "INSERT INTO incident (number, ref, title, severity, status, detected_at, affected_services, "
             "personal_data, data_categories, regimes, restricted, tags, extra, created_at, updated_at) VALUES "
             "(1, 'INC-0001', 'Old incident', 'sev2', 'open', :t, '[]', false, '[]', '[\"gdpr\"]', false, '[]', '{}', :t, :t)"),
             {"t": at("2026-01-05T10:00:00Z")})
-    engine.dispose()
     store, old, new = init_store(url=store_url, evidence_dir=evidence_dir)
     assert old == "0001_incident_register" and new == get_head_revision()
     from compliance.incidents.service import get_incident
@@ -90,19 +95,9 @@ def test_upgrade_from_the_first_migration_keeps_every_incident(store_url, eviden
 
 
 def test_store_behind_the_code_asks_for_init(store_url, evidence_dir):
-    if get_head_revision() == "0001_incident_register":
-        pytest.skip("only one migration exists yet")  # becomes active as soon as 0002 lands
-    engine = _make_engine(store_url)
-    if store_url.startswith("sqlite"):
-        from sqlalchemy.engine import make_url
-
-        from compliance.db.store import _prepare_sqlite_file
-        _prepare_sqlite_file(__import__("pathlib").Path(make_url(store_url).database))
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001_incident_register")
-    engine.dispose()
+    assert get_head_revision() != "0001_incident_register"
+    with _schema_at_first_migration(store_url):
+        pass
     with pytest.raises(SchemaVersionError, match="run 'compliance init' to upgrade"):
         open_store(url=store_url, evidence_dir=evidence_dir)
 

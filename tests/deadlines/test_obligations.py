@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from compliance.core.errors import ConflictError, ValidationError
+from compliance.core.errors import ConflictError, NotFoundError, ValidationError
 from compliance.deadlines.models import Obligation
 from compliance.deadlines.service import (
     get_awareness_gap,
@@ -256,7 +256,8 @@ def test_contractual_hours_give_the_processor_stage_a_due(store, make_incident):
     doc = _docs(store, ref)[("gdpr", "processor_to_controller")]
     assert doc["due"] == at("2026-03-02T12:00:00Z") and doc["status"] == "late_open"
     with store.session() as session:
-        with pytest.raises(Exception, match="unknown stage 'nope'"):
+        with pytest.raises(NotFoundError, match=r"^--stage-hours: unknown stage 'nope' of regime 'gdpr' \(valid: "
+                                                r"authority_notification, data_subject_notification, processor_to_controller\)$"):
             set_deadline_settings(session=session, stage_hours={"gdpr/nope": 24})
 
 
@@ -264,7 +265,7 @@ def test_settings_changed_in_a_session_are_read_back_in_that_session_and_the_nex
     from compliance.deadlines.service import get_deadline_settings, set_deadline_settings
 
     with store.session() as session:
-        assert get_deadline_settings(session=session)["timezone"] in (None, "UTC")
+        assert get_deadline_settings(session=session)["timezone"] == "UTC"
         set_deadline_settings(session=session, timezone="Europe/Berlin")
         assert get_deadline_settings(session=session)["timezone"] == "Europe/Berlin"
         get_deadline_settings(session=session)["timezone"] = "mutated by a caller"

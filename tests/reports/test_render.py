@@ -143,6 +143,7 @@ def test_same_model_and_generated_at_give_byte_identical_pdf(sample_model, rende
     assert later != pdf
 
 
+@pytest.mark.slow
 def test_byte_identical_across_processes(rendered, tmp_path):
     import os
     import sys
