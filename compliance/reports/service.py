@@ -64,17 +64,23 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
         raise ValidationError(f"{period_from} is after --to {period_to}", field="--from")
     generated_at = ensure_utc(generated_at, field="--generated-at")
     check_output(output, manifest_path)
+    policy = None
+    if public:
+        from compliance.core.redaction import get_redaction_policy
+
+        with store.session() as session:
+            policy = get_redaction_policy(session=session)
     pack = gather_pack_model(store=store, frameworks=list(frameworks), period_from=period_from,
                              period_to=period_to, include_restricted=include_restricted,
                              generated_at=generated_at, title=title or DEFAULT_TITLE, organisation=organisation,
                              controls_dirs=controls_dirs, allow_open_period=allow_open_period)
     return produce_pack(pack=pack, output=output, public=public, sign=sign, allow_broken=allow_broken,
-                        include_restricted=include_restricted, manifest_path=manifest_path)
+                        include_restricted=include_restricted, manifest_path=manifest_path, policy=policy)
 
 
 def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, sign: SignOptions | None = None,
                  allow_broken: bool = False, include_restricted: bool = False,
-                 manifest_path: str | Path | None = None) -> PackResult:
+                 manifest_path: str | Path | None = None, policy: Any = None) -> PackResult:
     """Renders, optionally signs, and writes a pack model and its manifest (see RP-SVC-1..3)."""
     output = Path(output)
     manifest_path = Path(manifest_path) if manifest_path else manifest_path_for(output)
@@ -85,6 +91,10 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
         raise IntegrityError(f"the custody chain does not verify ({pack.integrity.message or 'broken'}): "
                              "no pack produced; --allow-broken prints the breakage on the cover instead")
     pack = dataclasses.replace(pack, include_restricted=True) if include_restricted else pack.with_restricted_redacted()
+    if public:  # one redaction policy for every public output (compliance.core.redaction, PUBLIC-1..5)
+        from compliance.core.redaction import RedactionPolicy, redact_tree
+
+        pack = redact_tree(pack, policy or RedactionPolicy())
     signer = load_signer(sign) if sign else None
     if signer is not None:
         pack = dataclasses.replace(pack, signer=signer_name(signer))

@@ -83,3 +83,20 @@ def test_report_verify_names_evidence_the_store_does_not_hold(cli_run, store, re
     result = cli_run(["report", "verify", str(pack), "--store"])
     assert result.exit_code == ExitCode.INTEGRITY
     assert "EV-0042: no such evidence in this store" in result.output
+
+
+def test_a_public_pack_from_the_store_names_no_person_anywhere(cli_run, store, recorded, tmp_path, text_of):
+    assert cli_run(["timeline", "add", "INC-0001", "--at", "2026-03-01T11:30:00Z", "--kind", "decision",
+                    "--text", "Dana Ruiz (dana.ruiz@example.com, +44 20 7946 0958) declared the breach",
+                    "--actor", "Dana Ruiz"]).exit_code == ExitCode.OK
+    internal, public = tmp_path / "internal.pdf", tmp_path / "public.pdf"
+    for path, extra in ((internal, []), (public, ["--public"])):
+        result = cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(path), "--generated-at",
+                          GENERATED, *extra])
+        assert result.exit_code == ExitCode.OK, result.output
+    squash = "".join
+    assert "DanaRuiz" in squash("".join(text_of(internal.read_bytes())).split()), "the internal pack keeps names"
+    text = squash("".join(text_of(public.read_bytes())).split())
+    for leak in ("DanaRuiz", "dana.ruiz", "7946"):
+        assert leak not in text, leak
+    assert "ForensicsLtd" in text and "[redacted]" in text
