@@ -352,6 +352,8 @@ class AuditPack:
     restricted_excluded: int = 0
     include_restricted: bool = False
     signer: str | None = None
+    signer_fingerprint: str | None = None  # sign: SHA-256 of the signing certificate (AB:CD:…), printed on the cover
+    timestamp_authority: str | None = None  # sign: URL of the RFC 3161 server asked for a timestamp (--tsa-url)
 
     def all_evidence(self) -> list[EvidenceRow]:
         """Every evidence item of the pack's incidents, in incident order."""
