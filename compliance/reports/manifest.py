@@ -7,8 +7,9 @@ RP-MAN-3  The pack also carries the manifest as an attached file (attach.py). A 
           own hash, so the embedded copy is the side-car manifest WITHOUT the keys that depend on
           the final bytes or the file's name: `pack.sha256`, `pack.size`, `pack.timestamp` and
           `pack.file` (EMBEDDED_OMITS; a renamed pack stays the same pack, and the same model
-          renders byte-identical under any name). Every other key is identical. `report verify` drops those keys from the side-car and compares
-          the rest with the embedded copy; any difference is a failure.
+          renders byte-identical under any name). Every other key is identical. `report verify`
+          drops those keys from the side-car and compares the rest with the embedded copy; any
+          difference is a failure.
 RP-MAN-4  `generated_at` is the instant CLAIMED by whoever produced the pack (--generated-at can
           set it). `pack.timestamp.instant` is the instant an RFC 3161 timestamp authority put on
           the final file; `pack.timestamp.claim` says how the two relate.

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from compliance.core.errors import ConflictError, ValidationError
+from compliance.reports.manifest import manifest_path_for
 
 # Test hook: called between the manifest's step and the PDF's step (fault injection).
 between_steps: Callable[[], None] | None = None
@@ -33,18 +34,17 @@ def check_output(output: str | Path, manifest_path: str | Path | None, *, force:
         raise ValidationError(f"{output} is a folder; give a file name such as pack.pdf", field="--output")
     if not output.parent.is_dir():
         raise ValidationError(f"folder {output.parent} does not exist", field="--output")
-    if manifest_path is not None:
-        mp = Path(manifest_path)
-        if not mp.parent.is_dir():
-            raise ValidationError(f"folder {mp.parent} does not exist", field="--manifest")
-        if mp.resolve() == output.resolve():
-            raise ValidationError("the manifest cannot be the pack itself", field="--manifest")
-        if mp.is_dir():
-            raise ValidationError(f"{mp} is a folder", field="--manifest")
-        if not force and os.path.lexists(mp):
-            raise ConflictError(f"{mp} exists: give --force to replace it", field="--manifest")
     if not force and os.path.lexists(output):
         raise ConflictError(f"{output} exists: give --force to replace it", field="--output")
+    mp = Path(manifest_path) if manifest_path is not None else manifest_path_for(output)
+    if not mp.parent.is_dir():
+        raise ValidationError(f"folder {mp.parent} does not exist", field="--manifest")
+    if mp.resolve() == output.resolve():
+        raise ValidationError("the manifest cannot be the pack itself", field="--manifest")
+    if mp.is_dir():
+        raise ValidationError(f"{mp} is a folder", field="--manifest")
+    if not force and os.path.lexists(mp):
+        raise ConflictError(f"{mp} exists: give --force to replace it", field="--manifest")
 
 
 def write_pack_files(pdf_path: Path, pdf: bytes, manifest_path: Path, manifest: bytes, *, force: bool = False) -> None:
