@@ -60,6 +60,8 @@ from compliance.reports.model import (
     CoverageMatrix,
     IncidentSection,
 )
+from compliance.reports.verification_guide import TITLE as GUIDE_TITLE  # sign: appendix and cover rows
+from compliance.reports.verification_guide import cover_rows
 
 FONT, FONT_BOLD, FONT_MONO = "CPackSans", "CPackSans-Bold", "CPackMono"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -470,6 +472,10 @@ class Renderer:
                               ("trends", self.trends), ("integrity", self.integrity)):
             story.append(PageBreak())
             story.append(self.lazy(name, lambda b=builder, t=S[name]: self.h1(t) + b()))
+        # sign: appendix "checking this pack with standard tools" (compliance/reports/guide_section.py)
+        from compliance.reports.guide_section import guide_flowables
+
+        story += [PageBreak(), self.lazy("verification", lambda: guide_flowables(self))]
         return story
 
     def cover(self) -> list[Flowable]:
@@ -504,6 +510,9 @@ class Renderer:
             (lab["generated"], cc(fmt_instant(pack.generated_at))),
             (lab["fingerprint"], Paragraph(esc(head), mono)),
             (lab["signer"], cc(pack.signer or lab["unsigned"])),
+            # sign: signer certificate fingerprint and what the generation instant is (verification_guide.py)
+            *[(k, Paragraph(esc(v), mono if "SHA-256" in k else cs)) for k, v in cover_rows(
+                signer_fingerprint=pack.signer_fingerprint, timestamp_authority=pack.timestamp_authority)],
             (lab["restricted"], cc(lab["restricted_included"] if pack.include_restricted
                                           else str(pack.restricted_excluded))),
             (lab["audience"], cc(lab["audience_public"] if self.public else lab["audience_internal"])),
@@ -547,6 +556,7 @@ class Renderer:
                 out += [h2(t) for t in TREND_TITLES]
             elif name == "integrity":
                 out.append(h2(MANIFEST_TITLE))
+        out.append((0, esc(GUIDE_TITLE), 0, None))  # sign: the verification appendix
         return out
 
     # ---- 2. executive summary
