@@ -110,9 +110,9 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
         pack = dataclasses.replace(pack, timestamp_authority=tsa_url)
     stats: dict[str, int] = {}
     pdf = render_pack(pack, public=public, stats=stats)
-    manifest = embedded_view(build_manifest(pack=pack, pdf=pdf, pdf_name=output.name, pages=stats.get("pages"),
-                                            public=public, signer=pack.signer, signer_certificate=cert))
-    pdf = embed_manifest(pdf, dump_manifest(manifest))
+    manifest = build_manifest(pack=pack, pdf=pdf, pdf_name=output.name, pages=stats.get("pages"), public=public,
+                              signer=pack.signer, signer_certificate=cert)
+    pdf = embed_manifest(pdf, dump_manifest(embedded_view(manifest)))
     if signer is not None:
         pdf = sign_pdf(pdf, signer, reason=sign.reason, location=sign.location)
     timestamp = _timestamp(pdf, tsa_url, pack) if tsa_url else None
