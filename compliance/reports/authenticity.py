@@ -42,6 +42,8 @@ class FileFacts:
     signer: dict[str, str] | None = None
     timestamps: list[dict[str, Any]] = field(default_factory=list)
     embedded_manifest: bytes | None = None
+    stamp_revisions: set[int] = field(default_factory=set)
+    revisions: int = 0
 
     @property
     def anchored(self) -> bool:
@@ -91,6 +93,8 @@ def check_pack_file(data: bytes, *, trust_certs: list[Path] = ()) -> FileFacts:
         return facts
     sigs = [s for s in signatures if s.sig_object_type != "/DocTimeStamp"]
     stamps = [s for s in signatures if s.sig_object_type == "/DocTimeStamp"]
+    facts.stamp_revisions = {s.signed_revision for s in stamps}
+    facts.revisions = reader.xrefs.total_revisions
     if not sigs:
         facts.checks.append(Check("signature", None, "the pack is NOT signed: nothing shows who produced it", warning=True))
     for sig in sigs:
@@ -106,15 +110,18 @@ def _vc(roots):
     return ValidationContext(trust_roots=roots, allow_fetching=False)
 
 
-def _acceptable_after_signing(status) -> tuple[bool, str]:
+def _acceptable_after_signing(status, sig, facts: FileFacts) -> tuple[bool, str]:
+    """RP-AUTH-1: the whole file, or every later revision is a document timestamp (and pyHanko agrees)."""
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
         return True, "covers the whole file"
     level = getattr(status, "modification_level", None)
+    later = range(sig.signed_revision + 1, facts.revisions)
+    only_stamps = len(later) > 0 and all(r in facts.stamp_revisions for r in later)
     if status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and level == ModificationLevel.LTA_UPDATES \
-            and getattr(status, "docmdp_ok", False):
+            and getattr(status, "docmdp_ok", False) and only_stamps:
         return True, "covers the file up to the document timestamp added after it"
     return False, f"coverage: {status.coverage.name.lower()}, later changes: {getattr(level, 'name', 'unknown').lower()}"
 
@@ -137,7 +144,7 @@ def _check_signature(sig, roots, facts: FileFacts) -> None:
     if not (status.intact and status.valid):
         facts.checks.append(Check(name, False, f"signature by {who} does NOT match the document (altered after signing)"))
         return
-    ok, coverage = _acceptable_after_signing(status)
+    ok, coverage = _acceptable_after_signing(status, sig, facts)
     if not ok:
         facts.checks.append(Check(name, False, f"signature by {who} is intact but the file was changed after signing "
                                                f"({coverage})"))
@@ -183,7 +190,7 @@ def _check_timestamp(stamp, roots, facts: FileFacts) -> None:
     if not (status.intact and status.valid):
         facts.checks.append(Check(name, False, f"the RFC 3161 timestamp of {when} by {by} does NOT match the file"))
         return
-    ok, coverage = _acceptable_after_signing(status)
+    ok, coverage = _acceptable_after_signing(status, stamp, facts)
     if not ok:
         facts.checks.append(Check(name, False, f"the timestamp of {when} is intact but the file was changed after it "
                                                f"({coverage})"))

@@ -279,3 +279,25 @@ def test_the_embedded_manifest_is_the_side_car_without_the_final_bytes_keys(sign
     for key in ("file", "sha256", "size", "timestamp"):
         sidecar["pack"].pop(key)
     assert embedded == sidecar
+
+
+def test_a_change_appended_after_the_timestamp_fails_signature_and_timestamp(pki, tsa, sample_model, tmp_path):
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.generic import NameObject, TextStringObject
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    produce_pack(pack=_model(sample_model, dt.datetime.now(dt.UTC)), output=tmp_path / "pack.pdf", sign=_signed(pki),
+                 tsa_url=tsa.url)
+    w = IncrementalPdfFileWriter(BytesIO((tmp_path / "pack.pdf").read_bytes()))
+    info = w.trailer["/Info"]
+    info[NameObject("/Title")] = TextStringObject("Nothing to see here")
+    w.update_container(info)
+    out = BytesIO()
+    w.write(out)
+    (tmp_path / "pack.pdf").write_bytes(out.getvalue())
+    (tmp_path / "pack.manifest.json").unlink()
+    code, doc = _json(tmp_path / "pack.pdf", "--trust", pki.ca)
+    assert code == ExitCode.INTEGRITY
+    failed = {c["name"] for c in doc["checks"] if c["ok"] is False}
+    assert {"signature AuditPackSignature", "timestamp"} <= failed
