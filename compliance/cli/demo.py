@@ -24,8 +24,9 @@ DEFAULT_FRAMEWORKS = ("iso27001-2022", "soc2-2017", "nist-sp800-61r3", "gdpr")
 @click.option("--as-of", metavar="ISO", help="The demo's 'now' (default: the current instant, to the minute).")
 @click.option("-o", "--output", default="pack.pdf", show_default=True, type=click.Path(dir_okay=False),
               help="Audit pack to write (a PACK.manifest.json is written beside it).")
+@click.option("--force", is_flag=True, help="Replace an existing pack and manifest at --output (refused otherwise).")
 @json_option
-def demo_command(directory, incidents, seed, as_of, output, as_json) -> None:
+def demo_command(directory, incidents, seed, as_of, output, force, as_json) -> None:
     """Create a demo store with a year of realistic incidents and render its audit pack.
 
     The data is varied: severities, personal-data breaches under several regimes, on-time and
@@ -40,8 +41,9 @@ def demo_command(directory, incidents, seed, as_of, output, as_json) -> None:
     """
     from compliance.db.store import init_store
     from compliance.demo.generator import generate_demo
-    from compliance.reports.service import build_audit_pack
+    from compliance.reports.service import build_audit_pack, check_output
 
+    check_output(output, None, force=force)  # before the demo folder is replaced
     folder = Path(directory)
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).exists():
@@ -55,7 +57,8 @@ def demo_command(directory, incidents, seed, as_of, output, as_json) -> None:
         summary = generate_demo(store=store, incidents=incidents, seed=seed, as_of=now, workdir=folder)
         result = build_audit_pack(store=store, frameworks=list(DEFAULT_FRAMEWORKS), period_from=None, period_to=None,
                                   include_restricted=False, public=False, title=None,
-                                  organisation="Example Payments GmbH (demo)", generated_at=now, output=output)
+                                  organisation="Example Payments GmbH (demo)", generated_at=now, output=output,
+                                  force=force)
     finally:
         store.close()
     data = {"store": f"sqlite:///{folder / 'compliance.db'}", "evidence_dir": str(folder / "evidence"),

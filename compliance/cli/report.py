@@ -53,14 +53,17 @@ def report() -> None:
 @click.option("--sign-pkcs12", type=click.Path(dir_okay=False), metavar="FILE",
               help="PKCS#12 file (.p12/.pfx) with key and certificate. Passphrases come from "
                    "COMPLIANCE_SIGN_PASSPHRASE.")
+@click.option("--tsa-url", metavar="URL",
+              help="RFC 3161 timestamp server: adds a document timestamp over the final pack (signed or not).")
+@click.option("--force", is_flag=True, help="Replace an existing pack and manifest (refused otherwise).")
 @click.option("--allow-broken", is_flag=True,
               help="Produce the pack even if the custody chain does not verify (the cover says so).")
 @controls_dir_option
 @store_options
 @json_option
 def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_open_period, include_restricted, public,
-               title, organisation, generated_at, sign_key, sign_cert, sign_pkcs12, allow_broken, controls_dirs,
-               as_json, db_url, evidence_dir):
+               title, organisation, generated_at, sign_key, sign_cert, sign_pkcs12, tsa_url, force, allow_broken,
+               controls_dirs, as_json, db_url, evidence_dir):
     """Build the PDF audit pack of a period and its manifest.
 
     Sections: cover, executive summary, control coverage per framework, breach
@@ -73,11 +76,12 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_
     \b
         compliance report audit-pack --framework iso27001-2022 --framework gdpr \\
             --from 2026-01-01 --to 2026-03-31 --organisation "Example GmbH" \\
-            --sign-key key.pem --sign-cert cert.pem -o q1.pdf
+            --sign-key key.pem --sign-cert cert.pem --tsa-url https://tsa.example/ -o q1.pdf
     """
     from compliance.core.timeutil import parse_date, parse_instant, utcnow
     from compliance.reports.service import build_audit_pack, check_output
-    from compliance.reports.sign import sign_options
+    from compliance.reports.settings import store_requires_signature
+    from compliance.reports.sign import check_tsa_url, sign_options
 
     start = parse_date(period_from, field="--from") if period_from else None
     end = parse_date(period_to, field="--to") if period_to else None
@@ -85,25 +89,33 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_
     if start and end and start > end:
         raise ValidationError(f"{start} is after --to {end}", field="--from")
     sign = sign_options(key=sign_key, cert=sign_cert, pkcs12=sign_pkcs12)
-    check_output(output, manifest_path)
+    check_tsa_url(tsa_url)
+    check_output(output, manifest_path, force=force)
     store = _open_store(db_url, evidence_dir)  # only once every option is known to be valid
+    if sign is None and store_requires_signature(store):
+        raise ValidationError("this store requires signed packs (report settings --require-signature): give "
+                              "--sign-key with --sign-cert, or --sign-pkcs12", field="--sign-key")
     result = build_audit_pack(
         store=store, frameworks=list(frameworks), period_from=start, period_to=end,
         include_restricted=include_restricted, public=public, title=title, organisation=organisation,
         generated_at=when, output=output, sign=sign, allow_broken=allow_broken, manifest_path=manifest_path,
-        controls_dirs=list(controls_dirs), allow_open_period=allow_open_period,
+        controls_dirs=list(controls_dirs), allow_open_period=allow_open_period, tsa_url=tsa_url, force=force,
     )
     if as_json:
         emit_json({"pdf": str(result.pdf_path), "manifest": str(result.manifest_path), "sha256": result.sha256,
                    "size": result.size, "pages": result.pages, "signed": result.signed, "signer": result.signer,
                    "incidents": result.incidents, "restricted_excluded": result.restricted_excluded,
                    "restricted_redacted": result.restricted_redacted,
-                   "chain_broken": result.chain_broken})
+                   "chain_broken": result.chain_broken, "timestamp": result.timestamp})
         return
     click.echo(f"wrote {result.pdf_path} ({result.pages} pages, {result.incidents} incidents"
                + (f", {result.restricted_redacted} restricted shown redacted" if result.restricted_redacted else "")
                + (f", signed by {result.signer}" if result.signed else "") + ")")
     click.echo(f"manifest {result.manifest_path}  sha256 {result.sha256}")
+    if result.timestamp:
+        click.echo(f"timestamp {result.timestamp['instant']} ({result.timestamp['note']})")
+        if result.timestamp["claim"] != "ok":
+            click.echo(f"warning: {result.timestamp['note']}", err=True)
     if result.chain_broken:
         click.echo("warning: the custody chain did not verify; the cover says so", err=True)
 
@@ -115,37 +127,82 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_
 @click.option("--store", "use_store", is_flag=True,
               help="Also check every evidence hash of the manifest against the store (--db/--evidence-dir).")
 @click.option("--trust", "trust", multiple=True, type=click.Path(dir_okay=False), metavar="CERT.pem",
-              help="Certificate the signer must chain to (repeatable); without it trust is not checked.")
+              help="Certificate the signer and the timestamp authority must chain to (repeatable); "
+                   "without it trust is not checked and the pack is not proven authentic.")
+@click.option("--require-signature", is_flag=True,
+              help="Fail (exit 4) unless the pack is signed and the signer chains to --trust.")
 @store_options
 @json_option
-def verify(pack, manifest_path, use_store, trust, db_url, evidence_dir, as_json):
-    """Check a pack: its signature, its hash against the manifest, and (with --store) the evidence.
+def verify(pack, manifest_path, use_store, trust, require_signature, db_url, evidence_dir, as_json):
+    """Check a pack: signature and trust, timestamp, its hash against the manifest, and (with --store) the evidence.
 
-    Exits 0 when every check passes and 4 when the pack or the evidence was altered.
+    Prints whether the pack is signed, the signer certificate's SHA-256 fingerprint and subject,
+    whether it chains to --trust, the timestamp's instant beside the claimed generation instant,
+    which manifest was used (side-car or embedded), and a verdict. An unsigned pack, or one
+    verified without --trust, is reported as NOT proven authentic (exit 0 unless
+    --require-signature, or the store's setting with --store). Exits 4 when a check fails.
 
     Example:
 
     \b
         compliance report verify q1.pdf
-        compliance report verify q1.pdf --manifest q1.manifest.json --store --trust ca.pem
+        compliance report verify q1.pdf --manifest q1.manifest.json --store --trust ca.pem --require-signature
     """
+    from compliance.reports.settings import store_requires_signature
     from compliance.reports.verify import verify_pack
 
     store = _open_store(db_url, evidence_dir) if use_store else None
+    required = require_signature or (store is not None and store_requires_signature(store))
     result = verify_pack(pdf_path=pack, manifest_path=manifest_path, store=store,
-                         trust_certs=[Path(t) for t in trust])
+                         trust_certs=[Path(t) for t in trust], require_signature=required)
     if as_json:
-        emit_json({"pdf": result.pdf, "sha256": result.sha256, "ok": result.ok,
-                   "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in result.checks]})
+        emit_json({"pdf": result.pdf, "sha256": result.sha256, "ok": result.ok, "signed": result.signed,
+                   "authentic": result.authentic, "verdict": result.verdict, "manifest": result.manifest_source,
+                   "signer": result.signer, "signature_required": required,
+                   "timestamps": [{"instant": t.get("instant"), "tsa": t.get("tsa"), "ok": t.get("ok"),
+                                   "trusted": t.get("trusted")} for t in result.timestamps],
+                   "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail, "warning": c.warning}
+                              for c in result.checks]})
         if not result.ok:
             click.get_current_context().exit(int(ExitCode.INTEGRITY))
         return
     for c in result.checks:
-        mark = {True: "ok  ", False: "FAIL", None: "--  "}[c.ok]
+        mark = "WARN" if c.warning and c.ok is not False else {True: "ok  ", False: "FAIL", None: "--  "}[c.ok]
         click.echo(f"{mark} {c.name}: {c.detail}")
+    click.echo(f"verdict: {result.verdict}")
     if not result.ok:
         failure = result.first_failure
         raise IntegrityError(f"{failure.name}: {failure.detail}")
+
+
+@report.command("settings")
+@click.option("--require-signature/--no-require-signature", "require_signature", default=None,
+              help="Require signed packs from this store: audit-pack refuses to produce an unsigned pack and "
+                   "verify --store fails an unsigned or untrusted one.")
+@store_options
+@json_option
+def settings(require_signature, db_url, evidence_dir, as_json):
+    """Show or change the store's audit-pack settings (signatures required or not).
+
+    Example:
+
+    \b
+        compliance report settings --require-signature
+        compliance report verify q1.pdf --store --trust ca.pem   # now fails unless signed and trusted
+    """
+    from compliance.reports.settings import get_report_settings, set_report_settings
+
+    store = _open_store(db_url, evidence_dir)
+    with store.session(immediate=require_signature is not None) as session:
+        if require_signature is None:
+            values = get_report_settings(session=session)
+        else:
+            values = set_report_settings(session=session, require_signature=require_signature)
+    if as_json:
+        emit_json(values)
+        return
+    for key, value in values.items():
+        click.echo(f"{key}: {'yes' if value else 'no'}")
 
 
 def _open_store(db_url: str, evidence_dir: str):

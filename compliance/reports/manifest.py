@@ -3,6 +3,16 @@
 RP-MAN-1  The manifest hashes the final bytes of the PDF (after signing), so `report verify` can
           detect any change to the file, signed or not.
 RP-MAN-2  Keys are sorted and instants are ISO 8601 UTC: the same pack gives the same manifest.
+RP-MAN-3  The pack also carries the manifest as an attached file (attach.py). A file cannot state its
+          own hash, so the embedded copy is the side-car manifest WITHOUT the keys that depend on
+          the final bytes or the file's name: `pack.sha256`, `pack.size`, `pack.timestamp` and
+          `pack.file` (EMBEDDED_OMITS; a renamed pack stays the same pack, and the same model
+          renders byte-identical under any name). Every other key is identical. `report verify`
+          drops those keys from the side-car and compares the rest with the embedded copy; any
+          difference is a failure.
+RP-MAN-4  `generated_at` is the instant CLAIMED by whoever produced the pack (--generated-at can
+          set it). `pack.timestamp.instant` is the instant an RFC 3161 timestamp authority put on
+          the final file; `pack.timestamp.claim` says how the two relate.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from compliance.core.jsonout import to_jsonable
 from compliance.reports.model import AuditPack
 
 MANIFEST_FORMAT = "compliance-audit-pack-manifest/1"
+EMBEDDED_OMITS = ("file", "sha256", "size", "timestamp")  # keys of "pack" left out of the embedded copy (RP-MAN-3)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -42,9 +53,10 @@ def manifest_path_for(pdf_path: str | Path) -> Path:
 
 
 def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | None, public: bool,
-                   signer: str | None) -> dict[str, Any]:
+                   signer: str | None, signer_certificate: dict[str, str] | None = None,
+                   timestamp: dict[str, Any] | None = None) -> dict[str, Any]:
     """Returns the manifest document of a rendered (and possibly signed) pack."""
-    return {
+    manifest = {
         "format": MANIFEST_FORMAT,
         "generator": f"compliance {__version__}",
         "pack": {"file": pdf_name, "sha256": sha256_bytes(pdf), "size": len(pdf), "pages": pages,
@@ -76,11 +88,47 @@ def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | N
                       "verified": pack.integrity.verified, "broken": pack.integrity.broken,
                       "message": pack.integrity.message},
     }
+    manifest["pack"]["signer_certificate"] = signer_certificate
+    manifest["pack"]["timestamp"] = timestamp
+    return manifest
+
+
+def embedded_view(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest as embedded in the pack: without the keys that depend on the final bytes (RP-MAN-3)."""
+    view = dict(manifest)
+    view["pack"] = {k: v for k, v in (manifest.get("pack") or {}).items() if k not in EMBEDDED_OMITS}
+    return view
+
+
+def finalise_manifest(manifest: dict[str, Any], *, pdf: bytes, timestamp: dict[str, Any] | None) -> dict[str, Any]:
+    """The side-car manifest: the embedded view plus the hash, size and timestamp of the final bytes."""
+    final = dict(manifest)
+    final["pack"] = {**manifest["pack"], "sha256": sha256_bytes(pdf), "size": len(pdf), "timestamp": timestamp}
+    return final
+
+
+def manifest_differences(sidecar: dict[str, Any], embedded: dict[str, Any]) -> list[str]:
+    """The top-level (and pack.*) keys in which the side-car's embedded view and the embedded copy differ."""
+    a, b = embedded_view(sidecar), embedded_view(embedded)
+    keys = sorted(set(a) | set(b))
+    out = [k for k in keys if k != "pack" and a.get(k) != b.get(k)]
+    pa, pb = a.get("pack") or {}, b.get("pack") or {}
+    out += [f"pack.{k}" for k in sorted(set(pa) | set(pb)) if pa.get(k) != pb.get(k)]
+    return out
 
 
 def dump_manifest(manifest: dict[str, Any]) -> bytes:
     """Serialises a manifest (sorted keys, UTF-8, trailing newline)."""
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def parse_embedded_manifest(data: bytes) -> dict[str, Any] | None:
+    """Parses an embedded copy; None when it is not a readable audit-pack manifest."""
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("format") == MANIFEST_FORMAT else None
 
 
 def load_manifest(path: str | Path, *, field: str = "--manifest") -> dict[str, Any]:

@@ -394,6 +394,8 @@ class AuditPack:
     include_restricted: bool = False
     signer: str | None = None
     population: Population | None = None  # None: a model not gathered from a store (no reconciliation)
+    signer_fingerprint: str | None = None  # sign: SHA-256 of the signing certificate (AB:CD:…), printed on the cover
+    timestamp_authority: str | None = None  # sign: URL of the RFC 3161 server asked for a timestamp (--tsa-url)
 
     @property
     def restricted_redacted(self) -> int:

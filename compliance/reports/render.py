@@ -15,6 +15,7 @@ from reportlab.platypus import Flowable, Frame, NextPageTemplate, PageBreak, Pag
 from compliance import __version__
 from compliance.reports.document import PackDoc, PageDecoration, canvas_maker
 from compliance.reports.formats import period_text
+from compliance.reports.guide_section import guide_flowables
 from compliance.reports.layout import load_layout, register_fonts
 from compliance.reports.model import AuditPack
 from compliance.reports.sections import (
@@ -46,6 +47,8 @@ def story(w: PackWriter) -> list[Flowable]:
     for name, build in BODY:
         out.append(PageBreak())
         out.append(w.lazy(name, lambda build=build, title=w.sections[name]: w.h1(title) + build(w)))
+    # The appendix "checking this pack with standard tools" (verification_guide.py), last in every pack.
+    out += [PageBreak(), w.lazy("verification", lambda: guide_flowables(w))]
     return out
 
 

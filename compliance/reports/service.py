@@ -4,15 +4,15 @@ RP-SVC-1  A pack is not produced from a store whose custody chain does not verif
           allow_broken is given; then the breakage is printed on the cover.
 RP-SVC-2  Restricted incidents are redacted rows everywhere (matrix, register, sections) unless
           include_restricted, still counted in every figure; the cover states how many.
-RP-SVC-3  Nothing half-written: the PDF and its manifest are written to temporary files in the
-          target folder and renamed into place only when both are complete.
+RP-SVC-3  Nothing half-written, nothing silently replaced: see packfiles.py RP-FILE-1..3.
+RP-SVC-4  Order of work: render, attach the manifest (without the final-bytes keys), sign, ask the
+          TSA for a document timestamp, then compute the side-car manifest from the final bytes.
+          A claimed --generated-at later than the timestamp is refused (nothing written).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,10 +20,20 @@ from typing import Any
 
 from compliance.core.errors import IntegrityError, ValidationError
 from compliance.core.timeutil import ensure_utc
-from compliance.reports.manifest import build_manifest, dump_manifest, manifest_path_for, sha256_bytes
+from compliance.reports.manifest import (
+    build_manifest,
+    dump_manifest,
+    embedded_view,
+    finalise_manifest,
+    manifest_path_for,
+    sha256_bytes,
+)
 from compliance.reports.model import AuditPack
+from compliance.reports.packfiles import check_output, write_pack_files
 from compliance.reports.render import render_pack
 from compliance.reports.sign import SignOptions, load_signer, sign_pdf, signer_name
+
+__all__ = ["PackResult", "build_audit_pack", "check_output", "gather_pack_model", "produce_pack"]
 
 DEFAULT_TITLE = "Incident management audit pack"
 
@@ -43,6 +53,7 @@ class PackResult:
     restricted_excluded: int
     restricted_redacted: int
     chain_broken: bool
+    timestamp: dict[str, Any] | None = None
 
 
 def gather_pack_model(**kwargs: Any) -> AuditPack:
@@ -56,7 +67,8 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                      include_restricted: bool, public: bool, title: str | None, organisation: str | None,
                      generated_at: datetime, output: str | Path, sign: SignOptions | None = None,
                      allow_broken: bool = False, manifest_path: str | Path | None = None,
-                     controls_dirs: list[str] | None = None, allow_open_period: bool = False) -> PackResult:
+                     controls_dirs: list[str] | None = None, allow_open_period: bool = False,
+                     tsa_url: str | None = None, force: bool = False) -> PackResult:
     """Gathers the period's pack model from the store and writes the PDF and its manifest."""
     if not frameworks:
         raise ValidationError("give at least one framework", field="--framework")
@@ -75,16 +87,22 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                              generated_at=generated_at, title=title or DEFAULT_TITLE, organisation=organisation,
                              controls_dirs=controls_dirs, allow_open_period=allow_open_period)
     return produce_pack(pack=pack, output=output, public=public, sign=sign, allow_broken=allow_broken,
-                        include_restricted=include_restricted, manifest_path=manifest_path, policy=policy)
+                        include_restricted=include_restricted, manifest_path=manifest_path, policy=policy,
+                        tsa_url=tsa_url, force=force)
 
 
 def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, sign: SignOptions | None = None,
                  allow_broken: bool = False, include_restricted: bool = False,
-                 manifest_path: str | Path | None = None, policy: Any = None) -> PackResult:
-    """Renders, optionally signs, and writes a pack model and its manifest (see RP-SVC-1..3)."""
+                 manifest_path: str | Path | None = None, policy: Any = None, tsa_url: str | None = None,
+                 force: bool = False) -> PackResult:
+    """Renders, attaches the manifest, optionally signs and timestamps, and writes pack + manifest (RP-SVC-1..4)."""
+    from compliance.reports.attach import embed_manifest
+    from compliance.reports.sign import certificate_info, check_tsa_url
+
     output = Path(output)
     manifest_path = Path(manifest_path) if manifest_path else manifest_path_for(output)
-    check_output(output, manifest_path)
+    check_output(output, manifest_path, force=force)
+    tsa_url = check_tsa_url(tsa_url)
     if pack.generated_at.tzinfo is None:
         raise ValidationError("naive datetime refused: give an offset or Z", field="--generated-at")
     if pack.integrity.broken and not allow_broken:
@@ -96,53 +114,49 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
 
         pack = redact_tree(pack, policy or RedactionPolicy())
     signer = load_signer(sign) if sign else None
+    cert = certificate_info(signer.signing_cert) if signer is not None else None
     if signer is not None:
-        pack = dataclasses.replace(pack, signer=signer_name(signer))
+        pack = dataclasses.replace(pack, signer=signer_name(signer), signer_fingerprint=cert["sha256"])
+    if tsa_url:
+        pack = dataclasses.replace(pack, timestamp_authority=tsa_url)
     stats: dict[str, int] = {}
     pdf = render_pack(pack, public=public, stats=stats)
+    manifest = build_manifest(pack=pack, pdf=pdf, pdf_name=output.name, pages=stats.get("pages"), public=public,
+                              signer=pack.signer, signer_certificate=cert)
+    pdf = embed_manifest(pdf, dump_manifest(embedded_view(manifest)))
     if signer is not None:
         pdf = sign_pdf(pdf, signer, reason=sign.reason, location=sign.location)
-    manifest = build_manifest(pack=pack, pdf=pdf, pdf_name=output.name, pages=stats.get("pages"), public=public,
-                              signer=pack.signer)
-    _write_both(output, pdf, manifest_path, dump_manifest(manifest))
+    timestamp = _timestamp(pdf, tsa_url, pack) if tsa_url else None
+    if timestamp is not None:
+        pdf = timestamp.pop("_pdf")
+    manifest = finalise_manifest(manifest, pdf=pdf, timestamp=timestamp)
+    write_pack_files(output, pdf, manifest_path, dump_manifest(manifest), force=force)
     return PackResult(pdf_path=output, manifest_path=manifest_path, sha256=sha256_bytes(pdf), size=len(pdf),
                       pages=stats.get("pages", 0), signed=signer is not None, signer=pack.signer,
                       incidents=len(pack.incidents), restricted_excluded=pack.restricted_excluded,
                       restricted_redacted=pack.restricted_redacted,
-                      chain_broken=pack.integrity.broken)
+                      chain_broken=pack.integrity.broken, timestamp=timestamp)
 
 
-def check_output(output: str | Path, manifest_path: str | Path | None) -> None:
-    """Refuses an output path in a missing folder, a folder, or a manifest that is the pack itself."""
-    output = Path(output)
-    if output.is_dir():
-        raise ValidationError(f"{output} is a folder; give a file name such as pack.pdf", field="--output")
-    if not output.parent.is_dir():
-        raise ValidationError(f"folder {output.parent} does not exist", field="--output")
-    if manifest_path is not None:
-        mp = Path(manifest_path)
-        if not mp.parent.is_dir():
-            raise ValidationError(f"folder {mp.parent} does not exist", field="--manifest")
-        if mp.resolve() == output.resolve():
-            raise ValidationError("the manifest cannot be the pack itself", field="--manifest")
+def _timestamp(pdf: bytes, tsa_url: str, pack: AuditPack) -> dict[str, Any]:
+    """Timestamps the PDF; returns the manifest's pack.timestamp (plus the new bytes under '_pdf')."""
+    from io import BytesIO
 
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
-def _write_both(pdf_path: Path, pdf: bytes, manifest_path: Path, manifest: bytes) -> None:
-    temps: list[tuple[str, Path]] = []
-    try:
-        for target, data in ((pdf_path, pdf), (manifest_path, manifest)):
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            temps.append((tmp, target))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        for tmp, target in temps:
-            os.replace(tmp, target)
-        temps = []
-    finally:
-        for tmp, _ in temps:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    from compliance.core.jsonout import to_jsonable
+    from compliance.reports.authenticity import claim_relation
+    from compliance.reports.sign import timestamp_pdf, timestamp_token_facts
+
+    stamped = timestamp_pdf(pdf, tsa_url)
+    stamp = [s for s in PdfFileReader(BytesIO(stamped), strict=False).embedded_signatures
+             if s.sig_object_type == "/DocTimeStamp"][-1]
+    token = timestamp_token_facts(stamp)
+    instant = ensure_utc(token["instant"], field="timestamp")
+    claimed = ensure_utc(pack.generated_at, field="--generated-at")
+    flag, sentence = claim_relation(claimed, instant)
+    if flag == "claimed_after_timestamp":
+        raise ValidationError(f"{sentence}; nothing written", field="--generated-at")
+    return {"instant": to_jsonable(instant), "tsa_url": tsa_url, "tsa": token["tsa"],
+            "claimed_generated_at": to_jsonable(claimed), "claim": flag, "note": sentence,
+            "_pdf": stamped}

@@ -4,27 +4,35 @@ RP-VER-1  A signature must be intact and cover the whole file: any byte changed 
           signing fails. Trust in the signer is checked only against certificates given with --trust.
 RP-VER-2  The pack's SHA-256 must equal the manifest's `pack.sha256`.
 RP-VER-3  With a store, every evidence hash of the manifest must still match the stored evidence.
-RP-VER-4  Nothing to check against (unsigned pack, no manifest) is an error, not a pass.
+RP-VER-4  Nothing to check the bytes against (no signature, no timestamp, no side-car manifest) is
+          an error, not a pass.
+RP-VER-5  The side-car manifest is used when present and must match the copy embedded in the pack
+          (manifest.py RP-MAN-3); without it the embedded copy is used, and the output says which.
+RP-VER-6  --require-signature turns an unsigned pack, a signature not chaining to --trust and a
+          missing --trust into failures (authenticity.py RP-AUTH-1..4 for the pack-file checks).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from compliance.core.errors import ValidationError
-from compliance.reports.manifest import load_manifest, manifest_path_for, sha256_bytes
-
-
-@dataclass
-class Check:
-    """One verification step: ok True (passed), False (failed) or None (informational / skipped)."""
-
-    name: str
-    ok: bool | None
-    detail: str
+from compliance.reports.authenticity import (
+    check_claimed_instant,
+    check_pack_file,
+    require_signature_checks,
+    verdict,
+)
+from compliance.reports.checks import Check
+from compliance.reports.manifest import (
+    load_manifest,
+    manifest_differences,
+    manifest_path_for,
+    parse_embedded_manifest,
+    sha256_bytes,
+)
 
 
 @dataclass
@@ -34,6 +42,12 @@ class VerifyResult:
     pdf: str
     sha256: str
     checks: list[Check] = field(default_factory=list)
+    signed: bool = False
+    authentic: bool = False
+    verdict: str = ""
+    manifest_source: str | None = None  # "side-car", "embedded" or None
+    signer: dict[str, str] | None = None
+    timestamps: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -44,70 +58,6 @@ class VerifyResult:
     def first_failure(self) -> Check | None:
         """The first failed check, if any."""
         return next((c for c in self.checks if c.ok is False), None)
-
-
-def check_signatures(data: bytes, *, trust_certs: list[Path] = ()) -> tuple[list[Check], bool]:
-    """Validates every embedded signature; returns the checks and whether the PDF is signed at all."""
-    import logging
-
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
-    logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
-    roots = []
-    for path in trust_certs:
-        roots.append(_load_cert(path))
-    try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
-        signatures = list(reader.embedded_signatures)
-    except Exception as exc:  # any parse failure of a pack is a failed integrity check
-        return [Check("signature", False, f"the PDF cannot be parsed ({exc.__class__.__name__}: {exc})")], False
-    if not signatures:
-        return [Check("signature", None, "the pack is not signed")], False
-    checks = []
-    for sig in signatures:
-        name = sig.field_name
-        try:
-            vc = ValidationContext(trust_roots=roots, allow_fetching=False)
-            status = validate_pdf_signature(sig, signer_validation_context=vc, skip_diff=False)
-        except Exception as exc:
-            checks.append(Check(f"signature {name}", False, f"cannot be validated ({exc.__class__.__name__}: {exc})"))
-            continue
-        from pyhanko.sign.validation.status import SignatureCoverageLevel
-
-        from compliance.reports.sign import certificate_name
-
-        signer = certificate_name(status.signing_cert) if status.signing_cert else "unknown signer"
-        if not (status.intact and status.valid):
-            checks.append(Check(f"signature {name}", False,
-                                f"signature by {signer} does NOT match the document (altered after signing)"))
-            continue
-        if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-            checks.append(Check(f"signature {name}", False,
-                                f"signature by {signer} is intact but the file was changed after signing "
-                                f"(coverage: {status.coverage.name.lower()})"))
-            continue
-        if roots:
-            if status.trusted:
-                checks.append(Check(f"signature {name}", True, f"intact, covers the whole file, signer {signer} trusted"))
-            else:
-                checks.append(Check(f"signature {name}", False,
-                                    f"intact, but signer {signer} does not chain to a --trust certificate"))
-        else:
-            checks.append(Check(f"signature {name}", True,
-                                f"intact and covers the whole file; signer {signer} (trust not checked: give --trust CERT)"))
-    return checks, True
-
-
-def _load_cert(path: Path):
-    from pyhanko.keys import load_cert_from_pemder
-
-    try:
-        return load_cert_from_pemder(str(path))
-    except (OSError, ValueError, TypeError) as exc:
-        raise ValidationError(f"{path}: not a PEM or DER certificate ({exc.__class__.__name__})", field="--trust") from None
 
 
 def verify_evidence_hashes(store: Any, manifest: dict[str, Any]) -> list[Check]:
@@ -127,34 +77,68 @@ def verify_evidence_hashes(store: Any, manifest: dict[str, Any]) -> list[Check]:
 
 
 def verify_pack(*, pdf_path: str | Path, manifest_path: str | Path | None = None, store: Any = None,
-                trust_certs: list[Path] = ()) -> VerifyResult:
-    """Runs every applicable check on a pack file (see RP-VER-1..4)."""
+                trust_certs: list[Path] = (), require_signature: bool = False) -> VerifyResult:
+    """Runs every applicable check on a pack file (see RP-VER-1..6)."""
     pdf_path = Path(pdf_path)
     try:
         data = pdf_path.read_bytes()
     except FileNotFoundError:
         raise ValidationError(f"{pdf_path}: no such file", field="PACK") from None
     result = VerifyResult(pdf=str(pdf_path), sha256=sha256_bytes(data))
-    sig_checks, signed = check_signatures(data, trust_certs=list(trust_certs))
-    result.checks += sig_checks
+    facts = check_pack_file(data, trust_certs=list(trust_certs))
+    result.checks += facts.checks
+    result.signed, result.signer, result.timestamps = facts.signed, facts.signer, facts.timestamps
     explicit = manifest_path is not None
     manifest_path = Path(manifest_path) if explicit else manifest_path_for(pdf_path)
-    manifest = None
-    if explicit or manifest_path.is_file():
-        manifest = load_manifest(manifest_path)
-        expected = manifest["pack"]["sha256"]
-        if expected == result.sha256:
-            result.checks.append(Check("pack hash", True, f"SHA-256 {result.sha256} matches {manifest_path.name}"))
-        else:
-            result.checks.append(Check("pack hash", False,
-                                       f"SHA-256 {result.sha256} differs from the manifest's {expected}"))
-    else:
-        result.checks.append(Check("pack hash", None, f"no manifest ({manifest_path.name} not found)"))
+    sidecar = load_manifest(manifest_path) if (explicit or manifest_path.is_file()) else None
+    embedded = parse_embedded_manifest(facts.embedded_manifest) if facts.embedded_manifest is not None else None
+    result.checks += _manifest_checks(result, facts, sidecar, embedded, manifest_path)
+    manifest = sidecar if sidecar is not None else embedded
+    result.checks += check_claimed_instant(manifest, facts)
     if store is not None:
         if manifest is None:
             raise ValidationError("checking evidence against the store needs the pack's manifest", field="--manifest")
         result.checks += verify_evidence_hashes(store, manifest)
-    if not signed and manifest is None:
-        raise ValidationError("nothing to verify against: the pack is not signed and has no manifest "
-                              "(give --manifest PACK.manifest.json)", field="--manifest")
+    if facts.parsed and sidecar is None and not facts.anchored:
+        raise ValidationError("nothing to verify against: the pack is not signed or timestamped and has no side-car "
+                              "manifest (give --manifest PACK.manifest.json)", field="--manifest")
+    if require_signature:
+        result.checks += require_signature_checks(facts)
+    result.authentic, result.verdict = verdict(facts=facts, failed=not result.ok)
     return result
+
+
+def _manifest_checks(result: VerifyResult, facts, sidecar: dict | None, embedded: dict | None,
+                     manifest_path: Path) -> list[Check]:
+    """Which manifest is used (RP-VER-5), the pack hash against the side-car, and side-car vs embedded copy."""
+    checks = []
+    if facts.embedded_manifest is not None and embedded is None:
+        checks.append(Check("manifest", False, "the manifest attached to the pack is not a readable audit-pack manifest"))
+    if sidecar is not None:
+        result.manifest_source = "side-car"
+        expected = sidecar["pack"]["sha256"]
+        if expected == result.sha256:
+            checks.append(Check("pack hash", True, f"SHA-256 {result.sha256} matches {manifest_path.name}"))
+        else:
+            checks.append(Check("pack hash", False, f"SHA-256 {result.sha256} differs from the manifest's {expected}"))
+        if embedded is not None:
+            diff = manifest_differences(sidecar, embedded)
+            if diff:
+                checks.append(Check("manifest", False, f"the side-car {manifest_path.name} does not match the manifest "
+                                                       f"embedded in the pack (differs in {', '.join(diff[:6])}): "
+                                                       "it belongs to another pack or was edited"))
+            else:
+                checks.append(Check("manifest", True, f"using the side-car {manifest_path.name}; it matches the copy "
+                                                      "embedded in the pack"))
+        elif facts.parsed:
+            checks.append(Check("manifest", None, f"using the side-car {manifest_path.name}; the pack embeds no manifest "
+                                                  "(produced before manifests were embedded)"))
+    elif embedded is not None:
+        result.manifest_source = "embedded"
+        checks.append(Check("manifest", None, f"no side-car ({manifest_path.name} not found): using the manifest "
+                                              "embedded in the pack"))
+        checks.append(Check("pack hash", None, "not checked: a file cannot state its own hash; the signature or "
+                                               "timestamp covers the bytes instead"))
+    else:
+        checks.append(Check("pack hash", None, f"no manifest ({manifest_path.name} not found, none embedded)"))
+    return checks

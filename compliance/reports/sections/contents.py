@@ -7,6 +7,7 @@ from reportlab.platypus import Flowable, Spacer
 from compliance.reports.flowables import ChunkedTOC, Heading, Rule
 from compliance.reports.sections import coverage, incidents, integrity, trends
 from compliance.reports.text import esc
+from compliance.reports.verification_guide import TITLE as GUIDE_TITLE
 from compliance.reports.writer import PackWriter
 
 BODY_SECTIONS = ("scope", "summary", "coverage", "notifications", "incidents", "trends", "integrity")
@@ -43,4 +44,5 @@ def expected_entries(w: PackWriter) -> list[tuple]:
             out += [h2(t) for t in trends.TITLES]
         elif name == "integrity":
             out.append(h2(integrity.MANIFEST_TITLE))
+    out.append((0, esc(GUIDE_TITLE), 0, None))  # the verification appendix (guide_section.py)
     return out

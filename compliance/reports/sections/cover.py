@@ -9,6 +9,7 @@ from compliance.reports.flowables import Anchor
 from compliance.reports.formats import fmt_exact, fmt_instant, population_period_text
 from compliance.reports.scope import RULE
 from compliance.reports.text import clip, esc, fill
+from compliance.reports.verification_guide import cover_rows
 from compliance.reports.writer import PackWriter
 
 
@@ -43,6 +44,10 @@ def build(w: PackWriter) -> list[Flowable]:
         (labels["generated"], cover_cell(fmt_instant(pack.generated_at))),
         (labels["fingerprint"], Paragraph(esc(head), styles.cover_mono)),
         (labels["signer"], cover_cell(pack.signer or labels["unsigned"])),
+        # The signer certificate's fingerprint and what the generation instant is (verification_guide.py).
+        *[(k, Paragraph(esc(v), styles.cover_mono if "SHA-256" in k else styles.cover_cell))
+          for k, v in cover_rows(signer_fingerprint=pack.signer_fingerprint,
+                                 timestamp_authority=pack.timestamp_authority)],
         _restricted_row(pack, labels, cover_cell),
         (labels["audience"], cover_cell(labels["audience_public"] if w.public else labels["audience_internal"])),
     ]
