@@ -127,11 +127,3 @@ class IncidentChange(SQLModel, table=True):
     changed_by: str
     reason: str | None = None
 
-
-class Setting(SQLModel, table=True):
-    """Store-wide configuration (organisation time zone, disabled lint rules, thresholds)."""
-
-    __tablename__ = "setting"
-
-    key: str = Field(primary_key=True, max_length=128)
-    value: dict = JSONDictField()

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from compliance.controls.context import build_incident_documents
 from compliance.core.errors import NotFoundError
-from compliance.incidents.service import get_setting, list_incidents
+from compliance.db.settings import get_setting
+from compliance.incidents.service import list_incidents
 from compliance.reports.adapt import section_from_document
 from compliance.reports.model import (
     AssessmentRow,
