@@ -14,7 +14,7 @@ from compliance.actions.models import ActionItem, ActionPriority, ActionStatus
 from compliance.core.errors import ConflictError, NotFoundError, ValidationError
 from compliance.core.timeutil import ensure_utc, parse_date, utcnow
 from compliance.incidents.models import Incident
-from compliance.incidents.service import format_ref, get_incident
+from compliance.incidents.service import format_ref, get_incident, lock_incident
 
 PRIORITIES = [p.value for p in ActionPriority]
 _REF = re.compile(r"^(?:INC-)?0*(\d+)-A(\d+)$", re.IGNORECASE)
@@ -57,6 +57,7 @@ def add_action(
         if value < 1:
             raise ValidationError("lesson numbers start at 1", field="--lesson")
         lesson_numbers.append(value)
+    lock_incident(session=session, incident=incident)  # numbers are allocated per incident: one writer at a time
     if number is None:
         current = session.exec(select(func.max(ActionItem.number)).where(ActionItem.incident_id == incident.id)).one()
         number = (current or 0) + 1
@@ -98,6 +99,7 @@ def complete_action(
     """Marks an action item done (or cancelled) at `at` (now by default)."""
     if status not in (ActionStatus.DONE.value, ActionStatus.CANCELLED.value):
         raise ValidationError(f"{status!r} is not done or cancelled", field="status")
+    session.refresh(action, with_for_update=True)  # decide on the current status, not a stale copy
     if action.status != ActionStatus.OPEN.value:
         raise ConflictError(f"action is already {action.status}", field="ACTION-ID")
     action.status = status

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine
 
 from compliance.core.errors import SchemaVersionError, StoreMissingError, ValidationError
@@ -71,12 +72,16 @@ class Store:
     def session(self, *, immediate: bool = False) -> Iterator[Session]:
         """Yields a session that commits on success and rolls back on error.
 
-        immediate=True takes the write lock at the start of the transaction (SQLite
-        BEGIN IMMEDIATE); on PostgreSQL callers serialise with `serialize()`.
+        immediate=True is for writes: it takes the write lock before the first read (SQLite BEGIN
+        IMMEDIATE, retried within a bounded time while busy, see db.retry), so no write ever fails
+        upgrading a read snapshot; on PostgreSQL writers lock the rows they change (FOR UPDATE) or
+        serialise with `serialize()`.
         """
         engine = self.engine.execution_options(sqlite_begin="IMMEDIATE") if immediate else self.engine
         with Session(engine, expire_on_commit=False) as session:
             try:
+                if immediate and self.dialect == "sqlite":
+                    _begin_write(session)
                 yield session
                 session.commit()
             except BaseException:
@@ -86,6 +91,22 @@ class Store:
     def close(self) -> None:
         """Releases the connection pool."""
         self.engine.dispose()
+
+
+def _begin_write(session: Session) -> None:
+    """Starts the session's write transaction now, retrying a busy store within the retry budget."""
+    from compliance.db.retry import RETRY_ATTEMPTS, RETRY_BUDGET_SECONDS, backoff, is_busy
+
+    deadline = time.monotonic() + RETRY_BUDGET_SECONDS
+    for attempt in range(1, RETRY_ATTEMPTS + 1):
+        try:
+            session.connection()
+            return
+        except OperationalError as exc:
+            session.rollback()
+            if attempt == RETRY_ATTEMPTS or not is_busy(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(backoff(attempt))
 
 
 def serialize(session: Session, name: str) -> None:

@@ -19,7 +19,6 @@ from compliance.incidents.models import (
     Incident,
     IncidentChange,
     IncidentStatus,
-    Setting,
     Severity,
     TimelineEntry,
     TimelineKind,
@@ -41,8 +40,6 @@ UPDATABLE = {
 INSTANT_FIELDS = set(CLOCK_FIELDS) | {"closed_at"}
 # Instants that must not precede the incident's start or detection.
 _AFTER_START = ("detected_at", "aware_at", "mitigated_at", "resolved_at", "closed_at")
-# Changes that move notification obligations (clock instants, regimes, and the facts stages depend on).
-_OBLIGATION_FIELDS = set(CLOCK_FIELDS) | {"regimes", "entity_type", "data_subjects_approx"}
 
 
 def format_ref(number: int) -> str:
@@ -62,22 +59,20 @@ def _check_choice(value: str, choices: list[str], field: str) -> str:
     return value
 
 
-def _check_regimes(regimes: Iterable[str]) -> list[str]:
-    regimes = [str(r).strip() for r in regimes if str(r).strip()]
-    from compliance.deadlines.regimes import known_regime_ids
-
-    known = known_regime_ids()
-    for regime in regimes:
-        if regime not in known:
-            raise ValidationError(f"unknown regime {regime!r} (known: {', '.join(sorted(known))})", field="--regime")
-    return regimes
+def _clean_regimes(regimes: Iterable[str]) -> list[str]:
+    """Regime ids as given (trimmed, no blanks); whether they are known is the deadline engine's check."""
+    return [str(r).strip() for r in regimes if str(r).strip()]
 
 
-def _sync_obligations(session: Session, incident: Incident) -> None:
-    """Keeps the incident's notification obligations in step with its regimes and clock instants."""
-    from compliance.deadlines.service import sync_incident_obligations  # here: deadlines imports this module
+def lock_incident(*, session: Session, incident: Incident) -> Incident:
+    """Locks the incident's row for the rest of the transaction and re-reads it (SELECT … FOR UPDATE).
 
-    sync_incident_obligations(session=session, incident=incident)
+    Every read-modify-write of an incident and its children (audit trail, action numbers) starts here,
+    so a concurrent writer waits instead of writing from a stale copy; on SQLite the write transaction
+    (BEGIN IMMEDIATE) already serialises writers.
+    """
+    session.refresh(incident, with_for_update=True)
+    return incident
 
 
 def _check_order(values: dict[str, Any]) -> None:
@@ -137,7 +132,7 @@ def open_incident(
     entity_type: str | None = None,
     **instants: datetime | None,
 ) -> Incident:
-    """Records a new incident with the next sequential id and returns it."""
+    """Records a new incident with the next sequential id and returns it (register only, no obligations)."""
     if not title or not str(title).strip():
         raise ValidationError("must not be empty", field="--title")
     unknown = set(instants) - (set(CLOCK_FIELDS) | {"closed_at"})
@@ -161,7 +156,7 @@ def open_incident(
         data_categories=_clean_list(data_categories),
         data_subjects_approx=_check_count(data_subjects_approx, "--data-subjects"),
         records_approx=_check_count(records_approx, "--records"),
-        regimes=_check_regimes(regimes),
+        regimes=_clean_regimes(regimes),
         affected_services=_clean_list(services),
         tags=_clean_list(tags),
         restricted=bool(restricted),
@@ -174,8 +169,6 @@ def open_incident(
         incident.status = IncidentStatus.MITIGATED.value
     session.add(incident)
     session.flush()
-    if incident.regimes:
-        _sync_obligations(session, incident)
     return incident
 
 
@@ -236,7 +229,7 @@ def _normalise_update(name: str, value: Any) -> Any:
             raise ValidationError("must not be empty", field=field)
         return str(value).strip()
     if name == "regimes":
-        return _check_regimes(value)
+        return _clean_regimes(value)
     if name in ("affected_services", "data_categories", "tags"):
         return _clean_list(value)
     if name in ("data_subjects_approx", "records_approx"):
@@ -264,6 +257,9 @@ def update_incident(
 ) -> list[IncidentChange]:
     """Applies `changes`, recording one audit-trail row per changed field; returns those rows.
 
+    Register only: compliance.deadlines.incidents.update_incident_with_obligations also keeps the
+    incident's obligations in step (the CLI calls that).
+
     Changing a clock-start instant that was already set needs a reason (never silent).
     Setting status resolved/mitigated/closed without its instant stamps it with `now`.
     """
@@ -273,6 +269,7 @@ def update_incident(
     if not changed_by or not str(changed_by).strip():
         raise ValidationError("must name who makes the change", field="--by")
     now = now or utcnow()
+    lock_incident(session=session, incident=incident)
     new = {name: _normalise_update(name, value) for name, value in changes.items()}
     status = new.get("status")
     for state, stamp in (("mitigated", "mitigated_at"), ("resolved", "resolved_at"), ("closed", "closed_at")):
@@ -289,7 +286,6 @@ def update_incident(
             f"changing {', '.join(rewritten)} after it was recorded needs a reason (it is kept in the audit trail)",
             field="--reason",
         )
-    serialize(session, f"incident-change-{incident.id}")
     seq = session.exec(select(func.max(IncidentChange.seq)).where(IncidentChange.incident_id == incident.id)).one() or 0
     rows = []
     for name, value in changed.items():
@@ -304,8 +300,6 @@ def update_incident(
         session.add(incident)
         session.add_all(rows)
         session.flush()
-        if _OBLIGATION_FIELDS & set(changed):
-            _sync_obligations(session, incident)
     return rows
 
 
@@ -365,19 +359,3 @@ def timeline_entry_to_dict(entry: TimelineEntry) -> dict[str, Any]:
             "actor": entry.actor, "original_time": entry.original_time,
             "customer_visible": entry.customer_visible}
 
-
-def get_setting(*, session: Session, key: str, default: dict | None = None) -> dict:
-    """Returns the store setting `key` (a JSON object), or `default`."""
-    row = session.get(Setting, key)
-    return dict(row.value) if row else dict(default or {})
-
-
-def set_setting(*, session: Session, key: str, value: dict) -> None:
-    """Stores the setting `key`."""
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=value))
-    else:
-        row.value = value
-        session.add(row)
-    session.flush()
