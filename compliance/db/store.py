@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
 import time
@@ -175,6 +176,35 @@ def _current_revision(engine: Engine) -> str | None:
     return rows[0] if rows else None
 
 
+EVIDENCE_DIR_KEY = "store.evidence_dir"
+
+
+def _recorded_evidence_dir(engine: Engine) -> str | None:
+    """The evidence folder `init` recorded for this store (None for a store made before it was recorded)."""
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT value FROM setting WHERE key = :key"), {"key": EVIDENCE_DIR_KEY}).first()
+    if row is None:
+        return None
+    value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return value.get("path") if isinstance(value, dict) else None
+
+
+def _record_evidence_dir(engine: Engine, path: Path) -> None:
+    from compliance.db.settings import set_setting
+
+    with Session(engine) as session:
+        set_setting(session=session, key=EVIDENCE_DIR_KEY, value={"path": str(path)})
+        session.commit()
+
+
+def _check_evidence_dir(engine: Engine, url: str, path: Path) -> None:
+    recorded = _recorded_evidence_dir(engine)
+    if recorded is not None and Path(recorded) != path:
+        raise ValidationError(
+            f"{path} is not the evidence folder of the store at {_display(url)} (it is {recorded}); give that folder, "
+            f"or run 'compliance init --evidence-dir {path}' to move the store's evidence there", field="--evidence-dir")
+
+
 def _prepare_evidence_dir(path: Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(path, 0o700)
@@ -217,6 +247,7 @@ def init_store(*, url: str, evidence_dir: str | os.PathLike) -> tuple[Store, str
             side = Path(f"{sqlite_path}{suffix}")
             if side.exists():
                 os.chmod(side, 0o600)
+    _record_evidence_dir(engine, Path(evidence_dir).resolve())
     store = Store(url=url, engine=engine, evidence_dir=Path(evidence_dir))
     return store, old, get_head_revision()
 
@@ -247,4 +278,9 @@ def open_store(*, url: str, evidence_dir: str | os.PathLike) -> Store:
         raise SchemaVersionError(
             f"store at {_display(url)} has schema {current}, this version needs {head}: run 'compliance init' to upgrade"
         )
+    try:
+        _check_evidence_dir(engine, url, Path(evidence_dir).resolve())
+    except Exception:
+        engine.dispose()
+        raise
     return Store(url=url, engine=engine, evidence_dir=Path(evidence_dir))
