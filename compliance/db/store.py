@@ -116,8 +116,16 @@ def serialize(session: Session, name: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
+def _parse_url(url: str):
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        raise ValidationError("is not a SQLAlchemy database URL (e.g. sqlite:///compliance.db or "
+                              "postgresql://user@host/db)", field="--db") from None
+
+
 def _sqlite_path(url: str) -> Path | None:
-    parsed = make_url(url)
+    parsed = _parse_url(url)
     if not parsed.drivername.startswith("sqlite"):
         return None
     if not parsed.database or parsed.database == ":memory:":
@@ -126,10 +134,7 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def _make_engine(url: str) -> Engine:
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ValidationError(f"{url!r} is not a SQLAlchemy database URL", field="--db") from None
+    parsed = _parse_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
@@ -138,7 +143,7 @@ def _make_engine(url: str) -> Engine:
             _configure_sqlite(engine)
         else:
             engine = create_engine(parsed, pool_pre_ping=True)
-    except (NoSuchModuleError, ImportError) as exc:
+    except (NoSuchModuleError, ImportError, ArgumentError, ValueError, TypeError) as exc:
         raise ValidationError(f"unsupported database URL {parsed.drivername!r} ({exc})", field="--db") from None
     return engine
 
@@ -162,8 +167,8 @@ def _configure_sqlite(engine: Engine) -> None:
 def _display(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):
+        return "<unparsable URL>"
 
 
 def _current_revision(engine: Engine) -> str | None:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from compliance.core.errors import ValidationError
+from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import format_timedelta
 from compliance.deadlines.models import Notification
 from compliance.deadlines.regimes import known_regime_ids
@@ -47,7 +48,7 @@ class IncidentUpdate:
 
 def check_regime_ids(regimes: Iterable[str], *, extra_dirs: Iterable[str] = ()) -> list[str]:
     """Returns the regime ids trimmed, refusing an unknown one with the list of known ids."""
-    ids = [str(r).strip() for r in regimes if str(r).strip()]
+    ids = [r for r in (clean_line(r, field="--regime") for r in regimes) if r]
     known = known_regime_ids(extra_dirs=extra_dirs)
     for regime in ids:
         if regime not in known:
@@ -81,7 +82,7 @@ def _mark_made_late(session: Session, incident: Incident, on_time: dict[tuple[st
     """Applies DL-7 to the filings that were on time before the change; returns a note per filing made late."""
     settings, zone = get_deadline_settings(session=session), get_org_zone(session=session)
     notes = []
-    reason = (delay_reason or "").strip() or None
+    reason = clean_text(delay_reason, field="--delay-reason") or None if delay_reason is not None else None
     for regime, row, _filings, _waiver in _evaluate(session, incident, settings, zone, regimes=_session_regimes(session)):
         first = on_time.get((regime.id, row["stage"].id))
         if first is None or row["due"] is None or first.notified_at <= row["due"]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import math
 import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
@@ -24,6 +25,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, ValidationError
+from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import ensure_utc, format_timedelta, get_zone, parse_duration, utcnow
 from compliance.db.settings import get_setting, set_setting
 from compliance.db.store import serialize
@@ -81,7 +83,7 @@ def set_deadline_settings(*, session: Session, timezone: str | None = None, memb
         for key, hours in stage_hours.items():
             regime_id, _, stage_id = key.partition("/")
             get_regime(regime_id, field="--stage-hours").stage(stage_id, field="--stage-hours")
-            if not isinstance(hours, (int, float)) or hours <= 0:
+            if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not math.isfinite(hours) or hours <= 0:
                 raise ValidationError(f"{key}: hours must be a positive number", field="--stage-hours")
         settings["stage_hours"] = {**settings.get("stage_hours", {}), **stage_hours}
     set_setting(session=session, key=SETTINGS_KEY, value=settings)
@@ -297,8 +299,11 @@ def record_notification(*, session: Session, incident: Incident, regime: str, st
     """
     at = ensure_utc(at, field="--at")
     now = now or utcnow()
-    if not recorded_by or not str(recorded_by).strip():
+    if not recorded_by or not clean_line(recorded_by, field="--by"):
         raise ValidationError("must name who records the notification", field="--by")
+    recipient = clean_line(recipient, field="--recipient") if recipient is not None else None
+    reference = clean_line(reference, field="--reference") if reference is not None else None
+    delay_reason = clean_text(delay_reason, field="--delay-reason") if delay_reason is not None else None
     if at > now + FUTURE_TOLERANCE:
         raise ValidationError(f"{at:%Y-%m-%dT%H:%M:%SZ} is in the future: record a notification once it is sent",
                               field="--at")
@@ -334,7 +339,7 @@ def record_notification(*, session: Session, incident: Incident, regime: str, st
     notification = Notification(incident_id=incident.id, regime=regime_def.id, stage=stage_def.id, notified_at=at,
                                 recipient=(recipient or "").strip() or None, reference=(reference or "").strip() or None,
                                 delay_reason=reason, late=late if not correction else filings[0].late,
-                                correction=correction, recorded_at=now, recorded_by=str(recorded_by).strip())
+                                correction=correction, recorded_at=now, recorded_by=clean_line(recorded_by, field="--by"))
     session.add(notification)
     session.flush()
     sync_incident_obligations(session=session, incident=incident, now=now, extra_dirs=extra_dirs)
@@ -347,9 +352,9 @@ def waive_obligation(*, session: Session, incident: Incident, regime: str, stage
                      extra_dirs: Iterable[str] = ()) -> Waiver:
     """Closes a stage as not required, recording who decided, when and why (DL-5)."""
     now = now or utcnow()
-    if not reason or not str(reason).strip():
+    if not reason or not clean_text(reason, field="--reason"):
         raise ValidationError("must give the reasoning for the decision (GDPR Art. 33(5) asks for it)", field="--reason")
-    if not decided_by or not str(decided_by).strip():
+    if not decided_by or not clean_line(decided_by, field="--decided-by"):
         raise ValidationError("must name who decided", field="--decided-by")
     serialize(session, f"obligations-{incident.id}")
     regime_def, stage_def, _row, filings, waiver = _stage_row(session, incident, regime, stage, extra_dirs=extra_dirs)

@@ -11,7 +11,9 @@ from sqlmodel import Session, select
 
 from compliance.core.errors import NotFoundError, ValidationError
 from compliance.core.jsonout import to_jsonable
+from compliance.core.numbers import check_whole
 from compliance.core.refs import format_number_ref, parse_number_ref
+from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.db.store import serialize
 from compliance.incidents.models import (
@@ -61,7 +63,8 @@ def _check_choice(value: str, choices: list[str], field: str) -> str:
 
 def _clean_regimes(regimes: Iterable[str]) -> list[str]:
     """Regime ids as given (trimmed, no blanks); whether they are known is the deadline engine's check."""
-    return [str(r).strip() for r in regimes if str(r).strip()]
+    regimes = [clean_line(r, field="--regime") for r in regimes]
+    return [r for r in regimes if r]
 
 
 def lock_incident(*, session: Session, incident: Incident) -> Incident:
@@ -91,25 +94,17 @@ def _check_order(values: dict[str, Any]) -> None:
         raise ValidationError("resolved_at is before mitigated_at", field="--resolved-at")
 
 
-def _clean_list(values: Iterable[str] | None) -> list[str]:
+def _clean_list(values: Iterable[str] | None, field: str = "list") -> list[str]:
     seen: list[str] = []
     for value in values or ():
-        value = str(value).strip()
+        value = clean_line(value, field=field)
         if value and value not in seen:
             seen.append(value)
     return seen
 
 
 def _check_count(value: Any, field: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{value!r} is not a whole number", field=field) from None
-    if number < 0:
-        raise ValidationError("must not be negative", field=field)
-    return number
+    return check_whole(value, field=field)
 
 
 def open_incident(
@@ -133,7 +128,7 @@ def open_incident(
     **instants: datetime | None,
 ) -> Incident:
     """Records a new incident with the next sequential id and returns it (register only, no obligations)."""
-    if not title or not str(title).strip():
+    if not title or not clean_line(title, field="--title"):
         raise ValidationError("must not be empty", field="--title")
     unknown = set(instants) - (set(CLOCK_FIELDS) | {"closed_at"})
     if unknown:
@@ -148,19 +143,19 @@ def open_incident(
     incident = Incident(
         number=number,
         ref=format_ref(number),
-        title=str(title).strip(),
-        description=description,
+        title=clean_line(title, field="--title"),
+        description=clean_text(description, field="--description") if description is not None else None,
         severity=_check_choice(severity, SEVERITIES, "--severity"),
         status=IncidentStatus.OPEN.value,
         personal_data=bool(personal_data),
-        data_categories=_clean_list(data_categories),
+        data_categories=_clean_list(data_categories, "--data-category"),
         data_subjects_approx=_check_count(data_subjects_approx, "--data-subjects"),
         records_approx=_check_count(records_approx, "--records"),
         regimes=_clean_regimes(regimes),
-        affected_services=_clean_list(services),
-        tags=_clean_list(tags),
+        affected_services=_clean_list(services, "--service"),
+        tags=_clean_list(tags, "--tag"),
         restricted=bool(restricted),
-        entity_type=entity_type,
+        entity_type=clean_line(entity_type, field="--entity-type") or None if entity_type is not None else None,
         **values,
     )
     if incident.resolved_at:
@@ -225,13 +220,17 @@ def _normalise_update(name: str, value: Any) -> Any:
     if name == "status":
         return _check_choice(value, STATUSES, field)
     if name == "title":
-        if not value or not str(value).strip():
+        if not value or not clean_line(value, field=field):
             raise ValidationError("must not be empty", field=field)
-        return str(value).strip()
+        return clean_line(value, field=field)
+    if name == "entity_type":
+        return clean_line(value, field=field) or None if value is not None else None
+    if name in ("description", "awareness_justification"):
+        return clean_text(value, field=field) if value is not None else None
     if name == "regimes":
         return _clean_regimes(value)
     if name in ("affected_services", "data_categories", "tags"):
-        return _clean_list(value)
+        return _clean_list(value, field)
     if name in ("data_subjects_approx", "records_approx"):
         return _check_count(value, field)
     if name in ("personal_data", "restricted"):
@@ -266,8 +265,10 @@ def update_incident(
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise ValidationError(f"cannot change {', '.join(sorted(unknown))}", field="update")
-    if not changed_by or not str(changed_by).strip():
+    if not changed_by or not clean_line(changed_by, field="--by"):
         raise ValidationError("must name who makes the change", field="--by")
+    changed_by = clean_line(changed_by, field="--by")
+    reason = clean_text(reason, field="--reason") if reason is not None else None
     now = now or utcnow()
     lock_incident(session=session, incident=incident)
     new = {name: _normalise_update(name, value) for name, value in changes.items()}
@@ -322,16 +323,16 @@ def add_timeline_entry(
     customer_visible: bool = False,
 ) -> TimelineEntry:
     """Adds one entry to an incident's timeline and returns it."""
-    if not text or not str(text).strip():
+    if not text or not clean_text(text, field="--text"):
         raise ValidationError("must not be empty", field="--text")
     entry = TimelineEntry(
         incident_id=incident.id,
         at=ensure_utc(at, field="--at"),
         kind=_check_choice(kind, TIMELINE_KINDS, "--kind"),
-        text=str(text).strip(),
-        source=source,
-        actor=actor,
-        original_time=original_time,
+        text=clean_text(text, field="--text"),
+        source=clean_line(source, field="--source") if source is not None else None,
+        actor=clean_line(actor, field="--actor") if actor is not None else None,
+        original_time=clean_line(original_time, field="original_time") if original_time is not None else None,
         customer_visible=bool(customer_visible),
     )
     session.add(entry)
