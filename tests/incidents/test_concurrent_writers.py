@@ -44,7 +44,7 @@ def test_parallel_tag_updates_keep_every_old_value_in_the_audit_trail(store, mak
         incident = get_incident(session=session, ref="INC-0001")
         trail = [c for c in get_incident_changes(session=session, incident=incident) if c.field == "tags"]
     assert len(trail) == PROCESSES * 15
-    assert trail[0].old_value is None
+    assert trail[0].old_value == ""  # the empty tag list
     for before, after in itertools.pairwise(trail):
         assert after.old_value == before.new_value, f"lost update: change {after.seq} starts from a replaced value"
     assert incident.tags == [trail[-1].new_value]
