@@ -37,7 +37,8 @@ class ComplianceCommand(click.Command):
             values = value if isinstance(value, (tuple, list)) else (value,)
             for item in values:
                 if isinstance(item, str):
-                    check_argument(item, field=max(param.opts, key=len) if param.opts else str(param.name))
+                    field = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+                    check_argument(item, field=field)
 
     def invoke(self, ctx: click.Context):
         try:

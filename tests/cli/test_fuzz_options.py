@@ -58,7 +58,8 @@ COMMANDS = _commands()
 
 def _value(param: click.Parameter, tmp: Path):
     if isinstance(param.type, click.Choice):
-        return st.one_of(st.sampled_from(list(param.type.choices)), VALUES)
+        valid = st.sampled_from(list(param.type.choices))
+        return st.one_of(valid, valid, valid, VALUES)
     if isinstance(param.type, (click.Path, click.File)):
         return st.sampled_from([str(tmp / "absent"), str(tmp / "sample.yaml"), str(tmp / "sample.md"), str(tmp)])
     return VALUES
@@ -72,9 +73,11 @@ def _argv(draw, path: tuple[str, ...], command: click.Command, tmp: Path) -> lis
             continue
         if isinstance(param, click.Argument):
             count = 1 if param.nargs == 1 else draw(st.integers(min_value=1, max_value=2))
-            positional += [draw(_value(param, tmp)) for _ in range(count)]
+            ids = st.sampled_from(["INC-0001", "INC-0001-A1", "EV-0001"])  # mostly ids that exist: go deeper
+            value = _value(param, tmp) if isinstance(param.type, click.Path) else st.one_of(ids, ids, VALUES)
+            positional += [draw(value) for _ in range(count)]
             continue
-        if not draw(st.booleans()):
+        if not param.required and not draw(st.booleans()):
             continue
         flag = max(param.opts, key=len)
         if param.is_flag:
@@ -140,9 +143,9 @@ def test_every_command_is_covered():
 
 
 def test_random_options_give_a_documented_exit_code_no_traceback_and_write_nothing_on_failure(seeded):
-    _property(seeded, examples=60)
+    _property(seeded, examples=40)
 
 
 @pytest.mark.slow
 def test_many_random_options_give_a_documented_exit_code_no_traceback_and_write_nothing_on_failure(seeded):
-    _property(seeded, examples=600)
+    _property(seeded, examples=250)
