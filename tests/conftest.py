@@ -92,14 +92,14 @@ def at(text_: str) -> datetime:
 @pytest.fixture
 def make_incident(store):
     """Opens an incident in its own transaction; returns its ref (INC-0001)."""
-    from compliance.incidents.service import open_incident
+    from compliance.deadlines.incidents import open_incident_with_obligations
 
     def _make(**overrides) -> str:
         values = {"title": "Login failures for EU customers", "severity": "sev2",
                   "detected_at": at("2026-03-01T11:00:00Z")}
         values.update(overrides)
         with store.session(immediate=True) as session:
-            return open_incident(session=session, **values).ref
+            return open_incident_with_obligations(session=session, **values).ref
 
     return _make
 

@@ -12,9 +12,11 @@ from sqlmodel import Session, select
 
 from compliance.actions.models import ActionItem, ActionPriority, ActionStatus
 from compliance.core.errors import ConflictError, NotFoundError, ValidationError
+from compliance.core.numbers import check_whole
+from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import ensure_utc, parse_date, utcnow
 from compliance.incidents.models import Incident
-from compliance.incidents.service import format_ref, get_incident
+from compliance.incidents.service import format_ref, get_incident, lock_incident
 
 PRIORITIES = [p.value for p in ActionPriority]
 _REF = re.compile(r"^(?:INC-)?0*(\d+)-A(\d+)$", re.IGNORECASE)
@@ -42,8 +44,11 @@ def add_action(
     link: str | None = None,
 ) -> ActionItem:
     """Adds an action item to an incident (next number unless `number` is given) and returns it."""
-    if not description or not str(description).strip():
+    if not description or not clean_text(description, field="--text"):
         raise ValidationError("must not be empty", field="--text")
+    owner = clean_line(owner, field="--owner") if owner is not None else None
+    link = clean_line(link, field="--link") if link is not None else None
+    success_criteria = clean_text(success_criteria, field="--success-criteria") if success_criteria is not None else None
     priority = str(priority or "medium").strip().lower()
     if priority not in PRIORITIES:
         raise ValidationError(f"{priority!r} is not one of {', '.join(PRIORITIES)}", field="--priority")
@@ -52,24 +57,25 @@ def add_action(
     for lesson in lessons:
         try:
             value = int(lesson)
+            if value > 2**31 - 1:
+                raise ValueError
         except (TypeError, ValueError):
             raise ValidationError(f"{lesson!r} is not a lesson number", field="--lesson") from None
         if value < 1:
             raise ValidationError("lesson numbers start at 1", field="--lesson")
         lesson_numbers.append(value)
+    lock_incident(session=session, incident=incident)  # numbers are allocated per incident: one writer at a time
     if number is None:
         current = session.exec(select(func.max(ActionItem.number)).where(ActionItem.incident_id == incident.id)).one()
         number = (current or 0) + 1
     else:
-        number = int(number)
-        if number < 1:
-            raise ValidationError("action numbers start at 1", field="--number")
+        number = check_whole(number, field="--number", minimum=1)
         existing = session.exec(select(ActionItem).where(
             ActionItem.incident_id == incident.id, ActionItem.number == number)).first()
         if existing is not None:
             raise ConflictError(f"action {format_ref(incident.number)}-A{number} already exists", field="--number")
     action = ActionItem(
-        incident_id=incident.id, number=number, description=str(description).strip(),
+        incident_id=incident.id, number=number, description=clean_text(description, field="--text"),
         owner=(owner or "").strip() or None, due=due_date, priority=priority,
         success_criteria=success_criteria, lessons=lesson_numbers, link=link,
     )
@@ -98,6 +104,7 @@ def complete_action(
     """Marks an action item done (or cancelled) at `at` (now by default)."""
     if status not in (ActionStatus.DONE.value, ActionStatus.CANCELLED.value):
         raise ValidationError(f"{status!r} is not done or cancelled", field="status")
+    session.refresh(action, with_for_update=True)  # decide on the current status, not a stale copy
     if action.status != ActionStatus.OPEN.value:
         raise ConflictError(f"action is already {action.status}", field="ACTION-ID")
     action.status = status

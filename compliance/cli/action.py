@@ -49,7 +49,7 @@ def add_command(store, as_json, incident_id, text, owner, due, priority, success
         compliance action add INC-0001 --text "Alert on pool saturation above 80%" \\
             --owner "Dana Ruiz" --due 2026-03-15 --priority high --lesson 1
     """
-    with store.session() as session:
+    with store.session(immediate=True) as session:
         incident = get_incident(session=session, ref=incident_id)
         action = add_action(session=session, incident=incident, description=text, owner=owner,
                             due=parse_date(due, field="--due"), priority=priority,
@@ -62,7 +62,7 @@ def add_command(store, as_json, incident_id, text, owner, due, priority, success
 
 
 def _finish(store, as_json, action_id, link, status):
-    with store.session() as session:
+    with store.session(immediate=True) as session:
         action, incident = get_action(session=session, ref=action_id)
         complete_action(session=session, action=action, link=link, status=status)
         data = action_to_dict(action, incident)

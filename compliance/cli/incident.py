@@ -10,6 +10,7 @@ import click
 from compliance.cli.base import ComplianceGroup
 from compliance.cli.options import emit_json, json_option, pass_store, print_fields, print_table, timezone_option
 from compliance.core.timeutil import parse_instant
+from compliance.deadlines.incidents import open_incident_with_obligations, update_incident_with_obligations
 from compliance.incidents.models import CLOCK_FIELDS
 from compliance.incidents.service import (
     SEVERITIES,
@@ -18,8 +19,6 @@ from compliance.incidents.service import (
     get_incident_changes,
     incident_to_dict,
     list_incidents,
-    open_incident,
-    update_incident,
 )
 
 _EXTRA_CLOCKS = [f for f in CLOCK_FIELDS if f not in ("started_at", "detected_at", "aware_at", "mitigated_at", "resolved_at")]
@@ -78,7 +77,7 @@ def open_command(store, as_json, tz, **options) -> None:
                 for name in ("detected_at", "started_at", "aware_at", "classified_at",
                              "materiality_determined_at", "discovered_at")}
     with store.session(immediate=True) as session:
-        incident = open_incident(session=session, **instants, **options)
+        incident = open_incident_with_obligations(session=session, **instants, **options)
         data = incident_to_dict(incident)
     if as_json:
         emit_json(data)
@@ -171,10 +170,11 @@ def show_command(store, as_json, incident_id) -> None:
 @click.option("--restricted/--not-restricted", default=None, help="Change the restricted flag.")
 @click.option("--by", "changed_by", default=default_actor, show_default="login name", help="Who makes the change (audit trail).")
 @click.option("--reason", help="Why (required when a recorded clock instant changes).")
+@click.option("--delay-reason", help="Reasons for the delay, when the change makes a recorded filing late.")
 @timezone_option
 @pass_store
 @json_option
-def update_command(store, as_json, tz, incident_id, changed_by, reason, **options) -> None:
+def update_command(store, as_json, tz, incident_id, changed_by, reason, delay_reason, **options) -> None:
     """Change an incident; every change is kept in its audit trail.
 
     Example:
@@ -189,16 +189,19 @@ def update_command(store, as_json, tz, incident_id, changed_by, reason, **option
         if name.endswith("_at"):
             value = parse_instant(value, field="--" + name.replace("_", "-"), tz=tz)
         changes[name] = list(value) if isinstance(value, tuple) else value
-    with store.session() as session:
+    with store.session(immediate=True) as session:
         incident = get_incident(session=session, ref=incident_id)
-        rows = update_incident(session=session, incident=incident, changes=changes,
-                               changed_by=changed_by, reason=reason)
+        result = update_incident_with_obligations(session=session, incident=incident, changes=changes,
+                                                  changed_by=changed_by, reason=reason, delay_reason=delay_reason)
         data = incident_to_dict(incident)
-    data["changed"] = [r.field for r in rows]
+    data["changed"] = [r.field for r in result.changes]
+    data["made_late"] = result.made_late
+    for note in result.made_late:
+        click.echo(f"warning: {note}", err=True)
     if as_json:
         emit_json(data)
     else:
-        click.echo(f"{data['id']}: " + (f"changed {', '.join(data['changed'])}" if rows else "nothing changed"))
+        click.echo(f"{data['id']}: " + (f"changed {', '.join(data['changed'])}" if data["changed"] else "nothing changed"))
 
 
 COMMANDS = [incident_group]

@@ -43,7 +43,7 @@ def set_command(store, as_json, incident_id, file) -> None:
         data = load_yaml_file(file)
     except DefinitionError as exc:
         raise ValidationError(str(exc), field="FILE") from None
-    with store.session() as session:
+    with store.session(immediate=True) as session:
         incident = get_incident(session=session, ref=incident_id)
         set_postmortem(session=session, incident=incident, data=data)
         document = get_postmortem_document(session=session, incident=incident, as_of=utcnow().date())

@@ -41,7 +41,7 @@ def add_command(store, as_json, tz, incident_id, at, kind, text, source, actor, 
         compliance timeline add INC-0001 --at 2026-03-01T11:02:00Z --kind escalation \\
             --text "Security on-call paged" --source pager --actor "on-call SRE"
     """
-    with store.session() as session:
+    with store.session(immediate=True) as session:
         incident = get_incident(session=session, ref=incident_id)
         entry = add_timeline_entry(session=session, incident=incident, at=parse_instant(at, field="--at", tz=tz),
                                    kind=kind, text=text, source=source, actor=actor,

@@ -16,6 +16,25 @@ _ISO_DURATION = re.compile(
 )
 
 
+# Instants accepted on input: anything outside is a typo (year 0001, 9999) that would break date arithmetic later.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+# Durations accepted on input (--warn-within, windows): up to a century.
+LONGEST = timedelta(days=36525)
+
+
+def check_range(dt: datetime, *, field: str) -> datetime:
+    """Returns the aware instant `dt` in UTC, refusing one outside 1970-01-01 .. 2200-01-01."""
+    try:
+        utc = dt.astimezone(UTC)
+    except (OverflowError, ValueError):
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValidationError(f"{dt.isoformat()} is outside the accepted range "
+                              f"({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d})", field=field)
+    return utc
+
+
 def utcnow() -> datetime:
     """Returns the current instant, timezone-aware UTC."""
     return datetime.now(UTC)
@@ -38,42 +57,57 @@ def parse_instant(value: str | datetime, *, field: str, tz: str | None = None) -
         try:
             dt = datetime.fromisoformat(text)
         except ValueError:
-            raise ValidationError(f"{text!r} is not an ISO 8601 date-time (e.g. 2026-03-01T11:00:00Z)", field=field) from None
+            raise ValidationError(f"{text[:40]!r} is not an ISO 8601 date-time (e.g. 2026-03-01T11:00:00Z)",
+                                  field=field) from None
     if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
         if tz is None:
             raise ValidationError(
                 f"{value!s} has no time zone: add an offset or Z, or give --timezone", field=field
             )
         dt = dt.replace(tzinfo=get_zone(tz))
-    return dt.astimezone(UTC)
+    return check_range(dt, field=field)
 
 
 def parse_date(value: str | date, *, field: str) -> date:
     """Parses an ISO 8601 calendar date (YYYY-MM-DD)."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"{value!r} is not an ISO 8601 date (YYYY-MM-DD)", field=field) from None
+    if not (isinstance(value, date) and not isinstance(value, datetime)):
+        try:
+            value = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationError(f"{str(value)[:40]!r} is not an ISO 8601 date (YYYY-MM-DD)", field=field) from None
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValidationError(f"{value.isoformat()} is outside the accepted range "
+                              f"({EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d})", field=field)
+    return value
 
 
 def parse_duration(value: str | timedelta, *, field: str) -> timedelta:
     """Parses '90m', '24h', '7d', '2w' or ISO 8601 'PT72H' / 'P7D' into a timedelta."""
     if isinstance(value, timedelta):
-        return value
+        return _bounded(value, str(value), field)
     text = str(value).strip()
     match = _DURATION.match(text)
-    if match:
-        amount, unit = float(match.group(1)), match.group(2).lower()
-        unit = {"min": "m"}.get(unit, unit)
-        return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
-                "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
-    match = _ISO_DURATION.match(text)
-    if match and any(match.groupdict().values()):
-        parts = {k: int(v or 0) for k, v in match.groupdict().items()}
-        return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
-    raise ValidationError(f"{text!r} is not a duration (e.g. 90m, 24h, 7d, PT72H)", field=field)
+    try:
+        if match:
+            amount, unit = float(match.group(1)), match.group(2).lower()
+            unit = {"min": "m"}.get(unit, unit)
+            delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
+                     "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
+            return _bounded(delta, text, field)
+        match = _ISO_DURATION.match(text)
+        if match and any(match.groupdict().values()):
+            parts = {k: int(v or 0) for k, v in match.groupdict().items()}
+            delta = timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+            return _bounded(delta, text, field)
+    except (OverflowError, ValueError):
+        raise ValidationError(f"{text[:40]!r} is longer than {LONGEST.days // 365} years", field=field) from None
+    raise ValidationError(f"{text[:40]!r} is not a duration (e.g. 90m, 24h, 7d, PT72H)", field=field)
+
+
+def _bounded(delta: timedelta, text: str, field: str) -> timedelta:
+    if abs(delta) > LONGEST:
+        raise ValidationError(f"{text[:40]!r} is longer than {LONGEST.days // 365} years", field=field)
+    return delta
 
 
 def ensure_utc(dt: datetime | None, *, field: str) -> datetime | None:
@@ -82,7 +116,7 @@ def ensure_utc(dt: datetime | None, *, field: str) -> datetime | None:
         return None
     if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
         raise ValidationError("naive datetime refused: instants must carry a time zone", field=field)
-    return dt.astimezone(UTC)
+    return check_range(dt, field=field)
 
 
 def to_iso(dt: datetime | None) -> str | None:

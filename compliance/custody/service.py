@@ -13,21 +13,19 @@ CU-SVC-5  verify_custody recomputes every event hash and link, the chain head, a
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, text
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, IntegrityError, ValidationError
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.chain import GENESIS, ROW_COLUMNS, Break, ChainChecker, compute_event_hash, short
 from compliance.custody.models import CustodyAction, CustodyEvent, CustodyHead
+from compliance.db.retry import run_with_retry
 from compliance.db.store import Store, serialize
 from compliance.evidence.models import Evidence
 
@@ -37,28 +35,6 @@ NEEDS_REASON = {"transferred", "released", "disposed"}
 REFUSED_WHEN_SEALED = {"transferred", "analysed"}
 T = TypeVar("T")
 Progress = Callable[[int], None]
-
-_RETRY_ATTEMPTS = 10
-
-
-def _is_busy(exc: BaseException) -> bool:
-    message = str(getattr(exc, "orig", exc)).lower()
-    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return ("database is locked" in message or "database is busy" in message
-            or code in ("40001", "40P01", "55P03"))
-
-
-def run_with_retry(store: Store, work: Callable[[Session], T], *, attempts: int = _RETRY_ATTEMPTS) -> T:
-    """Runs `work(session)` in a write transaction, retrying a bounded number of times when the store is busy."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with store.session(immediate=True) as session:
-                return work(session)
-        except (OperationalError, DBAPIError) as exc:
-            if attempt == attempts or not _is_busy(exc):
-                raise
-            time.sleep(min(2.0, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.0))
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @dataclass

@@ -7,6 +7,7 @@ import importlib
 from sqlmodel import SQLModel
 
 MODEL_MODULES = (
+    "compliance.db.settings",
     "compliance.incidents.models",
     "compliance.actions.models",
     "compliance.postmortems.models",

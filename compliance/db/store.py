@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import stat
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine
 
 from compliance.core.errors import SchemaVersionError, StoreMissingError, ValidationError
@@ -71,12 +73,16 @@ class Store:
     def session(self, *, immediate: bool = False) -> Iterator[Session]:
         """Yields a session that commits on success and rolls back on error.
 
-        immediate=True takes the write lock at the start of the transaction (SQLite
-        BEGIN IMMEDIATE); on PostgreSQL callers serialise with `serialize()`.
+        immediate=True is for writes: it takes the write lock before the first read (SQLite BEGIN
+        IMMEDIATE, retried within a bounded time while busy, see db.retry), so no write ever fails
+        upgrading a read snapshot; on PostgreSQL writers lock the rows they change (FOR UPDATE) or
+        serialise with `serialize()`.
         """
         engine = self.engine.execution_options(sqlite_begin="IMMEDIATE") if immediate else self.engine
         with Session(engine, expire_on_commit=False) as session:
             try:
+                if immediate and self.dialect == "sqlite":
+                    _begin_write(session)
                 yield session
                 session.commit()
             except BaseException:
@@ -88,14 +94,38 @@ class Store:
         self.engine.dispose()
 
 
+def _begin_write(session: Session) -> None:
+    """Starts the session's write transaction now, retrying a busy store within the retry budget."""
+    from compliance.db.retry import RETRY_ATTEMPTS, RETRY_BUDGET_SECONDS, backoff, is_busy
+
+    deadline = time.monotonic() + RETRY_BUDGET_SECONDS
+    for attempt in range(1, RETRY_ATTEMPTS + 1):
+        try:
+            session.connection()
+            return
+        except OperationalError as exc:
+            session.rollback()
+            if attempt == RETRY_ATTEMPTS or not is_busy(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(backoff(attempt))
+
+
 def serialize(session: Session, name: str) -> None:
     """Serialises writers on `name` for the rest of the transaction (advisory lock on PostgreSQL)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
+def _parse_url(url: str):
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):
+        raise ValidationError("is not a SQLAlchemy database URL (e.g. sqlite:///compliance.db or "
+                              "postgresql://user@host/db)", field="--db") from None
+
+
 def _sqlite_path(url: str) -> Path | None:
-    parsed = make_url(url)
+    parsed = _parse_url(url)
     if not parsed.drivername.startswith("sqlite"):
         return None
     if not parsed.database or parsed.database == ":memory:":
@@ -104,10 +134,7 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def _make_engine(url: str) -> Engine:
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ValidationError(f"{url!r} is not a SQLAlchemy database URL", field="--db") from None
+    parsed = _parse_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
@@ -116,7 +143,7 @@ def _make_engine(url: str) -> Engine:
             _configure_sqlite(engine)
         else:
             engine = create_engine(parsed, pool_pre_ping=True)
-    except (NoSuchModuleError, ImportError) as exc:
+    except (NoSuchModuleError, ImportError, ArgumentError, ValueError, TypeError) as exc:
         raise ValidationError(f"unsupported database URL {parsed.drivername!r} ({exc})", field="--db") from None
     return engine
 
@@ -140,8 +167,8 @@ def _configure_sqlite(engine: Engine) -> None:
 def _display(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    except (ArgumentError, ValueError):
+        return "<unparsable URL>"
 
 
 def _current_revision(engine: Engine) -> str | None:
@@ -152,6 +179,35 @@ def _current_revision(engine: Engine) -> str | None:
     if len(rows) > 1:
         raise SchemaVersionError(f"store has several schema heads ({', '.join(sorted(rows))}); it was not made by compliance")
     return rows[0] if rows else None
+
+
+EVIDENCE_DIR_KEY = "store.evidence_dir"
+
+
+def _recorded_evidence_dir(engine: Engine) -> str | None:
+    """The evidence folder `init` recorded for this store (None for a store made before it was recorded)."""
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT value FROM setting WHERE key = :key"), {"key": EVIDENCE_DIR_KEY}).first()
+    if row is None:
+        return None
+    value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+    return value.get("path") if isinstance(value, dict) else None
+
+
+def _record_evidence_dir(engine: Engine, path: Path) -> None:
+    from compliance.db.settings import set_setting
+
+    with Session(engine) as session:
+        set_setting(session=session, key=EVIDENCE_DIR_KEY, value={"path": str(path)})
+        session.commit()
+
+
+def _check_evidence_dir(engine: Engine, url: str, path: Path) -> None:
+    recorded = _recorded_evidence_dir(engine)
+    if recorded is not None and Path(recorded) != path:
+        raise ValidationError(
+            f"{path} is not the evidence folder of the store at {_display(url)} (it is {recorded}); give that folder, "
+            f"or run 'compliance init --evidence-dir {path}' to move the store's evidence there", field="--evidence-dir")
 
 
 def _prepare_evidence_dir(path: Path) -> None:
@@ -196,6 +252,7 @@ def init_store(*, url: str, evidence_dir: str | os.PathLike) -> tuple[Store, str
             side = Path(f"{sqlite_path}{suffix}")
             if side.exists():
                 os.chmod(side, 0o600)
+    _record_evidence_dir(engine, Path(evidence_dir).resolve())
     store = Store(url=url, engine=engine, evidence_dir=Path(evidence_dir))
     return store, old, get_head_revision()
 
@@ -226,4 +283,9 @@ def open_store(*, url: str, evidence_dir: str | os.PathLike) -> Store:
         raise SchemaVersionError(
             f"store at {_display(url)} has schema {current}, this version needs {head}: run 'compliance init' to upgrade"
         )
+    try:
+        _check_evidence_dir(engine, url, Path(evidence_dir).resolve())
+    except Exception:
+        engine.dispose()
+        raise
     return Store(url=url, engine=engine, evidence_dir=Path(evidence_dir))

@@ -22,9 +22,9 @@ from compliance.core.resources import builtin_dir
 from compliance.core.timeutil import get_zone
 from compliance.core.yamlload import LineDict, LineList, load_yaml_file
 from compliance.incidents.models import CLOCK_FIELDS
+from compliance.incidents.models import STATE_CODE as _STATE
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_STATE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")  # ISO 3166 country or subdivision code (CA, US-CA)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 CLOCK_KINDS = ("hours", "calendar_days", "months", "business_days", "undue_delay")
 MONTH_READINGS = ("same_time", "end_of_day")
@@ -215,15 +215,6 @@ def for_state(stage: Stage, state: str) -> Stage:
     """Returns the per-State copy of a `per_state` stage: id `<stage>_<state>`, recipient naming the State."""
     return replace(stage, id=f"{stage.id}_{state.lower().replace('-', '_')}", title=f"{stage.title} ({state})",
                    recipient=f"{stage.recipient} ({state})", per_state=False)
-
-
-def state_code(text: str, *, field: str = "--affected-in") -> str:
-    """Returns a State or jurisdiction code in upper case (CA, US-CA, PR), or ValidationError."""
-    code = str(text or "").strip().upper()
-    if not _STATE.match(code):
-        raise ValidationError(f"{text!r} is not a State or jurisdiction code (two letters, e.g. CA, or US-CA)",
-                              field=field)
-    return code
 
 
 # --------------------------------------------------------------------------- parsing with every error kept

@@ -13,28 +13,32 @@ Rules (ids used in tests and notes):
 from __future__ import annotations
 
 import copy
+import hashlib
+import math
 import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, ValidationError
+from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import ensure_utc, format_timedelta, get_zone, parse_duration, utcnow
+from compliance.db.settings import get_setting, set_setting
 from compliance.db.store import serialize
 from compliance.deadlines import engine
 from compliance.deadlines.models import Notification, Obligation, Waiver
-from compliance.deadlines.regimes import Regime, get_regime, load_regimes
+from compliance.deadlines.regimes import Regime, builtin_regime_dir, get_regime, load_regimes
 from compliance.incidents.models import CLOCK_FIELDS, Incident
-from compliance.incidents.service import get_setting, set_setting
 
 SETTINGS_KEY = "deadlines"
 DEFAULT_SETTINGS = {"timezone": "UTC", "member_state": None, "warn_within_hours": 24,
                     "awareness_gap_hours": 24, "stage_hours": {}}
-# Incident fields whose change moves obligations (the hook in incidents.service calls sync on these).
-SYNC_FIELDS = set(CLOCK_FIELDS) | {"regimes", "entity_type", "data_subjects_approx"}
+# Where the store records the custom regime definitions its obligations rely on (id -> path, sha256).
+DEFINITIONS_KEY = "deadlines.regime_definitions"
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
@@ -79,11 +83,12 @@ def set_deadline_settings(*, session: Session, timezone: str | None = None, memb
         for key, hours in stage_hours.items():
             regime_id, _, stage_id = key.partition("/")
             get_regime(regime_id, field="--stage-hours").stage(stage_id, field="--stage-hours")
-            if not isinstance(hours, (int, float)) or hours <= 0:
+            if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not math.isfinite(hours) or hours <= 0:
                 raise ValidationError(f"{key}: hours must be a positive number", field="--stage-hours")
         settings["stage_hours"] = {**settings.get("stage_hours", {}), **stage_hours}
     set_setting(session=session, key=SETTINGS_KEY, value=settings)
     session.info[SETTINGS_KEY] = copy.deepcopy(settings)
+    _require_definitions(session, _stored_regime_ids(session), _session_regimes(session))
     for incident in session.exec(select(Incident).where(Incident.id.in_(select(Obligation.incident_id)))):
         sync_incident_obligations(session=session, incident=incident)
     return settings
@@ -130,15 +135,60 @@ def _filings_by_regime(notifications: Iterable[Notification]) -> dict[str, dict[
 
 
 def _incident_regimes(incident: Incident, regimes: dict[str, Regime]) -> list[Regime]:
-    return [regimes[r] for r in (incident.regimes or []) if r in regimes]
+    """The incident's regimes; a regime it carries whose definition is not loaded is refused, never skipped."""
+    missing = [r for r in (incident.regimes or []) if r not in regimes]
+    if missing:
+        raise ValidationError(f"regime {missing[0]!r} of {incident.ref} is not defined here: set COMPLIANCE_CONTROLS "
+                              f"(or --controls-dir) to the folder defining it; nothing was changed", field="regime")
+    return [regimes[r] for r in incident.regimes or []]
 
 
-def _session_regimes(session: Session) -> dict[str, Regime]:
-    """The regimes (built-in and COMPLIANCE_CONTROLS folders), loaded once per session."""
-    key = ("compliance.regimes", os.environ.get("COMPLIANCE_CONTROLS", ""))
+def _session_regimes(session: Session, extra_dirs: Iterable[str] = ()) -> dict[str, Regime]:
+    """The regimes (built-in, COMPLIANCE_CONTROLS and `extra_dirs` folders), loaded once per session."""
+    extra = tuple(str(d) for d in extra_dirs)
+    key = ("compliance.regimes", os.environ.get("COMPLIANCE_CONTROLS", ""), extra)
     if key not in session.info:
-        session.info[key] = load_regimes()
+        session.info[key] = load_regimes(extra_dirs=extra)
     return session.info[key]
+
+
+def get_regime_definitions(*, session: Session) -> dict[str, dict[str, str]]:
+    """Returns the custom regime definitions the store relies on: id -> {path, sha256} when last used."""
+    return get_setting(session=session, key=DEFINITIONS_KEY)
+
+
+def _record_definitions(session: Session, used: Iterable[Regime]) -> None:
+    """Records the path and content hash of every custom (not built-in) regime an obligation relies on."""
+    builtin = builtin_regime_dir().resolve()
+    known = get_regime_definitions(session=session)
+    changed = False
+    for regime in used:
+        path = Path(regime.path)
+        if path.resolve().parent == builtin:
+            continue
+        entry = {"path": str(path.resolve()), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        if known.get(regime.id) != entry:
+            known[regime.id] = entry
+            changed = True
+    if changed:
+        set_setting(session=session, key=DEFINITIONS_KEY, value=known)
+
+
+def _require_definitions(session: Session, regime_ids: Iterable[str], regimes: dict[str, Regime]) -> None:
+    """Refuses to go on without the definition of a regime the store relies on, naming where it was last seen."""
+    missing = sorted(set(regime_ids) - set(regimes))
+    if not missing:
+        return
+    entry = get_regime_definitions(session=session).get(missing[0], {})
+    where = f" (last defined in {entry['path']})" if entry.get("path") else ""
+    raise ValidationError(f"regime {missing[0]!r}{where} is used by this store but not defined here: set "
+                          f"COMPLIANCE_CONTROLS (or --controls-dir) to the folder defining it; nothing was changed",
+                          field="COMPLIANCE_CONTROLS")
+
+
+def _stored_regime_ids(session: Session) -> set[str]:
+    """Every regime some obligation of the store belongs to."""
+    return set(session.exec(select(Obligation.regime).distinct()))
 
 
 def _evaluate(session: Session, incident: Incident, settings: dict[str, Any], zone: tzinfo,
@@ -166,15 +216,24 @@ def _evaluate(session: Session, incident: Incident, settings: dict[str, Any], zo
 # --------------------------------------------------------------------------- keeping obligations in step
 
 
-def sync_incident_obligations(*, session: Session, incident: Incident, now: datetime | None = None) -> list[Obligation]:
-    """Re-computes the materialised obligations of one incident (regimes, clock instants, filings, waivers)."""
+def sync_incident_obligations(*, session: Session, incident: Incident, now: datetime | None = None,
+                              extra_dirs: Iterable[str] = ()) -> list[Obligation]:
+    """Re-computes the materialised obligations of one incident (regimes, clock instants, filings, waivers).
+
+    Refuses (ValidationError) when a regime of the incident is not defined here: obligations are never
+    deleted because a definition is absent.
+    """
     settings = get_deadline_settings(session=session)
     zone = get_org_zone(session=session)
     now = now or utcnow()
+    regimes = _session_regimes(session, extra_dirs)
+    _require_definitions(session, incident.regimes or [], regimes)
+    evaluated = _evaluate(session, incident, settings, zone, regimes=regimes)
+    _record_definitions(session, _incident_regimes(incident, regimes))
     existing = {(o.regime, o.stage): o for o in
                 session.exec(select(Obligation).where(Obligation.incident_id == incident.id))}
     keep = []
-    for regime, row, filings, waiver in _evaluate(session, incident, settings, zone):
+    for regime, row, filings, waiver in evaluated:
         key = (regime.id, row["stage"].id)
         obligation = existing.pop(key, None) or Obligation(incident_id=incident.id, regime=regime.id,
                                                           stage=row["stage"].id)
@@ -193,12 +252,13 @@ def sync_incident_obligations(*, session: Session, incident: Incident, now: date
     return keep
 
 
-def sync_all_obligations(*, session: Session) -> int:
+def sync_all_obligations(*, session: Session, extra_dirs: Iterable[str] = ()) -> int:
     """Re-computes the obligations of every incident that has regimes; returns how many incidents."""
+    _require_definitions(session, _stored_regime_ids(session), _session_regimes(session, extra_dirs))
     count = 0
     for incident in session.exec(select(Incident)):
         if incident.regimes:
-            sync_incident_obligations(session=session, incident=incident)
+            sync_incident_obligations(session=session, incident=incident, extra_dirs=extra_dirs)
             count += 1
         else:
             session.exec(delete(Obligation).where(Obligation.incident_id == incident.id))
@@ -240,8 +300,11 @@ def record_notification(*, session: Session, incident: Incident, regime: str, st
     """
     at = ensure_utc(at, field="--at")
     now = now or utcnow()
-    if not recorded_by or not str(recorded_by).strip():
+    if not recorded_by or not clean_line(recorded_by, field="--by"):
         raise ValidationError("must name who records the notification", field="--by")
+    recipient = clean_line(recipient, field="--recipient") if recipient is not None else None
+    reference = clean_line(reference, field="--reference") if reference is not None else None
+    delay_reason = clean_text(delay_reason, field="--delay-reason") if delay_reason is not None else None
     if at > now + FUTURE_TOLERANCE:
         raise ValidationError(f"{at:%Y-%m-%dT%H:%M:%SZ} is in the future: record a notification once it is sent",
                               field="--at")
@@ -277,10 +340,10 @@ def record_notification(*, session: Session, incident: Incident, regime: str, st
     notification = Notification(incident_id=incident.id, regime=regime_def.id, stage=stage_def.id, notified_at=at,
                                 recipient=(recipient or "").strip() or None, reference=(reference or "").strip() or None,
                                 delay_reason=reason, late=late if not correction else filings[0].late,
-                                correction=correction, recorded_at=now, recorded_by=str(recorded_by).strip())
+                                correction=correction, recorded_at=now, recorded_by=clean_line(recorded_by, field="--by"))
     session.add(notification)
     session.flush()
-    sync_incident_obligations(session=session, incident=incident, now=now)
+    sync_incident_obligations(session=session, incident=incident, now=now, extra_dirs=extra_dirs)
     return {"incident": incident.ref, "regime": regime_def.id, "stage": stage_def.id, "notified_at": at,
             "due": due, "late": notification.late, "correction": correction, "warnings": warnings}
 
@@ -290,9 +353,9 @@ def waive_obligation(*, session: Session, incident: Incident, regime: str, stage
                      extra_dirs: Iterable[str] = ()) -> Waiver:
     """Closes a stage as not required, recording who decided, when and why (DL-5)."""
     now = now or utcnow()
-    if not reason or not str(reason).strip():
+    if not reason or not clean_text(reason, field="--reason"):
         raise ValidationError("must give the reasoning for the decision (GDPR Art. 33(5) asks for it)", field="--reason")
-    if not decided_by or not str(decided_by).strip():
+    if not decided_by or not clean_line(decided_by, field="--decided-by"):
         raise ValidationError("must name who decided", field="--decided-by")
     serialize(session, f"obligations-{incident.id}")
     regime_def, stage_def, _row, filings, waiver = _stage_row(session, incident, regime, stage, extra_dirs=extra_dirs)
@@ -309,7 +372,7 @@ def waive_obligation(*, session: Session, incident: Incident, regime: str, stage
                  recorded_at=now)
     session.add(row)
     session.flush()
-    sync_incident_obligations(session=session, incident=incident, now=now)
+    sync_incident_obligations(session=session, incident=incident, now=now, extra_dirs=extra_dirs)
     return row
 
 

@@ -9,10 +9,11 @@ from typing import Any
 
 from compliance.actions.service import add_action, complete_action
 from compliance.db.store import Store
+from compliance.deadlines.incidents import open_incident_with_obligations, update_incident_with_obligations
 from compliance.demo.evidence import add_demo_evidence
 from compliance.demo.notifications import add_demo_notifications
 from compliance.demo.scenarios import PEOPLE, POOR_LANGUAGE, SCENARIOS
-from compliance.incidents.service import add_timeline_entry, open_incident, update_incident
+from compliance.incidents.service import add_timeline_entry
 from compliance.postmortems.service import set_postmortem
 
 SEVERITY_WEIGHTS = [("sev1", 1), ("sev2", 3), ("sev3", 4), ("sev4", 2)]
@@ -65,7 +66,7 @@ def generate_incident_data(*, store: Store, incidents: int, seed: int, as_of: da
         mitigated = (resolved - (resolved - detected) / 3) if resolved else (detected + _minutes(rng, 30,
             300) if rng.random() < 0.5 else None)
         with store.session(immediate=True) as session:
-            incident = open_incident(
+            incident = open_incident_with_obligations(
                 session=session, title=scenario["title"], severity=severity, detected_at=detected,
                 started_at=started, aware_at=aware if (scenario["personal_data"] or scenario["regimes"]) else None,
                 personal_data=scenario["personal_data"], data_categories=scenario["data_categories"],
@@ -90,8 +91,8 @@ def generate_incident_data(*, store: Store, incidents: int, seed: int, as_of: da
                     changes["mitigated_at"] = mitigated
                 if resolved:
                     changes["resolved_at"] = resolved
-                update_incident(session=session, incident=incident, changes=changes, changed_by="incident commander",
-                                now=resolved or mitigated)
+                update_incident_with_obligations(session=session, incident=incident, changes=changes,
+                                                 changed_by="incident commander", now=resolved or mitigated)
             if resolved:
                 summary.postmortems += 1
                 summary.action_items += _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng)

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from compliance.db.store import Store
+from compliance.deadlines.incidents import update_incident_with_obligations
 from compliance.deadlines.service import get_incident_obligation_documents, record_notification, waive_obligation
-from compliance.incidents.service import get_incident, update_incident
+from compliance.incidents.service import get_incident
 
 RECIPIENTS = {
     "gdpr": "Lead supervisory authority (online breach form)", "uk_gdpr": "ICO breach reporting portal",
@@ -43,7 +44,7 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
             if not incident.regimes:
                 continue
             if "sg_pdpa" in incident.regimes and incident.assessed_at is None and incident.aware_at is not None:
-                update_incident(session=session, incident=incident, changed_by="privacy officer",
+                update_incident_with_obligations(session=session, incident=incident, changed_by="privacy officer",
                                 changes={"assessed_at": incident.aware_at + timedelta(hours=rng.randint(6, 40))},
                                 now=min(as_of, incident.aware_at + timedelta(days=2)))
             handled: set[tuple[str, str]] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import Enum
 
@@ -53,6 +54,21 @@ CLOCK_FIELDS = (
     "corrective_measure_at",
     "information_requested_at",
 )
+
+
+# A State or jurisdiction for residents affected (HIPAA media notice, US State laws): ISO 3166 code, CA or US-CA.
+STATE_CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+
+
+def state_code(text: str, *, field: str = "--affected-in") -> str:
+    """Returns a State or jurisdiction code in upper case (CA, US-CA, PR), or ValidationError."""
+    from compliance.core.errors import ValidationError
+
+    code = str(text or "").strip().upper()
+    if not STATE_CODE.match(code):
+        raise ValidationError(f"{text!r} is not a State or jurisdiction code (two letters, e.g. CA, or US-CA)",
+                              field=field)
+    return code
 
 
 class Incident(SQLModel, table=True):
@@ -134,11 +150,3 @@ class IncidentChange(SQLModel, table=True):
     changed_by: str
     reason: str | None = None
 
-
-class Setting(SQLModel, table=True):
-    """Store-wide configuration (organisation time zone, disabled lint rules, thresholds)."""
-
-    __tablename__ = "setting"
-
-    key: str = Field(primary_key=True, max_length=128)
-    value: dict = JSONDictField()

@@ -11,7 +11,9 @@ from sqlmodel import Session, select
 
 from compliance.core.errors import NotFoundError, ValidationError
 from compliance.core.jsonout import to_jsonable
+from compliance.core.numbers import check_whole
 from compliance.core.refs import format_number_ref, parse_number_ref
+from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.db.store import serialize
 from compliance.incidents.models import (
@@ -19,10 +21,10 @@ from compliance.incidents.models import (
     Incident,
     IncidentChange,
     IncidentStatus,
-    Setting,
     Severity,
     TimelineEntry,
     TimelineKind,
+    state_code,
 )
 
 SEVERITIES = [s.value for s in Severity]
@@ -42,8 +44,6 @@ UPDATABLE = {
 INSTANT_FIELDS = set(CLOCK_FIELDS) | {"closed_at"}
 # Instants that must not precede the incident's start or detection.
 _AFTER_START = ("detected_at", "aware_at", "mitigated_at", "resolved_at", "closed_at")
-# Changes that move notification obligations (clock instants, regimes, and the facts stages depend on).
-_OBLIGATION_FIELDS = set(CLOCK_FIELDS) | {"regimes", "entity_type", "data_subjects_approx", "affected_by_state"}
 
 
 def format_ref(number: int) -> str:
@@ -63,22 +63,21 @@ def _check_choice(value: str, choices: list[str], field: str) -> str:
     return value
 
 
-def _check_regimes(regimes: Iterable[str]) -> list[str]:
-    regimes = [str(r).strip() for r in regimes if str(r).strip()]
-    from compliance.deadlines.regimes import known_regime_ids
-
-    known = known_regime_ids()
-    for regime in regimes:
-        if regime not in known:
-            raise ValidationError(f"unknown regime {regime!r} (known: {', '.join(sorted(known))})", field="--regime")
-    return regimes
+def _clean_regimes(regimes: Iterable[str]) -> list[str]:
+    """Regime ids as given (trimmed, no blanks); whether they are known is the deadline engine's check."""
+    regimes = [clean_line(r, field="--regime") for r in regimes]
+    return [r for r in regimes if r]
 
 
-def _sync_obligations(session: Session, incident: Incident) -> None:
-    """Keeps the incident's notification obligations in step with its regimes and clock instants."""
-    from compliance.deadlines.service import sync_incident_obligations  # here: deadlines imports this module
+def lock_incident(*, session: Session, incident: Incident) -> Incident:
+    """Locks the incident's row for the rest of the transaction and re-reads it (SELECT … FOR UPDATE).
 
-    sync_incident_obligations(session=session, incident=incident)
+    Every read-modify-write of an incident and its children (audit trail, action numbers) starts here,
+    so a concurrent writer waits instead of writing from a stale copy; on SQLite the write transaction
+    (BEGIN IMMEDIATE) already serialises writers.
+    """
+    session.refresh(incident, with_for_update=True)
+    return incident
 
 
 def _check_order(values: dict[str, Any]) -> None:
@@ -97,31 +96,21 @@ def _check_order(values: dict[str, Any]) -> None:
         raise ValidationError("resolved_at is before mitigated_at", field="--resolved-at")
 
 
-def _clean_list(values: Iterable[str] | None) -> list[str]:
+def _clean_list(values: Iterable[str] | None, field: str = "list") -> list[str]:
     seen: list[str] = []
     for value in values or ():
-        value = str(value).strip()
+        value = clean_line(value, field=field)
         if value and value not in seen:
             seen.append(value)
     return seen
 
 
 def _check_count(value: Any, field: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{value!r} is not a whole number", field=field) from None
-    if number < 0:
-        raise ValidationError("must not be negative", field=field)
-    return number
+    return check_whole(value, field=field)
 
 
 def check_affected_by_state(value: Any, *, field: str = "--affected-in") -> dict[str, int]:
     """Returns residents affected per State or jurisdiction ({"CA": 501}) from a mapping or "CA=501" items."""
-    from compliance.deadlines.regimes import state_code
-
     items = value.items() if isinstance(value, dict) else [_split_state_count(v, field) for v in value or ()]
     out: dict[str, int] = {}
     for state, count in items:
@@ -160,8 +149,8 @@ def open_incident(
     affected_by_state: Any = None,
     **instants: datetime | None,
 ) -> Incident:
-    """Records a new incident with the next sequential id and returns it."""
-    if not title or not str(title).strip():
+    """Records a new incident with the next sequential id and returns it (register only, no obligations)."""
+    if not title or not clean_line(title, field="--title"):
         raise ValidationError("must not be empty", field="--title")
     unknown = set(instants) - (set(CLOCK_FIELDS) | {"closed_at"})
     if unknown:
@@ -176,20 +165,20 @@ def open_incident(
     incident = Incident(
         number=number,
         ref=format_ref(number),
-        title=str(title).strip(),
-        description=description,
+        title=clean_line(title, field="--title"),
+        description=clean_text(description, field="--description") if description is not None else None,
         severity=_check_choice(severity, SEVERITIES, "--severity"),
         status=IncidentStatus.OPEN.value,
         personal_data=bool(personal_data),
-        data_categories=_clean_list(data_categories),
+        data_categories=_clean_list(data_categories, "--data-category"),
         data_subjects_approx=_check_count(data_subjects_approx, "--data-subjects"),
         records_approx=_check_count(records_approx, "--records"),
         affected_by_state=check_affected_by_state(affected_by_state),
-        regimes=_check_regimes(regimes),
-        affected_services=_clean_list(services),
-        tags=_clean_list(tags),
+        regimes=_clean_regimes(regimes),
+        affected_services=_clean_list(services, "--service"),
+        tags=_clean_list(tags, "--tag"),
         restricted=bool(restricted),
-        entity_type=entity_type,
+        entity_type=clean_line(entity_type, field="--entity-type") or None if entity_type is not None else None,
         **values,
     )
     if incident.resolved_at:
@@ -198,8 +187,6 @@ def open_incident(
         incident.status = IncidentStatus.MITIGATED.value
     session.add(incident)
     session.flush()
-    if incident.regimes:
-        _sync_obligations(session, incident)
     return incident
 
 
@@ -256,13 +243,17 @@ def _normalise_update(name: str, value: Any) -> Any:
     if name == "status":
         return _check_choice(value, STATUSES, field)
     if name == "title":
-        if not value or not str(value).strip():
+        if not value or not clean_line(value, field=field):
             raise ValidationError("must not be empty", field=field)
-        return str(value).strip()
+        return clean_line(value, field=field)
+    if name == "entity_type":
+        return clean_line(value, field=field) or None if value is not None else None
+    if name in ("description", "awareness_justification"):
+        return clean_text(value, field=field) if value is not None else None
     if name == "regimes":
-        return _check_regimes(value)
+        return _clean_regimes(value)
     if name in ("affected_services", "data_categories", "tags"):
-        return _clean_list(value)
+        return _clean_list(value, field)
     if name in ("data_subjects_approx", "records_approx"):
         return _check_count(value, field)
     if name == "affected_by_state":
@@ -292,15 +283,21 @@ def update_incident(
 ) -> list[IncidentChange]:
     """Applies `changes`, recording one audit-trail row per changed field; returns those rows.
 
+    Register only: compliance.deadlines.incidents.update_incident_with_obligations also keeps the
+    incident's obligations in step (the CLI calls that).
+
     Changing a clock-start instant that was already set needs a reason (never silent).
     Setting status resolved/mitigated/closed without its instant stamps it with `now`.
     """
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise ValidationError(f"cannot change {', '.join(sorted(unknown))}", field="update")
-    if not changed_by or not str(changed_by).strip():
+    if not changed_by or not clean_line(changed_by, field="--by"):
         raise ValidationError("must name who makes the change", field="--by")
+    changed_by = clean_line(changed_by, field="--by")
+    reason = clean_text(reason, field="--reason") if reason is not None else None
     now = now or utcnow()
+    lock_incident(session=session, incident=incident)
     new = {name: _normalise_update(name, value) for name, value in changes.items()}
     status = new.get("status")
     for state, stamp in (("mitigated", "mitigated_at"), ("resolved", "resolved_at"), ("closed", "closed_at")):
@@ -317,7 +314,6 @@ def update_incident(
             f"changing {', '.join(rewritten)} after it was recorded needs a reason (it is kept in the audit trail)",
             field="--reason",
         )
-    serialize(session, f"incident-change-{incident.id}")
     seq = session.exec(select(func.max(IncidentChange.seq)).where(IncidentChange.incident_id == incident.id)).one() or 0
     rows = []
     for name, value in changed.items():
@@ -332,8 +328,6 @@ def update_incident(
         session.add(incident)
         session.add_all(rows)
         session.flush()
-        if _OBLIGATION_FIELDS & set(changed):
-            _sync_obligations(session, incident)
     return rows
 
 
@@ -356,16 +350,16 @@ def add_timeline_entry(
     customer_visible: bool = False,
 ) -> TimelineEntry:
     """Adds one entry to an incident's timeline and returns it."""
-    if not text or not str(text).strip():
+    if not text or not clean_text(text, field="--text"):
         raise ValidationError("must not be empty", field="--text")
     entry = TimelineEntry(
         incident_id=incident.id,
         at=ensure_utc(at, field="--at"),
         kind=_check_choice(kind, TIMELINE_KINDS, "--kind"),
-        text=str(text).strip(),
-        source=source,
-        actor=actor,
-        original_time=original_time,
+        text=clean_text(text, field="--text"),
+        source=clean_line(source, field="--source") if source is not None else None,
+        actor=clean_line(actor, field="--actor") if actor is not None else None,
+        original_time=clean_line(original_time, field="original_time") if original_time is not None else None,
         customer_visible=bool(customer_visible),
     )
     session.add(entry)
@@ -393,19 +387,3 @@ def timeline_entry_to_dict(entry: TimelineEntry) -> dict[str, Any]:
             "actor": entry.actor, "original_time": entry.original_time,
             "customer_visible": entry.customer_visible}
 
-
-def get_setting(*, session: Session, key: str, default: dict | None = None) -> dict:
-    """Returns the store setting `key` (a JSON object), or `default`."""
-    row = session.get(Setting, key)
-    return dict(row.value) if row else dict(default or {})
-
-
-def set_setting(*, session: Session, key: str, value: dict) -> None:
-    """Stores the setting `key`."""
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=value))
-    else:
-        row.value = value
-        session.add(row)
-    session.flush()

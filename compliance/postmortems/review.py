@@ -9,8 +9,9 @@ from sqlmodel import Session
 from compliance.actions.models import ActionItem
 from compliance.actions.service import get_incident_actions
 from compliance.core.errors import ValidationError
+from compliance.db.settings import get_setting, set_setting
 from compliance.incidents.models import Incident, TimelineEntry
-from compliance.incidents.service import get_setting, get_timeline, set_setting
+from compliance.incidents.service import get_timeline
 from compliance.postmortems.lint import RULES, Finding, ReviewAction, ReviewEntry, ReviewInput, review
 from compliance.postmortems.models import Postmortem
 from compliance.postmortems.service import get_postmortem

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from compliance.actions.service import action_to_dict, get_incident_actions
 from compliance.core.errors import ValidationError
+from compliance.core.numbers import check_finite, check_whole
 from compliance.core.timeutil import parse_instant, utcnow
 from compliance.incidents.models import Incident
 from compliance.incidents.service import get_timeline, timeline_entry_to_dict
@@ -72,18 +73,10 @@ def _normalise(name: str, value: Any) -> Any:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float, str)) or not str(value).strip().isdigit():
-            raise ValidationError(f"{value!r} is not a whole non-negative number", field=name)
-        return int(value)
+            raise ValidationError(f"{str(value)[:40]!r} is not a whole non-negative number", field=name)
+        return check_whole(value, field=name)
     if name == "impact_money":
-        if value is None:
-            return None
-        try:
-            amount = float(value)
-        except (TypeError, ValueError):
-            raise ValidationError(f"{value!r} is not an amount", field=name) from None
-        if amount < 0:
-            raise ValidationError("must not be negative", field=name)
-        return amount
+        return check_finite(value, field=name)
     if name in _STRING_LISTS:
         items = _as_list(name, value)
         if not all(isinstance(item, (str, int, float)) for item in items):

@@ -9,9 +9,10 @@ from sqlmodel import Session
 
 from compliance.core.errors import NotFoundError
 from compliance.core.timeutil import ensure_utc
+from compliance.db.settings import get_setting
 from compliance.deadlines.service import get_org_zone
 from compliance.documents.service import build_incident_documents
-from compliance.incidents.service import get_setting, list_incidents
+from compliance.incidents.service import list_incidents
 from compliance.reports.adapt import section_from_document
 from compliance.reports.model import (
     AssessmentRow,

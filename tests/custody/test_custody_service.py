@@ -156,8 +156,9 @@ def test_a_busy_store_is_retried_a_bounded_number_of_times(store, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
     from compliance.custody import service
+    from compliance.db import retry
 
-    monkeypatch.setattr(service.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(retry.time, "sleep", lambda _s: None)
     calls = []
 
     def _busy_then_ok(session):

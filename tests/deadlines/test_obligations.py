@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from compliance.core.errors import ConflictError, NotFoundError, ValidationError
+from compliance.deadlines.incidents import update_incident_with_obligations as update_incident
 from compliance.deadlines.models import Obligation
 from compliance.deadlines.service import (
     get_awareness_gap,
@@ -17,7 +18,7 @@ from compliance.deadlines.service import (
     set_deadline_settings,
     waive_obligation,
 )
-from compliance.incidents.service import get_incident, get_incident_changes, update_incident
+from compliance.incidents.service import get_incident, get_incident_changes
 from tests.conftest import at
 
 CONTRACT_KEYS = {"regime", "stage", "stage_title", "citation", "recipient", "clock_start", "due", "due_local",

@@ -486,8 +486,9 @@ GOOD_STAGES = """stages:
 
 
 def test_residents_per_state_are_recorded_through_the_library_and_reach_the_obligations(store, make_incident):
+    from compliance.deadlines.incidents import update_incident_with_obligations as update_incident
     from compliance.deadlines.service import get_incident_obligation_documents
-    from compliance.incidents.service import get_incident, update_incident
+    from compliance.incidents.service import get_incident
 
     ref = make_incident(regimes=["hipaa"], discovered_at=at("2026-03-02T09:00:00Z"), data_subjects_approx=600,
                         affected_by_state={"ca": 200, "tx": 200, "ny": 200})

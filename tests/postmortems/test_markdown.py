@@ -151,7 +151,8 @@ def test_oversized_file_is_refused_before_reading(cli_run, tmp_path):
 
 
 def test_stored_postmortem_review_honours_disabled_rules(store, cli_run):
-    from compliance.incidents.service import get_incident, set_setting
+    from compliance.db.settings import set_setting
+    from compliance.incidents.service import get_incident
     from compliance.postmortems.review import review_postmortem
 
     cli_run(["postmortem", "import", "--new", str(FIXTURES / "sev1-ransomware.md")])
