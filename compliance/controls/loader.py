@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compliance.controls.checks import CONDITION_TYPES, AllOf, Check, ErrorList, node_line, parse_check, unique
+from compliance.controls.builder import CONDITION_TYPES, ErrorList, node_line, parse_check
+from compliance.controls.checks import AllOf, Check, unique
 from compliance.core.errors import DefinitionError
 from compliance.core.resources import builtin_dir
 from compliance.core.yamlload import MAX_BYTES, load_yaml_file

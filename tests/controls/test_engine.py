@@ -287,7 +287,7 @@ def test_a_post_mortem_drafted_within_the_limit_never_scores_lower_than_a_later_
 
 
 def test_equals_and_in_keep_true_apart_from_one():
-    from compliance.controls.checks import ErrorList, parse_check
+    from compliance.controls.builder import ErrorList, parse_check
 
     errors = ErrorList("test")
     equals = parse_check({"equals": {"path": "incident.personal_data", "value": 1}}, errors, 1)
