@@ -24,48 +24,68 @@ from compliance.controls.checks import (
     NoBlockingFindings,
     NonEmpty,
     Not,
-    NotificationOk,
     Present,
     Regime,
     Severity,
     TimelineHasKind,
     Within,
 )
+from compliance.controls.records import FilingContent, NotificationOk, Notified, ObligationsOk, ProgrammeEvidence, Waived
 from compliance.core.errors import ValidationError
 from compliance.core.timeutil import parse_duration
+from compliance.deadlines.models import FILING_CONTENT
+from compliance.programme.models import ProgrammeKind
+
+PROGRAMME_KINDS = [k.value for k in ProgrammeKind]
 
 # Keys of each part of the incident document (context.build_incident_document); paths are checked against them.
 LIST_ITEM_KEYS = {
     "timeline": {"at", "kind", "text", "source", "actor", "original_time", "customer_visible"},
     "action_items": {"ref", "incident", "number", "description", "owner", "due", "priority", "success_criteria",
-                     "lessons", "status", "completed_at", "link", "overdue"},
+                     "lessons", "status", "completed_at", "link", "overdue", "verified_by", "verified_at",
+                     "verification"},
     "review_findings": {"code", "rule", "severity", "message", "suggestion", "line"},
     "evidence": {"ref", "filename", "size", "sha256", "collected_by", "collected_by_role", "collected_at", "source",
                  "description", "sealed", "custody_events", "custody_verified"},
     "obligations": {"regime", "stage", "stage_title", "citation", "recipient", "clock_start", "due", "due_local",
-                    "notified_at", "status", "delay_reason", "waived", "waiver_reason", "decided_by", "reference"},
+                    "notified_at", "status", "delay_reason", "waived", "waiver_reason", "decided_by", "decided_at",
+                    "reference", "filings"},
+    "recurrences": {"ref", "detected_at", "incident_type", "services"},
+    "programme": {"ref", "kind", "title", "version", "filename", "size", "sha256", "approved_by", "approved_at",
+                  "valid_from", "valid_until", "recorded_by", "recorded_at", "fresh"},
 }
+# Mapping parts of the document: `incident`, `postmortem` (model fields) and the decision records.
+MAPPING_PARTS = ("incident", "postmortem", "declaration", "breach_assessment")
 
 
 def _mapping_keys(model: str) -> set[str]:
     if model == "incident":
         from compliance.incidents.models import Incident
 
-        return set(Incident.model_fields) | {"ref"}
+        return set(Incident.model_fields) | {"ref", "awareness_gap", "significant"}
+    if model == "declaration":
+        from compliance.decisions.models import Declaration
+
+        return set(Declaration.model_fields) - {"id", "incident_id"}
+    if model == "breach_assessment":
+        from compliance.decisions.models import BreachAssessment
+
+        return set(BreachAssessment.model_fields) - {"id", "incident_id"}
     from compliance.postmortems.models import Postmortem
 
     return set(Postmortem.model_fields) - {"id", "incident_id", "source_markdown"}
 
 
-ROOTS = {"incident", "postmortem", "as_of", *LIST_ITEM_KEYS}
+ROOTS = {*MAPPING_PARTS, "as_of", *LIST_ITEM_KEYS}
 
 # --------------------------------------------------------------------------- parsing and validation
 
 CONDITION_TYPES = {"present", "non_empty", "true", "equals", "in", "severity_at_least", "severity_at_most", "regime",
-                   "all", "any", "not"}
+                   "notified", "waived", "filing_content", "all", "any", "not"}
 ITEM_TYPES = {"present", "non_empty", "true", "equals", "in", "min_items", "all", "any", "not"}  # inside `every`
 CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "timeline_has_kind", "within", "evidence_verified",
-                                 "notification_ok", "no_blocking_findings"}
+                                 "notification_ok", "obligations_ok", "filing_content", "programme_evidence",
+                                 "no_blocking_findings"}
 
 
 class ErrorList:
@@ -101,7 +121,7 @@ def _check_path(path: Any, errors: ErrorList, line: int, scope: str | None) -> s
     if parts[0] not in ROOTS:
         errors.add(line, f"unknown document part {parts[0]!r} in path {path!r} (known: {', '.join(sorted(ROOTS))})")
         return None
-    if parts[0] in ("incident", "postmortem") and len(parts) > 1 and parts[1] not in _mapping_keys(parts[0]):
+    if parts[0] in MAPPING_PARTS and len(parts) > 1 and parts[1] not in _mapping_keys(parts[0]):
         errors.add(line, f"unknown field {parts[1]!r} in {parts[0]} (path {path!r})")
         return None
     if parts[0] in LIST_ITEM_KEYS and len(parts) > 1:
@@ -308,14 +328,79 @@ def _b_evidence(arg, errors, line, scope, allowed):
     return None
 
 
-def _b_notification(arg, errors, line, scope, allowed):
-    if not _need_mapping(arg, {"regime", "stage"}, {"regime", "stage"}, errors, line, "notification_ok"):
-        return None
+def _regime_stage(arg, errors, line, type_name: str) -> tuple[str, str] | None:
     for key in ("regime", "stage"):
         if not isinstance(arg[key], str) or not arg[key].strip():
-            errors.add(node_line(arg, key, line), f"notification_ok {key} must be text")
+            errors.add(node_line(arg, key, line), f"{type_name} {key} must be text")
             return None
-    return NotificationOk(arg["regime"].strip(), arg["stage"].strip())
+    return arg["regime"].strip(), arg["stage"].strip()
+
+
+def _b_stage_condition(cls: type) -> Callable:
+    def build(arg, errors, line, scope, allowed):
+        if not _need_mapping(arg, {"regime", "stage"}, {"regime", "stage"}, errors, line, cls.type_name):
+            return None
+        pair = _regime_stage(arg, errors, line, cls.type_name)
+        return cls(*pair) if pair else None
+    return build
+
+
+def _b_obligations(arg, errors, line, scope, allowed):
+    if arg is True:
+        return ObligationsOk()
+    if isinstance(arg, dict) and _need_mapping(arg, {"regimes"}, {"regimes"}, errors, line, "obligations_ok"):
+        regimes = arg["regimes"]
+        if not isinstance(regimes, list) or not regimes or any(not isinstance(r, str) or not r.strip() for r in regimes):
+            errors.add(node_line(arg, "regimes", line), "obligations_ok regimes must be a non-empty list of regime ids")
+            return None
+        return ObligationsOk([r.strip() for r in regimes])
+    if not isinstance(arg, dict):
+        errors.add(line, "obligations_ok takes true or {regimes: [ID, ...]}")
+    return None
+
+
+def _b_filing_content(arg, errors, line, scope, allowed):
+    if not _need_mapping(arg, {"regime", "stage", "elements", "filings"}, {"regime", "stage", "elements"}, errors, line,
+                         "filing_content"):
+        return None
+    pair = _regime_stage(arg, errors, line, "filing_content")
+    elements = arg["elements"]
+    if not isinstance(elements, list) or not elements or any(e not in FILING_CONTENT for e in elements):
+        errors.add(node_line(arg, "elements", line), f"filing_content elements must be a non-empty list of "
+                                                     f"{', '.join(FILING_CONTENT)}, not {elements!r}")
+        return None
+    which = arg.get("filings", "all")
+    if which not in ("first", "all"):
+        errors.add(node_line(arg, "filings", line), f"filing_content filings must be first or all, not {which!r}")
+        return None
+    return FilingContent(*pair, elements, which == "first") if pair else None
+
+
+def _b_programme(arg, errors, line, scope, allowed):
+    if not _need_mapping(arg, {"kinds", "updated_after", "max"}, {"kinds"}, errors, line, "programme_evidence"):
+        return None
+    kinds = arg["kinds"]
+    if not isinstance(kinds, list) or not kinds or any(k not in PROGRAMME_KINDS for k in kinds):
+        errors.add(node_line(arg, "kinds", line), f"programme_evidence kinds must be a non-empty list of "
+                                                  f"{', '.join(PROGRAMME_KINDS)}, not {kinds!r}")
+        return None
+    after = None
+    if "updated_after" in arg:
+        after = _check_path(arg["updated_after"], errors, node_line(arg, "updated_after", line), scope)
+        if after is None:
+            return None
+    limit, text = None, ""
+    if "max" in arg:
+        if after is None:
+            errors.add(node_line(arg, "max", line), "programme_evidence max needs updated_after")
+            return None
+        try:
+            limit = parse_duration(str(arg["max"]), field="max")
+        except ValidationError as exc:
+            errors.add(node_line(arg, "max", line), f"bad duration: {exc.message}")
+            return None
+        text = str(arg["max"]).strip()
+    return ProgrammeEvidence(kinds, after, limit, text)
 
 
 def _b_no_blocking(arg, errors, line, scope, allowed):
@@ -344,7 +429,10 @@ _BUILDERS: dict[str, Callable] = {
     "in": _b_in, "severity_at_least": _b_severity("severity_at_least"),
     "severity_at_most": _b_severity("severity_at_most"), "regime": _b_regime, "min_items": _b_min_items,
     "every": _b_every, "timeline_has_kind": _b_timeline_kind, "within": _b_within,
-    "evidence_verified": _b_evidence, "notification_ok": _b_notification, "no_blocking_findings": _b_no_blocking,
+    "evidence_verified": _b_evidence, "notification_ok": _b_stage_condition(NotificationOk),
+    "no_blocking_findings": _b_no_blocking,
+    "obligations_ok": _b_obligations, "filing_content": _b_filing_content, "programme_evidence": _b_programme,
+    "notified": _b_stage_condition(Notified), "waived": _b_stage_condition(Waived),
     "all": _b_combinator(AllOf), "any": _b_combinator(AnyOf), "not": _b_not,
 }
 

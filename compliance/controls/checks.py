@@ -34,6 +34,7 @@ class Outcome:
 
     state: str
     detail: str = ""
+    exceptions: tuple[str, ...] = ()  # passed, but only by an accepted exception (e.g. late with reasons)
 
 
 OK = Outcome(PASS)
@@ -126,7 +127,9 @@ class Check:
         """Evaluates and prefixes the detail with the check's name when it has one."""
         outcome = self.evaluate(doc)
         if outcome.state != PASS and self.name:
-            return Outcome(outcome.state, f"{self.name}: {outcome.detail}")
+            return Outcome(outcome.state, f"{self.name}: {outcome.detail}", outcome.exceptions)
+        if outcome.exceptions and self.name:
+            return Outcome(outcome.state, outcome.detail, tuple(f"{self.name}: {e}" for e in outcome.exceptions))
         return outcome
 
 
@@ -272,7 +275,9 @@ class Every(Check):
         return [f"{self.path}[].{f}" for f in subs]
 
     def required_fields(self):
-        return [f"{self.path}[].{f}" for c in self.where for f in c.required_fields()]
+        # a field `when` also reads selects the items: removing it takes the items out of scope, not the evidence
+        scoped = {f for c in self.when for f in c.fields()}
+        return [f"{self.path}[].{f}" for c in self.where for f in c.required_fields() if f not in scoped]
 
 
 class TimelineHasKind(Check):
@@ -343,60 +348,6 @@ class EvidenceVerified(Check):
         return ["evidence", "evidence[].custody_verified"]
 
 
-_LATE = {"late", "late_open", "undue_delay"}
-_PENDING = {"open", "due_soon"}
-
-
-class NotificationOk(Check):
-    """A notification for (regime, stage) was on time, or late with a delay reason, or waived with a reason."""
-
-    type_name = "notification_ok"
-
-    def __init__(self, regime: str, stage: str) -> None:
-        self.regime, self.stage = regime, stage
-
-    def _judge(self, ob: dict) -> Outcome:
-        what = f"{self.regime} {self.stage}"
-        status = str(ob.get("status") or "")
-        notified = not is_empty(ob.get("notified_at"))
-        if ob.get("waived") is True or status == "waived":
-            if is_empty(ob.get("waiver_reason")):
-                return Outcome(FAIL, f"{what} was waived without a reason (obligations[].waiver_reason)")
-            return OK
-        if status == "on_time":
-            return OK
-        if status in _LATE and notified:
-            if is_empty(ob.get("delay_reason")):
-                return Outcome(FAIL, f"{what} was notified late without a reason for the delay "
-                                     f"(obligations[].delay_reason)")
-            return OK
-        if status == "undue_delay":
-            age = ob.get("age_hours")
-            since = f"; {age:g} h since the clock started" if isinstance(age, (int, float)) else ""
-            return Outcome(FAIL, f"{what} is not notified (required without undue delay{since})")
-        if status in _LATE:
-            return Outcome(FAIL, f"{what} is overdue and not notified (due {_when(ob.get('due'))})")
-        if status in _PENDING:
-            due = ob.get("due")
-            return Outcome(PARTIAL, f"{what} is not notified yet (due {_when(due)})")
-        return Outcome(FAIL, f"{what} has unknown status {status!r}")
-
-    def evaluate(self, doc):
-        matching = [o for o in _items(doc, "obligations") if isinstance(o, dict)
-                    and o.get("regime") == self.regime and o.get("stage") == self.stage]
-        if not matching:
-            return Outcome(FAIL, f"no {self.regime} {self.stage} obligation is recorded (obligations)")
-        outcomes = [self._judge(o) for o in matching]
-        for state in (FAIL, PARTIAL):
-            for outcome in outcomes:
-                if outcome.state == state:
-                    return outcome
-        return OK
-
-    def fields(self):
-        return [f"obligations[regime={self.regime},stage={self.stage}]"]
-
-
 class NoBlockingFindings(Check):
     type_name = "no_blocking_findings"
 
@@ -423,11 +374,12 @@ class AllOf(Check):
 
     def evaluate(self, doc):
         outcomes = [c.run(doc) for c in self.children]
+        exceptions = tuple(e for o in outcomes for e in o.exceptions)
         for state in (FAIL, PARTIAL):
             bad = [o.detail for o in outcomes if o.state == state]
             if bad:
-                return Outcome(state, "; ".join(bad))
-        return OK
+                return Outcome(state, "; ".join(bad), exceptions)
+        return Outcome(PASS, "", exceptions)
 
     def fields(self):
         return [f for c in self.children for f in c.fields()]
@@ -441,8 +393,10 @@ class AnyOf(AllOf):
 
     def evaluate(self, doc):
         outcomes = [c.run(doc) for c in self.children]
-        if any(o.state == PASS for o in outcomes):
-            return OK
+        passed = [o for o in outcomes if o.state == PASS]
+        if passed:
+            clean = [o for o in passed if not o.exceptions]
+            return OK if clean else passed[0]
         partial = [o.detail for o in outcomes if o.state == PARTIAL]
         if partial:
             return Outcome(PARTIAL, "; ".join(partial))
@@ -486,6 +440,10 @@ def describe(check: Check) -> str:
         return f"incident.severity is {check.type_name.split('_', 1)[1].replace('_', ' ')} {check.level}"
     if isinstance(check, Regime):
         return f"{check.regime!r} is in incident.regimes"
+    if isinstance(check, MinItems):
+        return f"{check.path} has {check.n} item{'s' if check.n != 1 else ''} or more"
+    if hasattr(check, "describe"):
+        return check.describe()
     return f"{check.type_name} holds for {', '.join(check.fields())}"
 
 
