@@ -281,3 +281,34 @@ def test_the_doubtful_mappings_are_removed_and_justified_in_the_notes():
     assert "Not mapped to SOC 2 CC7.2" in iso.requirement("A.6.8").notes
     assert "Not mapped to ISO A.6.8" in soc2.requirement("CC7.2").notes
     assert "Not mapped to SOC 2 CC7.3" in iso.requirement("A.5.28").notes
+
+
+# --------------------------------------------------------------------------- §3 requirements added
+
+
+@pytest.mark.parametrize("key, kind", [("iso27001-2022:A.5.5", "authority_contacts"),
+                                       ("nist-sp800-61r3:ID.IM-02", "exercise")])
+def test_organisation_level_additions_need_their_programme_evidence(key, kind):
+    document = full_document()
+    assert _result(document, key).status == "satisfied" and _result(document, key).scope == "organisation"
+    document["programme"] = [p for p in document["programme"] if p["kind"] != kind]
+    assert _result(document, key).status == "missing"
+
+
+def test_clause_10_2_needs_effectiveness_reviewed_and_no_recurrence():
+    document = full_document()
+    assert _result(document, "iso27001-2022:10.2").status == "satisfied"
+    document["action_items"][0]["verified_at"] = None
+    assert _result(document, "iso27001-2022:10.2").status == "partial"
+    document["recurrences"] = [{"ref": "INC-0007", "detected_at": at("2026-03-25T00:00:00Z"),
+                                "incident_type": "unauthorised_access", "services": ["login"]}]
+    assert _result(document, "iso27001-2022:10.2").status == "missing"
+
+
+def test_art33_2_applies_to_processors_only_and_reads_the_processor_stage():
+    document = full_document()
+    assert _result(document, "gdpr:Art.33(2)").status == "satisfied"
+    document["obligations"][2].update(status="undue_delay", notified_at=None, filings=[])
+    assert _result(document, "gdpr:Art.33(2)").status == "missing"
+    document["incident"]["entity_type"] = None
+    assert _result(document, "gdpr:Art.33(2)").status == "not_applicable"
