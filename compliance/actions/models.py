@@ -41,4 +41,7 @@ class ActionItem(SQLModel, table=True):
     status: str = Field(default=ActionStatus.OPEN.value, index=True, max_length=16)
     completed_at: datetime | None = InstantField()
     link: str | None = None
+    verified_by: str | None = None  # who verified the action was effective (ISO 27001 clause 10.2)
+    verified_at: datetime | None = InstantField()
+    verification: str | None = None  # how effectiveness was verified
     created_at: datetime = InstantField(nullable=False, default_now=True)

@@ -116,6 +116,32 @@ def complete_action(
     return action
 
 
+def verify_action(*, session: Session, action: ActionItem, verified_by: str, how: str,
+                  at: datetime | None = None) -> ActionItem:
+    """Records that a done action was verified effective (ISO 27001 clause 10.2): who verified, when and how."""
+    if action.status != ActionStatus.DONE.value:
+        raise ConflictError(f"action is {action.status}: only a done action can be verified effective",
+                            field="ACTION-ID")
+    if action.verified_at is not None:
+        raise ConflictError(f"action was already verified by {action.verified_by}", field="ACTION-ID")
+    verified_by = " ".join(str(verified_by or "").split())
+    how = " ".join(str(how or "").split())
+    if not verified_by:
+        raise ValidationError("must name who verified the action", field="--by")
+    if not how:
+        raise ValidationError("must say how effectiveness was verified", field="--how")
+    now = utcnow()
+    at = ensure_utc(at, field="--at") if at else now
+    if at > now:
+        raise ValidationError(f"{at:%Y-%m-%dT%H:%M:%SZ} is in the future", field="--at")
+    if action.completed_at is not None and at < action.completed_at:
+        raise ValidationError("is before the action was completed", field="--at")
+    action.verified_by, action.verified_at, action.verification = verified_by, at, how
+    session.add(action)
+    session.flush()
+    return action
+
+
 def list_actions(
     *, session: Session, incident: Incident | None = None, status: str | None = None,
 ) -> list[tuple[ActionItem, Incident]]:
@@ -149,4 +175,6 @@ def action_to_dict(action: ActionItem, incident: Incident, *, as_of: date | None
             "description": action.description, "owner": action.owner, "due": action.due,
             "priority": action.priority, "success_criteria": action.success_criteria,
             "lessons": list(action.lessons or []), "status": action.status,
-            "completed_at": action.completed_at, "link": action.link, "overdue": overdue}
+            "completed_at": action.completed_at, "link": action.link, "overdue": overdue,
+            "verified_by": action.verified_by, "verified_at": action.verified_at,
+            "verification": action.verification}

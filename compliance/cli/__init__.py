@@ -27,6 +27,7 @@ def _register() -> None:
         custody,
         db,
         deadlines,
+        decision,
         demo,
         evidence,
         incident,
@@ -34,12 +35,13 @@ def _register() -> None:
         metrics,
         notify,
         postmortem,
+        programme,
         report,
         timeline,
     )
 
     for module in (init, incident, timeline, action, postmortem, evidence, custody, db,
-                   deadlines, notify, controls, metrics, report, demo):
+                   deadlines, notify, decision, programme, controls, metrics, report, demo):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -103,6 +103,35 @@ def cancel_command(store, as_json, action_id) -> None:
     _finish(store, as_json, action_id, None, "cancelled")
 
 
+@action_group.command("verify")
+@click.argument("action_id", metavar="ACTION-ID")
+@click.option("--by", "verified_by", required=True, metavar="NAME", help="Who verified the action was effective.")
+@click.option("--how", required=True, metavar="TEXT", help="How effectiveness was verified (test, metric, review).")
+@click.option("--at", "at", metavar="ISO", help="When it was verified (default: now).")
+@pass_store
+@json_option
+def verify_command(store, as_json, action_id, verified_by, how, at) -> None:
+    """Record that a done action was verified effective: who, when and how (ISO 27001 clause 10.2).
+
+    Example:
+
+    \b
+        compliance action verify INC-0001-A1 --by "SRE lead" --how "failover drill passed on 2026-04-02"
+    """
+    from compliance.actions.service import verify_action
+    from compliance.core.timeutil import parse_instant
+
+    instant = parse_instant(at, field="--at") if at else None
+    with store.session(immediate=True) as session:
+        action, incident = get_action(session=session, ref=action_id)
+        verify_action(session=session, action=action, verified_by=verified_by, how=how, at=instant)
+        data = action_to_dict(action, incident)
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(f"{data['ref']}: verified effective by {data['verified_by']}")
+
+
 @action_group.command("list")
 @click.option("--incident", "incident_id", metavar="ID", help="Only this incident's action items.")
 @click.option("--status", type=click.Choice(["open", "done", "cancelled"]), help="Only this status.")

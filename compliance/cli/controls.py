@@ -209,7 +209,9 @@ def assess_command(store, incident_id, framework_ids, as_of, tz, controls_dirs, 
     for framework in data["frameworks"]:
         totals = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in framework["totals"].items())
         click.echo(f"\n{framework['name']} [{framework['id']}]: {totals}")
-        print_table([{"requirement": r["requirement"], "status": r["status"], "reason": r["reason"]}
+        print_table([{"requirement": r["requirement"],
+                      "status": r["status"] + (", exception" if r["exceptions"] and r["status"] == "satisfied" else ""),
+                      "reason": r["reason"] or "; ".join(r["exceptions"]) or None}
                      for r in framework["results"]], ["requirement", "status", "reason"])
 
 
@@ -247,8 +249,11 @@ def coverage_command(store, period_from, period_to, framework_ids, include_restr
         return
     click.echo(f"{data['incidents']} incident(s); as of {to_iso(data['as_of'])}")
     for framework in data["frameworks"]:
-        ids = [r["id"] for r in framework["requirements"]]
+        ids = [r["id"] for r in framework["requirements"] if r.get("scope") != "organisation"]
         click.echo(f"\n{framework['name']} [{framework['id']}]")
+        for org in framework.get("organisation", []):
+            click.echo(f"organisation-level {org['requirement']}: {org['status']}"
+                       + (f" ({org['reason']})" if org["reason"] else ""))
         rows = [{"incident": row["incident"], **{i: _SHORT[row["cells"][i]] for i in ids}}
                 for row in framework["incidents"]]
         for status in ("satisfied", "partial", "missing", "not_applicable"):

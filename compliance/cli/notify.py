@@ -23,12 +23,15 @@ def notify_group() -> None:
 @click.option("--recipient", metavar="TEXT", help="Who received it (authority, portal).")
 @click.option("--reference", metavar="TEXT", help="The recipient's case or submission reference.")
 @click.option("--delay-reason", metavar="TEXT", help="Reasons for the delay (required for a late filing where the regime asks).")
+@click.option("--content", "content", multiple=True, metavar="LIST",
+    help="Content elements the filing carried, comma-separated: nature, categories, data_subjects, records, "
+         "dpo_contact, consequences, measures, delay_reasons (GDPR Art. 33(3), 34(2)).")
 @click.option("--by", "recorded_by", default=default_actor, show_default="login name", help="Who records it (audit trail).")
 @timezone_option
 @controls_dir_option
 @pass_store
 @json_option
-def record_command(store, incident_id, regime, stage, at, recipient, reference, delay_reason, recorded_by, tz,
+def record_command(store, incident_id, regime, stage, at, recipient, reference, delay_reason, content, recorded_by, tz,
                    controls_dirs, as_json) -> None:
     """Record that a stage was notified; a late filing without --delay-reason is refused where required.
 
@@ -38,7 +41,8 @@ def record_command(store, incident_id, regime, stage, at, recipient, reference, 
 
     \b
         compliance notify record INC-0001 --regime gdpr --stage authority_notification \\
-            --at 2026-03-03T09:30:00Z --recipient "BfDI portal" --reference DE-2026-0042
+            --at 2026-03-03T09:30:00Z --recipient "BfDI portal" --reference DE-2026-0042 \\
+            --content nature,categories,data_subjects,records,dpo_contact,consequences,measures
     """
     from compliance.deadlines.service import record_notification
     from compliance.incidents.service import get_incident
@@ -48,7 +52,7 @@ def record_command(store, incident_id, regime, stage, at, recipient, reference, 
         incident = get_incident(session=session, ref=incident_id)
         result = record_notification(session=session, incident=incident, regime=regime, stage=stage, at=instant,
                                      recipient=recipient, reference=reference, delay_reason=delay_reason,
-                                     recorded_by=recorded_by, extra_dirs=controls_dirs)
+                                     recorded_by=recorded_by, extra_dirs=controls_dirs, content=content)
     for warning in result["warnings"]:
         click.echo(f"warning: {warning}", err=True)
     if as_json:

@@ -5,6 +5,10 @@ Rules (RQ-ENG-xx):
 - RQ-ENG-02: every check passes → satisfied (empty reason).
 - RQ-ENG-03: a failing check not listed in the requirement's `partial` → missing.
 - RQ-ENG-04: only `partial`-listed checks fail, or a check is itself partial (e.g. not yet due) → partial.
+- RQ-ENG-05: a check that passes only by an accepted exception (a notification late with reasons) adds it to
+  `exceptions`: the status stays `satisfied` and the pack marks it "satisfied, exception".
+- RQ-ENG-06: `scope` is the requirement's (incident or organisation); organisation-level requirements are shown
+  once per period in the coverage, not per incident.
 """
 
 from __future__ import annotations
@@ -29,15 +33,19 @@ class Result:
     fields: list[str] = field(default_factory=list)
     framework_id: str = ""
     citation: str = ""
+    exceptions: list[str] = field(default_factory=list)
+    scope: str = "incident"
 
 
 def assess_requirement(document: dict[str, Any], requirement: Requirement) -> Result:
     """Returns the status of one requirement for one incident document, with the reason and fields used."""
 
+    exceptions: list[str] = []
+
     def result(status: str, reason: str | None) -> Result:
         return Result(requirement_id=requirement.id, title=requirement.title, status=status, reason=reason,
                       fields=requirement.fields, framework_id=requirement.framework_id,
-                      citation=requirement.citation)
+                      citation=requirement.citation, exceptions=exceptions, scope=requirement.scope)
 
     if requirement.applies_when is not None:
         condition = requirement.applies_when.run(document)
@@ -46,6 +54,7 @@ def assess_requirement(document: dict[str, Any], requirement: Requirement) -> Re
     hard, soft = [], []
     for check in requirement.checks:
         outcome = check.run(document)
+        exceptions.extend(outcome.exceptions)
         if outcome.state == PASS:
             continue
         if outcome.state == FAIL and not (check.name and check.name in requirement.partial):

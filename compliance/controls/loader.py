@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compliance.controls.checks import CONDITION_TYPES, AllOf, Check, ErrorList, node_line, parse_check, unique
+from compliance.controls.builder import CONDITION_TYPES, ErrorList, node_line, parse_check
+from compliance.controls.checks import AllOf, Check, unique
 from compliance.core.errors import DefinitionError
 from compliance.core.resources import builtin_dir
 from compliance.core.yamlload import MAX_BYTES, load_yaml_file
 
 FRAMEWORK_KEYS = {"name", "version", "description", "source", "requirements"}
 REQUIREMENT_KEYS = {"id", "title", "citation", "paraphrase", "evidence", "checks", "partial", "applies_when",
-                    "mappings", "points_of_focus", "notes"}
+                    "mappings", "points_of_focus", "notes", "scope"}
+SCOPES = ("incident", "organisation")
 REQUIRED_FRAMEWORK_KEYS = {"name", "version", "requirements"}
 REQUIRED_REQUIREMENT_KEYS = {"id", "title", "citation", "paraphrase", "evidence", "checks"}
 _FRAMEWORK_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -39,6 +41,7 @@ class Requirement:
     applies_when: Check | None = field(default=None, repr=False)
     points_of_focus: list[str] = field(default_factory=list)
     notes: str | None = None
+    scope: str = "incident"  # organisation: shown once per period, judged on programme evidence
     line: int = 0
     mapping_lines: list[int] = field(default_factory=list, repr=False)
 
@@ -143,6 +146,9 @@ def _parse_requirement(node: Any, framework_id: str, errors: ErrorList, line: in
                                                    f"of requirement {req_id}")
         if partial and declared and all(name in partial for name in declared):
             errors.add(node_line(node, "partial"), "partial lists every check: nothing would make the requirement missing")
+    scope = node.get("scope", "incident")
+    if scope not in SCOPES:
+        errors.add(node_line(node, "scope"), f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     applies = None
     if "applies_when" in node:
         raw = node["applies_when"]
@@ -164,6 +170,7 @@ def _parse_requirement(node: Any, framework_id: str, errors: ErrorList, line: in
         id=req_id, title=values["title"] or "", citation=values["citation"] or "", paraphrase=values["paraphrase"] or "",
         evidence=evidence, mappings=mappings, framework_id=framework_id, checks=checks, partial=frozenset(partial),
         applies_when=applies, points_of_focus=_text_list(node, "points_of_focus", errors), notes=values["notes"],
+        scope=scope,
         line=node.line, mapping_lines=[_mapping_line(node, i) for i in range(len(mappings))],
     )
 

@@ -9,13 +9,15 @@ from typing import Any
 
 from sqlmodel import Session
 
-from compliance.controls.engine import STATUSES, Result, assess_document
+from compliance.controls.engine import STATUSES, Result, assess_document, assess_requirement
 from compliance.controls.loader import Framework, Requirement, framework_files, load_all
 from compliance.core.errors import NotFoundError, ValidationError
 from compliance.core.period import period_bounds
+from compliance.decisions.service import describe_significance_rule, get_significance_rule
 from compliance.documents.service import build_incident_document, build_incident_documents
 from compliance.incidents.models import Incident
 from compliance.incidents.service import list_incidents
+from compliance.programme.service import get_programme_documents
 
 UTC = UTC
 FrameworkSet = Mapping[str, Framework] | Iterable[Framework]
@@ -41,7 +43,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
     """Returns one requirement's assessment as a plain dict."""
     return {"framework": result.framework_id, "requirement": result.requirement_id, "title": result.title,
             "citation": result.citation, "status": result.status, "reason": result.reason or None,
-            "fields": list(result.fields)}
+            "fields": list(result.fields), "exceptions": list(result.exceptions), "scope": result.scope}
 
 
 def _totals(statuses: Iterable[str]) -> dict[str, int]:
@@ -60,23 +62,47 @@ def assess_incident(*, session: Session, incident: Incident, frameworks: Framewo
         out.append({"id": framework.id, "name": framework.name, "version": framework.version,
                     "results": [result_to_dict(r) for r in results],
                     "totals": _totals(r.status for r in results)})
-    return {"incident": incident.ref, "title": incident.title, "as_of": document["as_of"], "frameworks": out}
+    return {"incident": incident.ref, "title": incident.title, "as_of": document["as_of"], "frameworks": out,
+            "significance": get_significance(session=session)}
+
+
+def get_significance(*, session: Session) -> dict[str, Any]:
+    """Returns the store's significance rule and its sentence (the methodology prints it)."""
+    rule = get_significance_rule(session=session)
+    return {"rule": rule, "text": describe_significance_rule(rule)}
+
+
+def get_organisation_document(*, session: Session, as_of: datetime) -> dict[str, Any]:
+    """Returns the document organisation-level requirements are judged on: programme evidence at `as_of`."""
+    return {"as_of": as_of, "incident": None, "timeline": [], "postmortem": None, "action_items": [],
+            "review_findings": [], "evidence": [], "obligations": [], "declaration": None, "breach_assessment": None,
+            "recurrences": [], "programme": get_programme_documents(session=session, as_of=as_of)}
 
 
 def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: date | datetime | None,
                  period_to: date | datetime | None, as_of: datetime, include_restricted: bool) -> dict[str, Any]:
-    """Returns the coverage matrix of incidents (detected in the period) × requirements, with totals."""
+    """Returns the coverage matrix of incidents (detected in the period) × requirements, with totals.
+
+    Organisation-level requirements are judged once (on the programme evidence at `as_of`) and listed under
+    each framework's `organisation`, not per incident; their totals count that one verdict.
+    """
     start, stop = period_bounds(period_from=period_from, period_to=period_to)
     incidents = list_incidents(session=session, period_from=start, period_to=stop,
                                include_restricted=include_restricted)
     documents = build_incident_documents(session=session, incidents=incidents, as_of=as_of)
+    organisation_document = get_organisation_document(session=session, as_of=as_of)
     chosen = _frameworks(frameworks)
     out = []
     for framework in chosen:
         rows = []
-        per_requirement = {r.id: [] for r in framework.requirements}
+        per_incident = [r for r in framework.requirements if r.scope != "organisation"]
+        organisation = [assess_requirement(organisation_document, r) for r in framework.requirements
+                        if r.scope == "organisation"]
+        per_requirement = {r.id: [] for r in per_incident}
+        for r in organisation:
+            per_requirement[r.requirement_id] = [r.status]
         for incident, document in zip(incidents, documents, strict=True):
-            results = assess_document(document, framework)
+            results = [assess_requirement(document, r) for r in per_incident]
             cells = {r.requirement_id: r.status for r in results}
             reasons = {r.requirement_id: r.reason for r in results if r.reason}
             for r in results:
@@ -84,13 +110,14 @@ def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: dat
             rows.append({"incident": incident.ref, "title": incident.title, "severity": incident.severity,
                          "restricted": incident.restricted, "cells": cells, "reasons": reasons,
                          "totals": _totals(cells.values())})
-        requirements = [{"id": r.id, "title": r.title, "citation": r.citation,
+        requirements = [{"id": r.id, "title": r.title, "citation": r.citation, "scope": r.scope,
                          "totals": _totals(per_requirement[r.id])} for r in framework.requirements]
         out.append({"id": framework.id, "name": framework.name, "version": framework.version,
                     "requirements": requirements, "incidents": rows,
+                    "organisation": [result_to_dict(r) for r in organisation],
                     "totals": _totals(s for statuses in per_requirement.values() for s in statuses)})
     return {"period": {"from": period_from, "to": period_to}, "as_of": as_of, "include_restricted": include_restricted,
-            "incidents": len(incidents), "frameworks": out}
+            "incidents": len(incidents), "frameworks": out, "significance": get_significance(session=session)}
 
 
 def get_requirement(*, frameworks: FrameworkSet, requirement_id: str) -> Requirement:

@@ -14,6 +14,8 @@ MODEL_MODULES = (
     "compliance.deadlines.models",
     "compliance.evidence.models",
     "compliance.custody.models",
+    "compliance.decisions.models",
+    "compliance.programme.models",
 )
 
 

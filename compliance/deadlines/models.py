@@ -7,7 +7,19 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from compliance.db.base import InstantField
+from compliance.db.base import InstantField, JSONListField
+
+# Content elements a filing can carry (`notify record --content`): GDPR Art. 33(3)(a)-(d) and Art. 34(2).
+FILING_CONTENT = (
+    "nature",          # nature of the breach (Art. 33(3)(a), 34(2))
+    "categories",      # categories of data subjects and of personal data records (Art. 33(3)(a))
+    "data_subjects",   # approximate number of data subjects (Art. 33(3)(a))
+    "records",         # approximate number of personal data records (Art. 33(3)(a))
+    "dpo_contact",     # name and contact details of the DPO or other contact point (Art. 33(3)(b), 34(2))
+    "consequences",    # likely consequences (Art. 33(3)(c), 34(2))
+    "measures",        # measures taken or proposed, including mitigation (Art. 33(3)(d), 34(2))
+    "delay_reasons",   # reasons for a delay beyond the deadline (Art. 33(1))
+)
 
 
 class Obligation(SQLModel, table=True):
@@ -50,6 +62,7 @@ class Notification(SQLModel, table=True):
     delay_reason: str | None = None
     late: bool = False
     correction: bool = False
+    content: list = JSONListField()  # FILING_CONTENT elements the filing carried
     recorded_at: datetime = InstantField(nullable=False, default_now=True)
     recorded_by: str
 

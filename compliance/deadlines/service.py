@@ -30,7 +30,7 @@ from compliance.core.timeutil import ensure_utc, format_timedelta, get_zone, par
 from compliance.db.settings import get_setting, set_setting
 from compliance.db.store import serialize
 from compliance.deadlines import engine
-from compliance.deadlines.models import Notification, Obligation, Waiver
+from compliance.deadlines.models import FILING_CONTENT, Notification, Obligation, Waiver
 from compliance.deadlines.regimes import Regime, builtin_regime_dir, get_regime, load_regimes
 from compliance.incidents.models import CLOCK_FIELDS, Incident
 
@@ -292,14 +292,17 @@ def _stage_row(session: Session, incident: Incident, regime_id: str, stage_id: s
 def record_notification(*, session: Session, incident: Incident, regime: str, stage: str, at: datetime,
                         recorded_by: str, recipient: str | None = None, reference: str | None = None,
                         delay_reason: str | None = None, now: datetime | None = None,
-                        extra_dirs: Iterable[str] = ()) -> dict[str, Any]:
+                        extra_dirs: Iterable[str] = (), content: Iterable[str] = ()) -> dict[str, Any]:
     """Records a filing of one stage; returns {notification, late, correction, due, warnings}.
+
+    `content` names the elements the filing carried (FILING_CONTENT, e.g. nature, dpo_contact); unknown ones are refused.
 
     A late first filing without a delay reason is refused when the regime requires reasons (DL-4);
     a filing before the clock start is accepted with a warning; a filing in the future is refused.
     """
     at = ensure_utc(at, field="--at")
     now = now or utcnow()
+    elements = parse_filing_content(content)
     if not recorded_by or not clean_line(recorded_by, field="--by"):
         raise ValidationError("must name who records the notification", field="--by")
     recipient = clean_line(recipient, field="--recipient") if recipient is not None else None
@@ -340,12 +343,30 @@ def record_notification(*, session: Session, incident: Incident, regime: str, st
     notification = Notification(incident_id=incident.id, regime=regime_def.id, stage=stage_def.id, notified_at=at,
                                 recipient=(recipient or "").strip() or None, reference=(reference or "").strip() or None,
                                 delay_reason=reason, late=late if not correction else filings[0].late,
-                                correction=correction, recorded_at=now, recorded_by=clean_line(recorded_by, field="--by"))
+                                correction=correction, recorded_at=now, recorded_by=clean_line(recorded_by, field="--by"),
+                                content=elements)
     session.add(notification)
     session.flush()
     sync_incident_obligations(session=session, incident=incident, now=now, extra_dirs=extra_dirs)
     return {"incident": incident.ref, "regime": regime_def.id, "stage": stage_def.id, "notified_at": at,
-            "due": due, "late": notification.late, "correction": correction, "warnings": warnings}
+            "due": due, "late": notification.late, "correction": correction, "content": elements,
+            "warnings": warnings}
+
+
+def parse_filing_content(values: Iterable[str]) -> list[str]:
+    """Returns the filing content elements (comma-separated or repeated), refusing unknown ones."""
+    elements: list[str] = []
+    for value in values or ():
+        for part in str(value).split(","):
+            name = part.strip().lower()
+            if not name:
+                continue
+            if name not in FILING_CONTENT:
+                raise ValidationError(f"unknown content element {name!r} (known: {', '.join(FILING_CONTENT)})",
+                                      field="--content")
+            if name not in elements:
+                elements.append(name)
+    return elements
 
 
 def waive_obligation(*, session: Session, incident: Incident, regime: str, stage: str, reason: str, decided_by: str,
@@ -442,7 +463,8 @@ def _obligation_documents(session: Session, incident: Incident, *, as_of: dateti
             "clock_start": row["clock_start"], "due": row["due"], "due_local": _local_iso(row["due"], zone),
             "notified_at": first.notified_at if first else None,
             "filings": [{"notified_at": n.notified_at, "recipient": n.recipient, "reference": n.reference,
-                         "correction": n.correction, "recorded_by": n.recorded_by, "recorded_at": n.recorded_at}
+                         "correction": n.correction, "recorded_by": n.recorded_by, "recorded_at": n.recorded_at,
+                         "content": list(n.content or [])}
                         for n in filings],
             "status": status, "in_force": row["in_force"],
             "delay_reason": next((n.delay_reason for n in filings if n.delay_reason), None),

@@ -210,4 +210,8 @@ def generate_demo(*, store: Store, incidents: int, seed: int, as_of: datetime, w
                                                  as_of=as_of.replace(second=0, microsecond=0)))
     summary.extras.update(add_demo_evidence(store=store, summary=summary, rng=random.Random(f"{seed}-evidence"),
                                             as_of=as_of.replace(second=0, microsecond=0), workdir=workdir))
+    from compliance.demo.verdicts import add_demo_decisions
+
+    summary.extras.update(add_demo_decisions(store=store, summary=summary, rng=random.Random(f"{seed}-decisions"),
+                                             as_of=as_of.replace(second=0, microsecond=0), workdir=workdir))
     return summary

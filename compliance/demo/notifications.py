@@ -11,6 +11,13 @@ from compliance.deadlines.incidents import update_incident_with_obligations
 from compliance.deadlines.service import get_incident_obligation_documents, record_notification, waive_obligation
 from compliance.incidents.service import get_incident
 
+
+def filing_content(regime: str, stage: str, rng: random.Random) -> list[str]:
+    """The content elements a demo filing carries (see compliance.demo.verdicts)."""
+    from compliance.demo.verdicts import filing_content as content
+
+    return content(regime, stage, rng)
+
 RECIPIENTS = {
     "gdpr": "Lead supervisory authority (online breach form)", "uk_gdpr": "ICO breach reporting portal",
     "nis2": "National CSIRT portal", "dora": "Competent authority reporting portal", "sec_8k": "SEC EDGAR",
@@ -59,8 +66,9 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                     start, due = doc["clock_start"], doc["due"]
                     if start > as_of:
                         continue
+                    content = filing_content(doc["regime"], doc["stage"], random.Random(f"{ref}/{doc['stage']}"))
                     common = dict(session=session, incident=incident, regime=doc["regime"], stage=doc["stage"],
-                                  recorded_by="privacy officer", now=as_of,
+                                  recorded_by="privacy officer", now=as_of, content=content,
                                   recipient=RECIPIENTS.get(doc["regime"], doc["recipient"]))
                     if due is None:  # without undue delay (data subjects)
                         roll = rng.random()

@@ -1,6 +1,8 @@
 """Builds incident documents (compliance.documents.types) from the store: the one place that reads every domain.
 
-Evidence comes from the evidence service, obligations from the deadline engine, findings from the review.
+Evidence comes from the evidence service, obligations from the deadline engine, findings from the review,
+decision records and the significance rule from the decisions service, programme evidence (fresh or stale at
+as_of) from the programme service.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from compliance.deadlines.service import (
     get_incident_obligation_documents,
     get_obligation_documents_by_incident,
 )
+from compliance.decisions.service import (
+    get_decision_documents_by_incident,
+    get_recurrences_by_incident,
+    get_significance_rule,
+    is_significant,
+)
 from compliance.documents.types import IncidentDocument
 from compliance.evidence.service import get_evidence_documents_by_incident, get_incident_evidence_documents
 from compliance.incidents.models import Incident, TimelineEntry
@@ -28,21 +36,38 @@ from compliance.postmortems.lint import review
 from compliance.postmortems.models import Postmortem
 from compliance.postmortems.review import get_disabled_rules, get_review_findings, review_input_from_rows
 from compliance.postmortems.service import get_postmortem, postmortem_to_dict
+from compliance.programme.service import get_programme_documents
 
 _CHUNK = 500
 
 
-def _incident_part(session: Session, incident: Incident) -> dict[str, Any]:
+def _incident_part(session: Session, incident: Incident, shared: dict) -> dict[str, Any]:
     data = incident_to_dict(incident)
     data["ref"] = incident.ref
     data["awareness_gap"] = get_awareness_gap(session=session, incident=incident)
+    data["significant"] = is_significant(incident, shared["significance"])
     return data
 
 
+def _shared(session: Session, incidents: list[Incident], as_of: datetime) -> dict[str, Any]:
+    """What every document of one assessment shares or reads in bulk: significance rule, programme, decisions."""
+    ids = [i.id for i in incidents]
+    return {"significance": get_significance_rule(session=session),
+            "programme": get_programme_documents(session=session, as_of=as_of),
+            "decisions": get_decision_documents_by_incident(session=session, incident_ids=ids),
+            "recurrences": get_recurrences_by_incident(session=session, incidents=incidents)}
+
+
 def _document(*, session: Session, incident: Incident, as_of: datetime, timeline: list[dict], postmortem: dict | None,
-              actions: list[dict], findings: list[dict], evidence: list[dict], obligations: list[dict]) -> IncidentDocument:
-    return {"as_of": as_of, "incident": _incident_part(session, incident), "timeline": timeline, "postmortem": postmortem,
-            "action_items": actions, "review_findings": findings, "evidence": evidence, "obligations": obligations}
+              actions: list[dict], findings: list[dict], evidence: list[dict], obligations: list[dict],
+              shared: dict) -> IncidentDocument:
+    decisions = shared["decisions"].get(incident.id) or {}
+    return {"as_of": as_of, "incident": _incident_part(session, incident, shared), "timeline": timeline,
+            "postmortem": postmortem, "action_items": actions, "review_findings": findings, "evidence": evidence,
+            "obligations": obligations, "declaration": decisions.get("declaration"),
+            "breach_assessment": decisions.get("breach_assessment"),
+            "recurrences": shared["recurrences"].get(incident.id, []),
+            "programme": [dict(p) for p in shared["programme"]]}
 
 
 def build_incident_document(*, session: Session, incident: Incident, as_of: datetime) -> IncidentDocument:
@@ -59,6 +84,7 @@ def build_incident_document(*, session: Session, incident: Incident, as_of: date
         if postmortem is not None else [],
         evidence=get_incident_evidence_documents(session=session, incident=incident),
         obligations=get_incident_obligation_documents(session=session, incident=incident, as_of=as_of),
+        shared=_shared(session, [incident], as_of),
     )
 
 
@@ -86,6 +112,7 @@ def build_incident_documents(*, session: Session, incidents: list[Incident], as_
     disabled = get_disabled_rules(session=session) if postmortems else []
     evidence = get_evidence_documents_by_incident(session=session, incident_ids=ids)
     obligations = get_obligation_documents_by_incident(session=session, incidents=incidents, as_of=as_of)
+    shared = _shared(session, incidents, as_of)
     documents = []
     for incident in incidents:
         postmortem = postmortems.get(incident.id)
@@ -100,5 +127,5 @@ def build_incident_documents(*, session: Session, incidents: list[Incident], as_
             postmortem=postmortem_to_dict(postmortem),
             actions=[action_to_dict(a, incident, as_of=as_of.date()) for a in actions[incident.id]],
             findings=findings, evidence=evidence.get(incident.id, []),
-            obligations=obligations[incident.id]))
+            obligations=obligations[incident.id], shared=shared))
     return documents

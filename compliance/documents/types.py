@@ -37,6 +37,9 @@ class ActionItemDoc(TypedDict):
     completed_at: datetime | None
     link: str | None
     overdue: bool
+    verified_by: str | None  # who verified the action was effective (ISO 27001 clause 10.2)
+    verified_at: datetime | None
+    verification: str | None  # how
 
 
 class ReviewFindingDoc(TypedDict):
@@ -76,6 +79,7 @@ class FilingDoc(TypedDict):
     correction: bool
     recorded_by: str
     recorded_at: datetime
+    content: list[str]  # the content elements the filing carried (e.g. GDPR Art. 33(3)(a)-(d))
 
 
 class ObligationDoc(TypedDict):
@@ -110,6 +114,34 @@ class ObligationDoc(TypedDict):
     time_left_hours: NotRequired[float]
 
 
+class RecurrenceDoc(TypedDict):
+    """An earlier incident of the same declared type on a shared service (decisions.service)."""
+
+    ref: str
+    detected_at: datetime
+    incident_type: str
+    services: list[str]
+
+
+class ProgrammeDoc(TypedDict):
+    """One organisation-level document (IR plan, training, exercise...) with its freshness at as_of (programme)."""
+
+    ref: str
+    kind: str
+    title: str
+    version: str | None
+    filename: str
+    size: int
+    sha256: str
+    approved_by: str
+    approved_at: datetime
+    valid_from: date
+    valid_until: date | None
+    recorded_by: str
+    recorded_at: datetime
+    fresh: bool
+
+
 class IncidentDocument(TypedDict):
     """Everything known about one incident as of `as_of`."""
 
@@ -121,10 +153,17 @@ class IncidentDocument(TypedDict):
     review_findings: list[ReviewFindingDoc]
     evidence: list[EvidenceDoc]
     obligations: list[ObligationDoc]
+    declaration: dict[str, Any] | None  # the Declaration model's columns (decisions), latest decision
+    breach_assessment: dict[str, Any] | None  # the BreachAssessment model's columns, latest assessment
+    recurrences: list[RecurrenceDoc]
+    programme: list[ProgrammeDoc]
 
 
-# Keys the incident part carries beyond the Incident model's columns (ref; id is the ref; the gap needing a reason).
-INCIDENT_EXTRA_KEYS = frozenset({"ref", "awareness_gap"})
+# Mapping parts of the document: model columns (see mapping_keys).
+MAPPING_PARTS = ("incident", "postmortem", "declaration", "breach_assessment")
+# Keys the incident part carries beyond the Incident model's columns (ref; id is the ref; the gap needing a
+# reason; whether the store's significance rule makes it significant).
+INCIDENT_EXTRA_KEYS = frozenset({"ref", "awareness_gap", "significant"})
 # Post-mortem columns that are not part of the document.
 POSTMORTEM_HIDDEN_KEYS = frozenset({"id", "incident_id", "source_markdown"})
 
@@ -156,3 +195,15 @@ def postmortem_keys() -> frozenset[str]:
     from compliance.postmortems.models import Postmortem
 
     return frozenset(Postmortem.model_fields) - POSTMORTEM_HIDDEN_KEYS
+
+
+def mapping_keys(part: str) -> frozenset[str]:
+    """Returns the keys of a mapping part of the document (incident, postmortem, declaration, breach_assessment)."""
+    if part == "incident":
+        return incident_keys()
+    if part == "postmortem":
+        return postmortem_keys()
+    from compliance.decisions.models import BreachAssessment, Declaration
+
+    model = {"declaration": Declaration, "breach_assessment": BreachAssessment}[part]
+    return frozenset(model.model_fields) - {"id", "incident_id"}

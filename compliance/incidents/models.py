@@ -32,6 +32,7 @@ class TimelineKind(str, Enum):
     ESCALATION = "escalation"
     DECISION = "decision"
     MITIGATION = "mitigation"
+    ERADICATION = "eradication"
     COMMUNICATION = "communication"
     RESOLUTION = "resolution"
     OTHER = "other"

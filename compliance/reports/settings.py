@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from compliance.incidents.service import get_setting, set_setting
+from compliance.db.settings import get_setting, set_setting
 
 SETTINGS_KEY = "reports.signing"
 DEFAULTS = {"require_signature": False}

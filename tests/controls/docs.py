@@ -17,6 +17,25 @@ def _entry(when: str, kind: str, text: str, *, visible: bool = False) -> dict:
             "original_time": None, "customer_visible": visible}
 
 
+AUTHORITY_CONTENT = ["nature", "categories", "data_subjects", "records", "dpo_contact", "consequences", "measures"]
+SUBJECT_CONTENT = ["nature", "dpo_contact", "consequences", "measures"]
+PROGRAMME_KINDS = ["ir_plan", "roles", "oncall_rota", "reporting_channels", "training_records", "exercise",
+                   "authority_contacts", "configuration_baseline", "vulnerability_scans", "classification_rubric"]
+
+
+def _filing(when: str, content: list[str]) -> dict:
+    return {"notified_at": at(when), "recipient": None, "reference": None, "correction": False,
+            "recorded_by": "DPO", "recorded_at": at(when), "content": list(content)}
+
+
+def _programme(number: int, kind: str) -> dict:
+    approved = "2026-03-20T09:00:00Z" if kind == "ir_plan" else "2026-01-02T09:00:00Z"
+    return {"ref": f"PE-{number:04d}", "kind": kind, "title": kind.replace("_", " "), "version": "1",
+            "filename": f"{kind}.pdf", "size": 100, "sha256": "cd" * 32, "approved_by": "CISO",
+            "approved_at": at(approved), "valid_from": date(2026, 1, 1), "valid_until": date(2026, 12, 31),
+            "recorded_by": "CISO", "recorded_at": at(approved), "fresh": True}
+
+
 _FULL = {
     "as_of": at("2026-04-01T00:00:00Z"),
     "incident": {
@@ -28,8 +47,9 @@ _FULL = {
         "mitigated_at": at("2026-03-01T12:30:00Z"), "resolved_at": at("2026-03-01T14:30:00Z"), "closed_at": None,
         "awareness_justification": None, "affected_services": ["login"], "personal_data": True,
         "data_categories": ["email", "password hash"], "data_subjects_approx": 1200, "records_approx": 1500,
-        "regimes": ["gdpr"], "entity_type": None, "restricted": False, "tags": ["auth"], "extra": {},
+        "regimes": ["gdpr"], "entity_type": "processor", "restricted": False, "tags": ["auth"], "extra": {},
         "created_at": at("2026-03-01T11:05:00Z"), "updated_at": at("2026-03-01T14:30:00Z"),
+        "awareness_gap": None, "significant": True,
     },
     "timeline": [
         _entry("2026-03-01T10:40:00Z", "trigger", "Login attempts from 3,000 IPs begin"),
@@ -37,6 +57,7 @@ _FULL = {
         _entry("2026-03-01T11:10:00Z", "decision", "Declared a security incident, sev1"),
         _entry("2026-03-01T11:15:00Z", "escalation", "Paged the security incident team"),
         _entry("2026-03-01T12:30:00Z", "mitigation", "Per-network login throttling enabled"),
+        _entry("2026-03-01T12:40:00Z", "eradication", "Leaked credentials reset; attacker sessions revoked"),
         _entry("2026-03-01T12:45:00Z", "communication", "Briefed the DPO and support leads"),
         _entry("2026-03-01T13:30:00Z", "communication", "Status page: login protection in place", visible=True),
         _entry("2026-03-01T14:30:00Z", "resolution", "Attack stopped; normal login rates", visible=True),
@@ -58,10 +79,14 @@ _FULL = {
     "action_items": [
         {"ref": "INC-0001-A1", "incident": "INC-0001", "number": 1, "description": "Throttle logins per network",
          "owner": "Dana Ruiz", "due": date(2026, 3, 20), "priority": "high", "success_criteria": "replay throttled",
-         "lessons": [1], "status": "done", "completed_at": at("2026-03-18T15:00:00Z"), "link": None, "overdue": False},
+         "lessons": [1], "status": "done", "completed_at": at("2026-03-18T15:00:00Z"), "link": None, "overdue": False,
+         "verified_by": "Security lead", "verified_at": at("2026-03-19T10:00:00Z"),
+         "verification": "replayed the attack in staging: throttled after 5 attempts"},
         {"ref": "INC-0001-A2", "incident": "INC-0001", "number": 2, "description": "Same limit on the API login",
          "owner": "Lee Park", "due": date(2026, 4, 20), "priority": "medium", "success_criteria": None,
-         "lessons": [1], "status": "open", "completed_at": None, "link": None, "overdue": False},
+         "lessons": [1], "status": "done", "completed_at": at("2026-03-25T09:00:00Z"), "link": None, "overdue": False,
+         "verified_by": "Security lead", "verified_at": at("2026-03-26T10:00:00Z"),
+         "verification": "API login replay test throttled"},
     ],
     "review_findings": [{"code": "PM010", "rule": "impact-quantified", "severity": "warning",
                          "message": "a warning only", "suggestion": "", "line": None}],
@@ -75,12 +100,30 @@ _FULL = {
          "citation": "GDPR Art. 33(1)", "recipient": "lead supervisory authority",
          "clock_start": at("2026-03-01T13:00:00Z"), "due": at("2026-03-04T13:00:00Z"), "due_local": None,
          "notified_at": at("2026-03-02T09:00:00Z"), "status": "on_time", "delay_reason": None, "waived": False,
-         "waiver_reason": None, "decided_by": "DPO", "reference": "DPA-2026-17"},
+         "waiver_reason": None, "decided_by": None, "decided_at": None, "reference": "DPA-2026-17",
+         "filings": [_filing("2026-03-02T09:00:00Z", AUTHORITY_CONTENT[:5]),  # phased (Art. 33(4))
+                     _filing("2026-03-03T09:00:00Z", AUTHORITY_CONTENT[5:])]},
         {"regime": "gdpr", "stage": "data_subject_notification", "stage_title": "Tell the data subjects",
          "citation": "GDPR Art. 34", "recipient": "data subjects", "clock_start": at("2026-03-01T13:00:00Z"),
          "due": None, "due_local": None, "notified_at": at("2026-03-02T12:00:00Z"), "status": "on_time",
-         "delay_reason": None, "waived": False, "waiver_reason": None, "decided_by": "DPO", "reference": None},
+         "delay_reason": None, "waived": False, "waiver_reason": None, "decided_by": None, "decided_at": None,
+         "reference": None, "filings": [_filing("2026-03-02T12:00:00Z", SUBJECT_CONTENT)]},
+        {"regime": "gdpr", "stage": "processor_to_controller", "stage_title": "Processor notifies the controller",
+         "citation": "GDPR Art. 33(2)", "recipient": "the controller", "clock_start": at("2026-03-01T13:00:00Z"),
+         "due": None, "due_local": None, "notified_at": at("2026-03-01T15:00:00Z"), "status": "on_time",
+         "delay_reason": None, "waived": False, "waiver_reason": None, "decided_by": None, "decided_at": None,
+         "reference": None, "filings": [_filing("2026-03-01T15:00:00Z", ["nature"])]},
     ],
+    "declaration": {"outcome": "incident", "incident_type": "unauthorised_access",
+                    "rubric": "IR plan §4 matrix: impact high x urgency high", "rationale": "accounts taken over",
+                    "decided_by": "incident commander", "decided_at": at("2026-03-01T11:10:00Z"),
+                    "recorded_at": at("2026-03-01T11:12:00Z")},
+    "breach_assessment": {"regime": "gdpr", "likelihood": "high", "severity": "medium", "level": "high",
+                          "rationale": "takeover of 14 accounts exposes contact data", "exemption": None,
+                          "exemption_reason": None, "decided_by": "DPO", "decided_at": at("2026-03-01T16:00:00Z"),
+                          "recorded_at": at("2026-03-01T16:05:00Z")},
+    "recurrences": [],
+    "programme": [_programme(i, kind) for i, kind in enumerate(PROGRAMME_KINDS, 1)],
 }
 
 

@@ -198,12 +198,18 @@ def test_every_action_item_needs_an_owner_but_cancelled_items_are_not_judged():
     ({"status": "cancelled"}, "missing", "has unknown status 'cancelled'"),
     ({"status": "open", "notified_at": None}, "partial", "not notified yet (due 2026-03-04T13:00:00Z)"),
     ({"status": "due_soon", "notified_at": None}, "partial", "not notified yet"),
-    ({"status": "waived", "waived": True, "waiver_reason": "data were encrypted (Art. 34(3)(a))"}, "satisfied", None),
-    ({"status": "waived", "waived": True, "waiver_reason": None}, "missing", "waived without a reason"),
+    ({"status": "waived", "waived": True, "waiver_reason": "data were encrypted", "decided_by": "DPO",
+      "decided_at": at("2026-03-01T16:00:00Z")}, "satisfied", None),
+    ({"status": "waived", "waived": True, "waiver_reason": None, "decided_by": "DPO",
+      "decided_at": at("2026-03-01T16:00:00Z")}, "missing", "waived without a recorded decision"),
+    ({"status": "waived", "waived": True, "waiver_reason": "encrypted", "decided_by": None, "decided_at": None},
+     "missing", "waived without a recorded decision (obligations[].decided_by, obligations[].decided_at missing)"),
 ])
-def test_gdpr_notification_is_on_time_or_late_with_reasons_or_waived_with_reasons(obligation, status, reason_part):
+def test_gdpr_notification_is_on_time_or_late_with_reasons_or_waived_with_a_recorded_decision(obligation, status,
+                                                                                              reason_part):
     document = full_document()
     document["obligations"][0].update(obligation)
+    document["breach_assessment"]["level"] = "none"  # a waiver rests on "unlikely to result in a risk"
     result = _results(document, "gdpr")["Art.33(1)"]
     assert result.status == status
     if reason_part:
@@ -291,7 +297,7 @@ def test_a_post_mortem_drafted_within_the_limit_never_scores_lower_than_a_later_
 
 
 def test_equals_and_in_keep_true_apart_from_one():
-    from compliance.controls.checks import ErrorList, parse_check
+    from compliance.controls.builder import ErrorList, parse_check
 
     errors = ErrorList("test")
     equals = parse_check({"equals": {"path": "incident.personal_data", "value": 1}}, errors, 1)

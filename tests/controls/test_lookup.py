@@ -31,7 +31,8 @@ def test_show_gives_paraphrase_citation_evidence_checks_and_mappings():
     assert data["framework"] == "iso27001-2022" and data["citation"].startswith("ISO/IEC 27001:2022 Annex A 5.27")
     assert data["evidence"] and "soc2-2017:CC7.5" in data["mappings"]
     assert {"name": "root cause analysed", "min_items": {"path": "postmortem.root_cause", "n": 1}} in data["checks"]
-    assert data["applies_when"] == [{"in": {"path": "incident.status", "values": ["resolved", "closed"]}}]
+    assert data["applies_when"] == [{"in": {"path": "incident.status", "values": ["resolved", "closed"]}},
+                                    {"true": "incident.significant"}]
     text = run("show", "Art.33(1)").stdout
     assert "gdpr:Art.33(1)" in text and "72 hours" in text
     assert "  - {'true': incident.personal_data}" in text and "notes: The 24 hours" in text

@@ -15,7 +15,8 @@ AS_OF = "2026-04-01T00:00:00Z"
 
 def _document_incident(store, ref: str, *, postmortem: bool = True) -> None:
     """Adds a timeline, a post-mortem and action items to incident `ref`."""
-    from compliance.actions.service import add_action
+    from compliance.actions.service import add_action, complete_action, verify_action
+    from compliance.decisions.service import record_declaration
     from compliance.incidents.service import add_timeline_entry, get_incident, update_incident
     from compliance.postmortems.service import set_postmortem
 
@@ -26,6 +27,7 @@ def _document_incident(store, ref: str, *, postmortem: bool = True) -> None:
             ("2026-03-01T11:10:00Z", "decision", "Declared a security incident", False),
             ("2026-03-01T11:15:00Z", "escalation", "Paged the security team", False),
             ("2026-03-01T12:30:00Z", "mitigation", "Throttling enabled", False),
+            ("2026-03-01T12:40:00Z", "eradication", "Leaked credentials reset", False),
             ("2026-03-01T13:30:00Z", "communication", "Status page updated", True),
             ("2026-03-01T14:30:00Z", "resolution", "Normal login rates", True),
         ]:
@@ -44,9 +46,15 @@ def _document_incident(store, ref: str, *, postmortem: bool = True) -> None:
                 "detection_analysis": "Detected by the failed-login alert after 20 minutes.",
                 "status": "published", "drafted_at": "2026-03-02T09:00:00Z", "published_at": "2026-03-04T09:00:00Z",
                 "reviewer": "Security review board"})
-            add_action(session=session, incident=incident, description="Throttle logins per source network",
-                       owner="Dana Ruiz", due=date(2026, 3, 20), success_criteria="a replayed attack is throttled",
-                       lessons=[1])
+            action = add_action(session=session, incident=incident, description="Throttle logins per source network",
+                                owner="Dana Ruiz", due=date(2026, 3, 20), success_criteria="a replayed attack is throttled",
+                                lessons=[1])
+            complete_action(session=session, action=action, at=at("2026-03-18T09:00:00Z"))
+            verify_action(session=session, action=action, verified_by="Security lead", how="replay test throttled",
+                          at=at("2026-03-19T09:00:00Z"))
+        record_declaration(session=session, incident=incident, outcome="incident", incident_type="unauthorised_access",
+                           rubric="IR plan §4 matrix", decided_by="incident commander",
+                           decided_at=at("2026-03-01T11:10:00Z"))
 
 
 def test_the_incident_document_has_the_keys_the_audit_pack_reads_and_renders(store, make_incident):
@@ -60,9 +68,11 @@ def test_the_incident_document_has_the_keys_the_audit_pack_reads_and_renders(sto
         document = build_incident_document(session=session, incident=get_incident(session=session, ref=ref),
                                            as_of=at(AS_OF))
     assert set(document) == {"as_of", "incident", "timeline", "postmortem", "action_items", "review_findings",
-                             "evidence", "obligations"}
+                             "evidence", "obligations", "declaration", "breach_assessment", "recurrences", "programme"}
+    assert document["declaration"]["rubric"] == "IR plan §4 matrix" and document["breach_assessment"] is None
     assert document["incident"]["ref"] == ref and document["incident"]["regimes"] == ["gdpr"]
     assert [e["kind"] for e in document["timeline"]][:2] == ["detection", "decision"]
+    assert document["action_items"][0]["verified_by"] == "Security lead"
     assert document["postmortem"]["status"] == "published"
     assert document["action_items"][0]["ref"] == f"{ref}-A1" and document["action_items"][0]["owner"] == "Dana Ruiz"
     section, notifications = section_from_document(document, as_of=at(AS_OF))
@@ -124,7 +134,9 @@ def test_assess_incident_reports_status_reason_and_fields_per_requirement(store,
     assert results["A.5.28"] == {**results["A.5.28"], "status": "missing",
                                  "reason": "evidence preserved: evidence has 0 items, needs at least 1"}
     assert "evidence[].custody_verified" in results["A.5.28"]["fields"]
-    assert data["frameworks"][0]["totals"]["satisfied"] == 5
+    assert results["A.5.24"]["status"] == "missing" and results["A.5.24"]["scope"] == "organisation"
+    assert results["A.5.24"]["reason"].startswith("plan in force: no ir_plan programme evidence is recorded")
+    assert {r for r, v in results.items() if v["status"] == "satisfied"} == {"A.5.25", "A.5.26", "A.5.27", "10.2"}
 
 
 def test_coverage_counts_incidents_in_the_period_and_leaves_restricted_ones_out(store, make_incident):
@@ -143,7 +155,8 @@ def test_coverage_counts_incidents_in_the_period_and_leaves_restricted_ones_out(
                                        period_to=date(2026, 3, 31), as_of=at(AS_OF), include_restricted=True)
     matrix = data["frameworks"][0]
     assert data["incidents"] == 1 and [row["incident"] for row in matrix["incidents"]] == [inside]
-    assert set(matrix["incidents"][0]["cells"]) == {"CC7.1", "CC7.2", "CC7.3", "CC7.4", "CC7.5"}
+    assert set(matrix["incidents"][0]["cells"]) == {"CC7.2", "CC7.3", "CC7.4", "CC7.5"}
+    assert [(o["requirement"], o["status"]) for o in matrix["organisation"]] == [("CC7.1", "missing")]
     assert sum(matrix["totals"].values()) == 5
     assert all(sum(r["totals"].values()) == 1 for r in matrix["requirements"])
     assert with_restricted["incidents"] == 2 and len(with_restricted["frameworks"]) == len(frameworks)
@@ -158,7 +171,7 @@ def test_cli_assess_json_is_one_document_with_a_result_per_requirement(cli_run, 
     assert result.exit_code == ExitCode.OK, result.output
     data = json.loads(result.stdout)
     results = {r["requirement"]: r for r in data["frameworks"][0]["results"]}
-    assert list(results) == ["Art.33(1)", "Art.33(3)", "Art.33(4)", "Art.33(5)", "Art.34"]
+    assert list(results) == ["Art.33(1)", "Art.33(2)", "Art.33(3)", "Art.33(4)", "Art.33(5)", "Art.34"]
     assert results["Art.33(1)"]["status"] == "missing"
     assert results["Art.33(1)"]["reason"] == ("authority notified: gdpr authority_notification is overdue and not "
                                               "notified (due 2026-03-04T13:00:00Z)")

@@ -1,13 +1,13 @@
 """Clock instants for the stages added with the new regimes, and affected residents per State or jurisdiction.
 
 Revision ID: 0009_regimes
-Revises: 0003_notifications
+Revises: 0006_verdicts
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_regimes"
-down_revision = "0003_notifications"
+down_revision = "0006_verdicts"
 branch_labels = None
 depends_on = None
 

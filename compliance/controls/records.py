@@ -1,0 +1,234 @@
+"""Checks that read recorded decisions: notification obligations and filings, waivers, programme evidence.
+
+- notification_ok: one regime stage on time, late with reasons (an exception), or waived with a recorded decision.
+- obligations_ok: the same for every obligation of every regime on the incident (SOC 2 CC7.4, CSF RS.CO-02).
+- filing_content: the filings of a stage carried the named content elements (GDPR Art. 33(3), 34(2)).
+- notified / waived: a stage was filed / closed as not required (usable in applies_when).
+- programme_evidence: a fresh programme document of each kind on the assessed date; optionally one approved
+  after an incident instant (the plan was updated), partial until `max` has passed.
+A late filing with reasons passes with an exception: the requirement is "satisfied, exception", never silently clean.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from compliance.controls.checks import (
+    FAIL,
+    OK,
+    PARTIAL,
+    PASS,
+    Check,
+    Outcome,
+    _as_instant,
+    _items,
+    _when,
+    get_path,
+    is_empty,
+)
+from compliance.core.timeutil import to_iso
+
+_LATE = {"late", "late_open", "undue_delay"}
+_PENDING = {"open", "due_soon"}
+
+
+def judge_obligation(ob: dict) -> Outcome:
+    """Judges one obligation: on time; late with reasons (exception); waived with reason, who and when; else not."""
+    what = f"{ob.get('regime')} {ob.get('stage')}"
+    status = str(ob.get("status") or "")
+    notified = not is_empty(ob.get("notified_at"))
+    if ob.get("waived") is True or status == "waived":
+        missing = [k for k in ("waiver_reason", "decided_by", "decided_at") if is_empty(ob.get(k))]
+        if missing:
+            return Outcome(FAIL, f"{what} was waived without a recorded decision "
+                                 f"({', '.join(f'obligations[].{k}' for k in missing)} missing)")
+        return OK
+    if status == "on_time":
+        return OK
+    if status in _LATE and notified:
+        if is_empty(ob.get("delay_reason")):
+            return Outcome(FAIL, f"{what} was notified late without a reason for the delay "
+                                 f"(obligations[].delay_reason)")
+        return Outcome(PASS, "", (f"{what} notified late ({_when(ob.get('notified_at'))}, due {_when(ob.get('due'))}) "
+                                  f"with reasons: {' '.join(str(ob.get('delay_reason')).split())}",))
+    if status == "undue_delay":
+        age = ob.get("age_hours")
+        since = f"; {age:g} h since the clock started" if isinstance(age, (int, float)) else ""
+        return Outcome(FAIL, f"{what} is not notified (required without undue delay{since})")
+    if status in _LATE:
+        return Outcome(FAIL, f"{what} is overdue and not notified (due {_when(ob.get('due'))})")
+    if status in _PENDING:
+        return Outcome(PARTIAL, f"{what} is not notified yet (due {_when(ob.get('due'))})")
+    return Outcome(FAIL, f"{what} has unknown status {status!r}")
+
+
+def _worst(outcomes: list[Outcome]) -> Outcome:
+    for state in (FAIL, PARTIAL):
+        bad = [o for o in outcomes if o.state == state]
+        if bad:
+            return Outcome(state, "; ".join(o.detail for o in bad))
+    return Outcome(PASS, "", tuple(e for o in outcomes for e in o.exceptions))
+
+
+def _stage_items(doc: dict, regime: str, stage: str) -> list[dict]:
+    return [o for o in _items(doc, "obligations") if isinstance(o, dict)
+            and o.get("regime") == regime and o.get("stage") == stage]
+
+
+class NotificationOk(Check):
+    """A notification for (regime, stage) was on time, or late with a delay reason, or waived with a recorded decision."""
+
+    type_name = "notification_ok"
+
+    def __init__(self, regime: str, stage: str) -> None:
+        self.regime, self.stage = regime, stage
+
+    def evaluate(self, doc):
+        matching = _stage_items(doc, self.regime, self.stage)
+        if not matching:
+            return Outcome(FAIL, f"no {self.regime} {self.stage} obligation is recorded (obligations)")
+        return _worst([judge_obligation(o) for o in matching])
+
+    def fields(self):
+        return [f"obligations[regime={self.regime},stage={self.stage}]"]
+
+
+class ObligationsOk(Check):
+    """Every obligation of every regime on the incident (or of the listed regimes) is judged as notification_ok."""
+
+    type_name = "obligations_ok"
+
+    def __init__(self, regimes: list[str] | None = None) -> None:
+        self.regimes = regimes
+
+    def evaluate(self, doc):
+        regimes = get_path(doc, "incident.regimes")
+        regimes = [r for r in regimes if self.regimes is None or r in self.regimes] if isinstance(regimes, list) else []
+        obligations = [o for o in _items(doc, "obligations") if isinstance(o, dict) and o.get("regime") in regimes]
+        covered = {o.get("regime") for o in obligations}
+        missing = [r for r in regimes if r not in covered]
+        outcomes = [judge_obligation(o) for o in obligations]
+        if missing:
+            outcomes.append(Outcome(FAIL, f"no obligation is recorded for regime {', '.join(missing)} "
+                                          f"(a clock instant it needs may be missing)"))
+        return _worst(outcomes)
+
+    def fields(self):
+        return ["incident.regimes", "obligations"]
+
+    def required_fields(self):
+        return ["obligations"]
+
+
+class FilingContent(Check):
+    """The filings of a stage (the first only, or all together) carried every named content element."""
+
+    type_name = "filing_content"
+
+    def __init__(self, regime: str, stage: str, elements: list[str], first_only: bool) -> None:
+        self.regime, self.stage, self.elements, self.first_only = regime, stage, list(elements), first_only
+
+    def evaluate(self, doc):
+        what = f"{self.regime} {self.stage}"
+        matching = _stage_items(doc, self.regime, self.stage)
+        filings = [f for o in matching for f in (o.get("filings") or []) if isinstance(f, dict)]
+        if not filings:
+            pending = [o for o in matching if o.get("status") in _PENDING]
+            if pending:
+                return Outcome(PARTIAL, f"{what} is not filed yet (due {_when(pending[0].get('due'))})")
+            return Outcome(FAIL, f"no {what} filing is recorded")
+        chosen = filings[:1] if self.first_only else filings
+        carried = {e for f in chosen for e in (f.get("content") or [])}
+        absent = [e for e in self.elements if e not in carried]
+        if absent:
+            which = "the first filing" if self.first_only else "the filings"
+            return Outcome(FAIL, f"{which} of {what} did not carry {', '.join(absent)} (obligations[].filings[].content)")
+        return OK
+
+    def describe(self) -> str:
+        which = "the first filing" if self.first_only else "the filings"
+        return f"{which} of {self.regime} {self.stage} carried {', '.join(self.elements)}"
+
+    def fields(self):
+        return [f"obligations[regime={self.regime},stage={self.stage}]"]
+
+
+class Notified(Check):
+    """A stage has at least one filing."""
+
+    type_name = "notified"
+
+    def __init__(self, regime: str, stage: str) -> None:
+        self.regime, self.stage = regime, stage
+
+    def evaluate(self, doc):
+        if any(not is_empty(o.get("notified_at")) for o in _stage_items(doc, self.regime, self.stage)):
+            return OK
+        return Outcome(FAIL, f"{self.regime} {self.stage} was not notified")
+
+    def describe(self) -> str:
+        return f"{self.regime} {self.stage} was notified"
+
+    def fields(self):
+        return [f"obligations[regime={self.regime},stage={self.stage}]"]
+
+
+class Waived(Notified):
+    """A stage was closed as not required."""
+
+    type_name = "waived"
+
+    def evaluate(self, doc):
+        if any(o.get("waived") is True for o in _stage_items(doc, self.regime, self.stage)):
+            return OK
+        return Outcome(FAIL, f"{self.regime} {self.stage} was not waived")
+
+    def describe(self) -> str:
+        return f"{self.regime} {self.stage} was waived"
+
+
+class ProgrammeEvidence(Check):
+    """Each kind has a fresh programme document at as_of; with `updated_after`, one approved after that instant."""
+
+    type_name = "programme_evidence"
+
+    def __init__(self, kinds: list[str], updated_after: str | None = None, limit: timedelta | None = None,
+                 text: str = "") -> None:
+        self.kinds, self.updated_after, self.limit, self.text = list(kinds), updated_after, limit, text
+
+    def evaluate(self, doc):
+        documents = [p for p in _items(doc, "programme") if isinstance(p, dict)]
+        problems = []
+        for kind in self.kinds:
+            of_kind = [p for p in documents if p.get("kind") == kind]
+            if not of_kind:
+                problems.append(Outcome(FAIL, f"no {kind} programme evidence is recorded"))
+            elif not any(p.get("fresh") is True for p in of_kind):
+                last = max(of_kind, key=lambda p: str(p.get("valid_until")))
+                problems.append(Outcome(FAIL, f"{kind} programme evidence is stale ({last.get('ref')} valid until "
+                                              f"{last.get('valid_until')})"))
+            elif self.updated_after:
+                problems.append(self._updated(doc, kind, of_kind))
+        return _worst(problems) if problems else OK
+
+    def _updated(self, doc: dict, kind: str, of_kind: list[dict]) -> Outcome:
+        start = _as_instant(get_path(doc, self.updated_after), self.updated_after)
+        if start is None:
+            return Outcome(FAIL, f"{self.updated_after} is not recorded, so a later {kind} update cannot be shown")
+        later = [p for p in of_kind if (_as_instant(p.get("approved_at"), "approved_at") or start) > start]
+        if later:
+            return OK
+        if self.limit is not None:
+            as_of = _as_instant(doc.get("as_of"), "as_of")
+            due = start + self.limit
+            if as_of is not None and as_of <= due:
+                return Outcome(PARTIAL, f"no {kind} version approved after {self.updated_after} yet "
+                                        f"(expected by {to_iso(due)})")
+        return Outcome(FAIL, f"no {kind} version was approved after {self.updated_after}")
+
+    def describe(self) -> str:
+        return f"fresh programme evidence of {', '.join(self.kinds)}"
+
+    def fields(self):
+        extra = [self.updated_after] if self.updated_after else []
+        return [*(f"programme[kind={k}]" for k in self.kinds), *extra]

@@ -1,0 +1,94 @@
+"""Decision records of an incident: the declaration decision (ISO A.5.25, CSF DE.AE-08) and the breach risk
+assessment GDPR Art. 33(1)/34 ask to document (likelihood, severity, level, exemption, who and when)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from sqlmodel import Field, SQLModel
+
+from compliance.db.base import InstantField
+
+
+class DeclarationOutcome(str, Enum):
+    INCIDENT = "incident"
+    NOT_INCIDENT = "not_incident"
+
+
+class IncidentType(str, Enum):
+    """Incident categories (RS.MA-03), after the ENISA reference incident classification taxonomy."""
+
+    MALWARE = "malware"
+    RANSOMWARE = "ransomware"
+    PHISHING = "phishing"
+    UNAUTHORISED_ACCESS = "unauthorised_access"
+    DATA_EXFILTRATION = "data_exfiltration"
+    DATA_DISCLOSURE = "data_disclosure"
+    DENIAL_OF_SERVICE = "denial_of_service"
+    VULNERABILITY_EXPLOITATION = "vulnerability_exploitation"
+    MISCONFIGURATION = "misconfiguration"
+    LOST_OR_STOLEN_DEVICE = "lost_or_stolen_device"
+    INSIDER_MISUSE = "insider_misuse"
+    THIRD_PARTY = "third_party"
+    AVAILABILITY_FAILURE = "availability_failure"
+    OTHER = "other"
+
+
+class RiskRating(str, Enum):
+    """Likelihood or severity of the consequences for people (EDPB Guidelines 9/2022, assessing risk)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class RiskLevel(str, Enum):
+    """The outcome of a breach risk assessment: no risk (no Art. 33 notification), risk (Art. 33), high (Art. 34)."""
+
+    NONE = "none"
+    RISK = "risk"
+    HIGH = "high"
+
+
+class Art34Exemption(str, Enum):
+    """GDPR Art. 34(3): why data subjects need not be told despite a high risk."""
+
+    UNINTELLIGIBLE = "a"       # data unintelligible to anyone not authorised (e.g. encrypted)
+    RISK_REMOVED = "b"         # later measures mean the high risk is no longer likely
+    DISPROPORTIONATE = "c"     # disproportionate effort: a public communication instead
+
+
+class Declaration(SQLModel, table=True):
+    """The decision that an event is (or is not) an incident: who, when, against which rubric, with which category."""
+
+    __tablename__ = "incident_declaration"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    outcome: str = Field(max_length=16)
+    incident_type: str = Field(max_length=32)
+    rubric: str
+    rationale: str | None = None
+    decided_by: str
+    decided_at: datetime = InstantField(nullable=False)
+    recorded_at: datetime = InstantField(nullable=False, default_now=True)
+
+
+class BreachAssessment(SQLModel, table=True):
+    """A personal-data breach risk assessment of an incident under a regime (gdpr, uk_gdpr); the latest counts."""
+
+    __tablename__ = "breach_assessment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    regime: str = Field(max_length=64)
+    likelihood: str = Field(max_length=8)
+    severity: str = Field(max_length=8)
+    level: str = Field(max_length=8)
+    rationale: str
+    exemption: str | None = Field(default=None, max_length=2)
+    exemption_reason: str | None = None
+    decided_by: str
+    decided_at: datetime = InstantField(nullable=False)
+    recorded_at: datetime = InstantField(nullable=False, default_now=True)

@@ -1,0 +1,47 @@
+"""Programme evidence: organisation-level documents (IR plan, roles, rota, training, exercises, contact lists)
+kept in the content-addressed blob store, each valid for a period."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+
+from sqlalchemy import BigInteger, Column
+from sqlmodel import Field, SQLModel
+
+from compliance.db.base import InstantField
+
+
+class ProgrammeKind(str, Enum):
+    IR_PLAN = "ir_plan"                              # incident response plan / procedure in force (A.5.24, ID.IM-04)
+    ROLES = "roles"                                  # roles and responsibilities, RACI (A.5.24, CC7.4)
+    ONCALL_ROTA = "oncall_rota"                      # on-call rota (A.5.26)
+    REPORTING_CHANNELS = "reporting_channels"        # how to report events, awareness material (A.6.8)
+    TRAINING_RECORDS = "training_records"            # training and competence records (A.5.24)
+    EXERCISE = "exercise"                            # tabletop exercises and plan tests (A.5.24, ID.IM-02, CC7.5)
+    AUTHORITY_CONTACTS = "authority_contacts"        # contact list with authorities and regulators (A.5.5)
+    CONFIGURATION_BASELINE = "configuration_baseline"  # configuration standards and change detection (CC7.1)
+    VULNERABILITY_SCANS = "vulnerability_scans"      # vulnerability scanning and remediation records (CC7.1)
+    CLASSIFICATION_RUBRIC = "classification_rubric"  # event/incident categorisation and prioritisation scheme (A.5.25)
+
+
+class ProgrammeEvidence(SQLModel, table=True):
+    """One programme document; `ref` (PE-0001) is sequential per store. Rows are never rewritten."""
+
+    __tablename__ = "programme_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True, index=True)
+    ref: str = Field(unique=True, index=True, max_length=32)
+    kind: str = Field(index=True, max_length=32)
+    title: str
+    version: str | None = Field(default=None, max_length=64)
+    filename: str
+    size: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    sha256: str = Field(index=True, max_length=64)
+    approved_by: str
+    approved_at: datetime = InstantField(nullable=False)
+    valid_from: date
+    valid_until: date | None = None
+    recorded_by: str
+    recorded_at: datetime = InstantField(nullable=False, default_now=True)
