@@ -25,10 +25,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, IntegrityError, ValidationError
+from compliance.core.textinput import one_line
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.chain import GENESIS, ROW_COLUMNS, Break, ChainChecker, compute_event_hash, short
 from compliance.custody.models import CustodyAction, CustodyEvent, CustodyHead
 from compliance.db.store import Store, serialize
+from compliance.evidence.lookup import get_blob_store, get_evidence
 from compliance.evidence.models import Evidence
 
 ACTIONS = [a.value for a in CustodyAction]
@@ -120,15 +122,6 @@ def check_custody_allowed(*, session: Session, evidence: Evidence, action: str, 
     return state
 
 
-def _one_line(value: str | None, flag: str, *, required: bool = False) -> str | None:
-    text_ = None if value is None else str(value).strip()
-    if required and not text_:
-        raise ValidationError("must not be empty", field=flag)
-    if text_ and ("\n" in text_ or "\r" in text_):
-        raise ValidationError("must be one line", field=flag)
-    return text_ or None
-
-
 def _db_role(session: Session) -> str | None:
     if session.get_bind().dialect.name == "postgresql":
         return session.execute(text("SELECT session_user")).scalar_one()
@@ -140,11 +133,11 @@ def append_custody_event(*, session: Session, evidence: Evidence, action: str, a
                          location: str | None = None, reason: str | None = None,
                          _locked: bool = False) -> CustodyEvent:
     """Appends one event to the store-wide chain inside the caller's write transaction and returns it."""
-    actor = _one_line(actor, "--actor", required=True)
-    from_holder = _one_line(from_holder, "--from")
-    to_holder = _one_line(to_holder, "--to")
-    location = _one_line(location, "--location")
-    reason = _one_line(reason, "--reason")
+    actor = one_line(actor, "--actor", required=True)
+    from_holder = one_line(from_holder, "--from")
+    to_holder = one_line(to_holder, "--to")
+    location = one_line(location, "--location")
+    reason = one_line(reason, "--reason")
     at = ensure_utc(at, field="--at")
     if at < evidence.collected_at:
         raise ValidationError(f"{at.isoformat()} is before {evidence.ref} was collected", field="--at")
@@ -177,8 +170,6 @@ def record_custody_event(*, store: Store, ref: str, action: str, actor: str, at:
                          reason: str | None = None, sha256: str | None = None,
                          progress: Progress | None = None) -> dict[str, Any]:
     """Re-hashes the evidence's blob, then appends a custody event (retrying when busy); returns the event."""
-    from compliance.evidence.service import get_blob_store, get_evidence
-
     action = str(action).strip().lower()
     if action not in RECORDABLE:
         if action == "collected":
@@ -188,8 +179,8 @@ def record_custody_event(*, store: Store, ref: str, action: str, actor: str, at:
     with store.session() as session:
         evidence = get_evidence(session=session, ref=ref)
         check_custody_allowed(session=session, evidence=evidence, action=action,
-                              from_holder=_one_line(from_holder, "--from"), to_holder=_one_line(to_holder, "--to"),
-                              reason=_one_line(reason, "--reason"))
+                              from_holder=one_line(from_holder, "--from"), to_holder=one_line(to_holder, "--to"),
+                              reason=one_line(reason, "--reason"))
     if sha256 is None:
         sha256 = get_blob_store(store=store).verify(evidence.sha256, progress=progress)
         if sha256 is None:
@@ -229,8 +220,6 @@ def _note(event: CustodyEvent) -> str | None:
 
 def get_custody_log(*, session: Session, evidence_ref: str | None = None) -> list[dict[str, Any]]:
     """Returns custody events (of one evidence item, or the whole chain) in chain order."""
-    from compliance.evidence.service import get_evidence
-
     query = select(CustodyEvent)
     if evidence_ref is not None:
         query = query.where(CustodyEvent.evidence_id == get_evidence(session=session, ref=evidence_ref).id)
@@ -239,8 +228,6 @@ def get_custody_log(*, session: Session, evidence_ref: str | None = None) -> lis
 
 def get_custody_log_rows(*, session: Session, evidence_ref: str) -> list[dict[str, Any]]:
     """Returns the audit-pack rows of an evidence item's custody log (seq, at, action, actor, note, entry_hash)."""
-    from compliance.evidence.service import get_evidence
-
     evidence = get_evidence(session=session, ref=evidence_ref)
     events = session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id == evidence.id)
                           .order_by(CustodyEvent.seq)).all()
@@ -296,8 +283,6 @@ def get_blob_bytes_total(*, session: Session) -> int:
 
 def verify_custody(*, store: Store, progress: Progress | None = None, check_blobs: bool = True) -> VerifyResult:
     """Recomputes every event hash and link, checks the chain head, and re-hashes every referenced blob."""
-    from compliance.evidence.service import get_blob_store
-
     result = VerifyResult()
     checker = ChainChecker()
     first_event: dict[int, tuple[str, str]] = {}  # evidence id -> (first action, its sha256)

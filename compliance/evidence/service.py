@@ -23,12 +23,21 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, IntegrityError, NotFoundError, ValidationError
-from compliance.core.refs import format_number_ref, parse_number_ref
+from compliance.core.refs import format_number_ref
+from compliance.core.textinput import one_line
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.chain import compute_event_hash, short
 from compliance.custody.models import CustodyEvent
+from compliance.custody.service import (
+    append_custody_event,
+    check_custody_allowed,
+    custody_event_to_dict,
+    record_custody_event,
+    run_with_retry,
+)
 from compliance.db.store import Store, serialize
-from compliance.evidence.blobs import LocalBlobStore, _fsync_dir, _hash_and_copy
+from compliance.evidence.blobs import _fsync_dir, _hash_and_copy
+from compliance.evidence.lookup import get_blob_store, get_evidence, parse_evidence_ref  # noqa: F401 (re-exported)
 from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident
 from compliance.incidents.service import get_incident
@@ -36,42 +45,9 @@ from compliance.incidents.service import get_incident
 Progress = Callable[[int], None]
 
 
-def format_evidence_ref(number: int) -> str:
-    """Returns the human id of evidence `number` (EV-0001)."""
-    return format_number_ref("EV", number)
-
-
-def parse_evidence_ref(ref: str, *, field: str = "EV") -> int:
-    """Returns the number in an evidence id ('EV-0001', 'ev-1' or '1')."""
-    return parse_number_ref(ref, prefix="EV", noun="an evidence", field=field)
-
-
-def get_blob_store(*, store: Store) -> LocalBlobStore:
-    """Returns the blob store of `store` (its evidence folder's `blobs`)."""
-    return LocalBlobStore(store.blobs_dir)
-
-
 def remove_interrupted_uploads(*, store: Store, older_than_hours: float = 24) -> int:
     """Deletes temporary files of adds killed mid-copy (untouched for `older_than_hours`); returns how many."""
     return get_blob_store(store=store).remove_incomplete(older_than_seconds=older_than_hours * 3600)
-
-
-def get_evidence(*, session: Session, ref: str, field: str = "EV") -> Evidence:
-    """Returns the evidence with human id `ref`, or raises NotFoundError."""
-    number = parse_evidence_ref(ref, field=field)
-    evidence = session.exec(select(Evidence).where(Evidence.number == number)).first()
-    if evidence is None:
-        raise NotFoundError(f"unknown evidence {ref!r}", field=field)
-    return evidence
-
-
-def _text(value: str | None, field: str, *, required: bool = False) -> str | None:
-    text = None if value is None else str(value).strip()
-    if required and not text:
-        raise ValidationError("must not be empty", field=field)
-    if text and ("\n" in text or "\r" in text):
-        raise ValidationError("must be one line", field=field)
-    return text or None
 
 
 def _open_source(path: str | os.PathLike) -> Any:
@@ -101,10 +77,8 @@ def add_evidence(*, store: Store, incident_ref: str, path: str | os.PathLike, co
                  collected_at: datetime | None = None, source: str | None = None,
                  description: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Copies a file into the blob store and records it as evidence of an incident; returns its dict."""
-    from compliance.custody.service import append_custody_event, run_with_retry
-
-    collected_by = _text(collected_by, "--collected-by", required=True)
-    source = _text(source, "--source")
+    collected_by = one_line(collected_by, "--collected-by", required=True)
+    source = one_line(source, "--source")
     description = str(description).strip() or None if description is not None else None
     collected_at = ensure_utc(collected_at, field="--collected-at") or utcnow()
     with store.session() as session:
@@ -123,7 +97,7 @@ def add_evidence(*, store: Store, incident_ref: str, path: str | os.PathLike, co
         incident = get_incident(session=session, ref=incident_ref)
         serialize(session, "custody")
         number = (session.exec(select(func.max(Evidence.number))).one() or 0) + 1
-        evidence = Evidence(number=number, ref=format_evidence_ref(number), incident_id=incident.id,
+        evidence = Evidence(number=number, ref=format_number_ref("EV", number), incident_id=incident.id,
                             filename=filename, size=info.size, sha256=info.sha256, collected_by=collected_by,
                             collected_at=collected_at, source=source, description=description)
         session.add(evidence)
@@ -184,8 +158,6 @@ def _states(session: Session, evidence_ids: list[int]) -> dict[int, tuple[bool, 
 
 def show_evidence(*, session: Session, ref: str) -> dict[str, Any]:
     """Returns one evidence item with its sealed state and its custody log."""
-    from compliance.custody.service import custody_event_to_dict
-
     evidence = get_evidence(session=session, ref=ref)
     incident = session.get(Incident, evidence.incident_id)
     events = session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id == evidence.id)
@@ -261,9 +233,7 @@ def verify_evidence_hash(*, store: Store, ref: str, sha256: str) -> str | None:
 def export_evidence(*, store: Store, ref: str, dest: str | os.PathLike, actor: str, reason: str | None = None,
                     at: datetime | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Copies an evidence blob to `dest` (verified in the same pass, never overwriting) and records `exported`."""
-    from compliance.custody.service import check_custody_allowed, record_custody_event
-
-    actor = _text(actor, "--by", required=True)
+    actor = one_line(actor, "--by", required=True)
     dest = Path(dest)
     if dest.is_dir():
         raise ValidationError(f"{dest} is a directory: give the path of a new file", field="DEST")

@@ -45,11 +45,6 @@ _AFTER_START = ("detected_at", "aware_at", "mitigated_at", "resolved_at", "close
 _OBLIGATION_FIELDS = set(CLOCK_FIELDS) | {"regimes", "entity_type", "data_subjects_approx"}
 
 
-def format_ref(number: int) -> str:
-    """Returns the human id of incident `number` (INC-0001)."""
-    return format_number_ref("INC", number)
-
-
 def parse_ref(ref: str, *, field: str = "INCIDENT") -> int:
     """Returns the number in an incident id ('INC-0001', 'inc-1' or '1')."""
     return parse_number_ref(ref, prefix="INC", noun="an incident", field=field)
@@ -152,7 +147,7 @@ def open_incident(
     number = (session.exec(select(func.max(Incident.number))).one() or 0) + 1
     incident = Incident(
         number=number,
-        ref=format_ref(number),
+        ref=format_number_ref("INC", number),
         title=str(title).strip(),
         description=description,
         severity=_check_choice(severity, SEVERITIES, "--severity"),

@@ -15,7 +15,7 @@ from compliance.core.timeutil import parse_date, parse_instant
 from compliance.reports.model import (
     ActionRow,
     AssessmentRow,
-    CustodyEvent,
+    CustodyLogEntry,
     EvidenceRow,
     Finding,
     IncidentSection,
@@ -76,7 +76,7 @@ def postmortem_from_document(pm: Mapping[str, Any] | None, *, findings: Iterable
 
 
 def section_from_document(doc: Mapping[str, Any], *, as_of: datetime, actor_is_role: bool = True,
-                          custody: Mapping[str, list[CustodyEvent]] | None = None,
+                          custody: Mapping[str, list[CustodyLogEntry]] | None = None,
                           assessment: Iterable[AssessmentRow] = ()) -> tuple[IncidentSection, list[NotificationRow]]:
     """One incident document → its pack section and its notification-register rows.
 
@@ -109,7 +109,7 @@ def section_from_document(doc: Mapping[str, Any], *, as_of: datetime, actor_is_r
                     sha256=str(e.get("sha256") or ""), collected_by=e.get("collected_by"),
                     collected_by_role=e.get("collected_by_role"),
                     collected_at=_instant(e.get("collected_at"), "evidence.collected_at"),
-                    custody_verified=bool(e.get("custody_verified", True)), custody=list(custody.get(str(e["ref"]), [])))
+                    custody_verified=e.get("custody_verified") is True, custody=list(custody.get(str(e["ref"]), [])))
         for e in doc.get("evidence") or []
     ]
     obligations = [

@@ -16,7 +16,7 @@ from compliance.reports.model import (
     AuditPack,
     Cell,
     CoverageMatrix,
-    CustodyEvent,
+    CustodyLogEntry,
     ExecutiveSummary,
     Framework,
     Integrity,
@@ -36,12 +36,12 @@ def period_bounds(period_from: date | None, period_to: date | None) -> tuple[dat
     return start, end
 
 
-def _custody_logs(session: Session, document: dict[str, Any]) -> dict[str, list[CustodyEvent]]:
+def _custody_logs(session: Session, document: dict[str, Any]) -> dict[str, list[CustodyLogEntry]]:
     if not document.get("evidence"):
         return {}
     from compliance.custody.service import get_custody_log_rows
 
-    return {ev["ref"]: [CustodyEvent(**row) for row in get_custody_log_rows(session=session, evidence_ref=ev["ref"])]
+    return {ev["ref"]: [CustodyLogEntry(**row) for row in get_custody_log_rows(session=session, evidence_ref=ev["ref"])]
             for ev in document["evidence"]}
 
 

@@ -209,7 +209,7 @@ class ActionRow:
 
 
 @dataclass
-class CustodyEvent:
+class CustodyLogEntry:
     """One entry of an evidence item's chain-of-custody log."""
 
     seq: int
@@ -233,8 +233,8 @@ class EvidenceRow:
     collected_by: str | None = None
     collected_by_role: str | None = None
     collected_at: datetime | None = None
-    custody_verified: bool = True
-    custody: list[CustodyEvent] = field(default_factory=list)
+    custody_verified: bool = False  # fail closed: unverified unless the store said verified
+    custody: list[CustodyLogEntry] = field(default_factory=list)
 
 
 @dataclass

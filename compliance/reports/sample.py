@@ -16,7 +16,7 @@ from compliance.reports.model import (
     AuditPack,
     Cell,
     CoverageMatrix,
-    CustodyEvent,
+    CustodyLogEntry,
     EvidenceRow,
     ExecutiveSummary,
     Finding,
@@ -118,14 +118,14 @@ def sample_pack(n_incidents: int = 5, *, seed: int = 7, frameworks: tuple[str, .
                 chain = _sha(chain + action)
                 chain_length += 1
                 n2, r2 = PEOPLE[rng.randrange(len(PEOPLE))]
-                custody.append(CustodyEvent(seq=s + 1, at=at + timedelta(hours=s), action=action, actor=n2,
+                custody.append(CustodyLogEntry(seq=s + 1, at=at + timedelta(hours=s), action=action, actor=n2,
                                             actor_role=r2, note=rng.choice([None, "sealed bag #42", "copied to WORM"]),
                                             entry_hash=chain))
             evidence.append(EvidenceRow(ref=f"EV-{i:04d}{e}", incident_ref=ref,
                                         filename=rng.choice(["firewall.log", "edr-export.json", "mail-headers.eml",
                                                              "screenshot.png", "ticket.pdf"]),
                                         size=rng.randrange(200, 5_000_000), sha256=_sha(f"{ref}-{e}-{seed}"),
-                                        collected_by=name, collected_by_role=role, collected_at=at,
+                                        collected_by=name, collected_by_role=role, collected_at=at, custody_verified=True,
                                         custody=custody))
         regimes = []
         if personal:

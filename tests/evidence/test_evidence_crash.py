@@ -49,6 +49,7 @@ def test_a_process_killed_mid_copy_leaves_no_row_no_blob_and_a_verifying_store(s
     assert partial, "the child never started copying"
     os.kill(child.pid, signal.SIGKILL)
     child.wait(timeout=10)
+    child.stderr.close()  # an unclosed pipe is a ResourceWarning, which the suite turns into an error
     assert child.returncode == -signal.SIGKILL
     assert _evidence_count(store) == 1
     result = verify_custody(store=store)
@@ -83,7 +84,7 @@ def test_a_failure_after_the_copy_and_before_commit_writes_no_row(store, make_in
     def _boom(**kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("compliance.custody.service.append_custody_event", _boom)
+    monkeypatch.setattr("compliance.evidence.service.append_custody_event", _boom)
     with pytest.raises(RuntimeError):
         add_evidence(store=store, incident_ref=ref, path=path, collected_by="Dana")
     monkeypatch.undo()
