@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "compliance.deadlines.models",
     "compliance.evidence.models",
     "compliance.custody.models",
+    "compliance.ledger.models",
 )
 
 
