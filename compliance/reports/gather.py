@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlmodel import Session
 from compliance.controls.context import build_incident_documents
 from compliance.core.errors import NotFoundError
 from compliance.incidents.service import get_setting, list_incidents
+from compliance.integrity.pack import get_store_manifest_fields
 from compliance.reports.adapt import section_from_document
 from compliance.reports.model import (
     AssessmentRow,
@@ -71,13 +73,15 @@ def _assess(document: dict[str, Any], frameworks: list[Any]) -> list[AssessmentR
 
 
 def _integrity(store: Any) -> Integrity:
-    from compliance.custody.service import verify_custody
+    from compliance.integrity.service import verify_store
 
-    result = verify_custody(store=store)
-    broken = result.first_break is not None
+    whole = verify_store(store=store)
+    result = whole.custody
+    broken = not whole.intact
     return Integrity(chain_head=result.head_hash, chain_length=result.events_checked, verified=not broken,
-                     broken=broken, message=str(result.first_break) if broken else
-                     f"{result.events_checked} custody events and {result.blobs_checked} blobs verified")
+                     broken=broken, message=str(whole.first_break) if broken else
+                     f"{result.events_checked} custody events and {result.blobs_checked} blobs verified; ledger of "
+                     f"{whole.length} entries verified")
 
 
 def _metrics(session: Session, period_from: date | None, period_to: date | None, as_of: datetime,
@@ -110,6 +114,8 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
             sections.append(section)
             notifications.extend(rows)
         metrics = _metrics(session, period_from, period_to, generated_at, include_restricted)
+        store_fields = get_store_manifest_fields(session=session, generated_at=generated_at,
+                                                 incident_refs=[s.ref for s in sections])
         organisation = organisation or get_setting(session=session, key="organisation").get("name") \
             or "(organisation not set)"
     matrices = []
@@ -132,5 +138,5 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         title=title, organisation=organisation, generated_at=generated_at,
         frameworks=[m.framework for m in matrices], period_from=period_from, period_to=period_to,
         summary=ExecutiveSummary(metrics=metrics), matrices=matrices, notifications=notifications,
-        incidents=sections, integrity=_integrity(store), include_restricted=True,
+        incidents=sections, integrity=dataclasses.replace(_integrity(store), store=store_fields), include_restricted=True,
     )

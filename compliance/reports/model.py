@@ -331,6 +331,7 @@ class Integrity:
     verified: bool = True
     broken: bool = False
     message: str | None = None
+    store: dict | None = None  # what the manifest records about the store (compliance.integrity.pack)
 
 
 @dataclass
