@@ -65,7 +65,7 @@ def build(store_dir: Path, events: int, blobs: int, blob_bytes: int):
         info = blob_store.put(io.BytesIO(os.urandom(blob_bytes)))
         items.append({"id": i + 1, "number": i + 1, "ref": f"EV-{i + 1:04d}", "incident_id": incident_id,
                       "filename": f"f{i}.bin", "size": info.size, "sha256": info.sha256, "collected_by": "bench",
-                      "collected_at": t0})
+                      "collected_at": t0 + timedelta(seconds=i + 1)})  # its `collected` event is event i + 1
     rows, prev = [], GENESIS
     for seq in range(1, events + 1):
         item = items[(seq - 1) % len(items)]

@@ -83,6 +83,8 @@ def check_custody_allowed(*, session: Session, evidence: Evidence, action: str, 
     """Raises when `action` (at `at`) is not allowed on the evidence now (CU-RUL-1..3); returns its current state."""
     if action not in ACTIONS:
         raise ValidationError(f"{action!r} is not one of {', '.join(ACTIONS)}", field="--action")
+    if at is not None and at < evidence.collected_at:
+        raise ValidationError(f"{at.isoformat()} is before {evidence.ref} was collected", field="--at")
     if at is not None:
         future = future_problem(at, recorded_at=now or utcnow())
         if future:

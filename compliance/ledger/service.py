@@ -173,7 +173,7 @@ def compare_projection(*, session: Session, latest: dict[tuple[str, str], tuple[
                        ) -> tuple[int, list[Break]]:
     """Compares every tracked table row with the latest ledger state of its entity; returns (rows, breaks)."""
     from compliance.db.metadata import get_metadata
-    from compliance.ledger.canonical import canonical_state
+    from compliance.ledger.canonical import row_canonicaliser
     from compliance.ledger.registry import tracked_kinds
 
     metadata = get_metadata()
@@ -185,12 +185,14 @@ def compare_projection(*, session: Session, latest: dict[tuple[str, str], tuple[
         if table is None:
             continue
         pk = list(table.primary_key.columns)
-        names = [c.name for c in table.columns]
-        for row in session.execute(select(*table.columns).order_by(*pk).execution_options(yield_per=5000)):
+        columns = list(table.columns)
+        canonical = row_canonicaliser(columns)
+        pk_at = [columns.index(c) for c in pk]
+        single = pk_at[0] if len(pk_at) == 1 else None
+        for row in session.execute(select(*columns).order_by(*pk).execution_options(yield_per=5000)):
             rows_checked += 1
-            mapping = row._mapping
-            key = "/".join(str(mapping[c.name]) for c in pk)
-            state = canonical_state({name: mapping[name] for name in names})
+            key = str(row[single]) if single is not None else "/".join(str(row[i]) for i in pk_at)
+            state = canonical(row)
             entry = latest.get((kind, key))
             seen.add((kind, key))
             if entry is None:

@@ -62,6 +62,10 @@ def test_sealing_twice_releasing_unsealed_and_anything_after_disposal_are_refuse
     _record(store, "sealed")
     with pytest.raises(ConflictError, match="already sealed"):
         _record(store, "sealed")
+    for action in ("disposed", "exported", "transferred", "analysed"):  # nothing but release (or a look) after a seal
+        with pytest.raises(ConflictError, match=f"EV-0001 is sealed: record 'released' with a reason before '{action}'"):
+            _record(store, action, reason="x", from_holder="Dana Ruiz", to_holder="Forensics Ltd")
+    _record(store, "released", reason="hold lifted")
     _record(store, "disposed", reason="retention period ended")
     with pytest.raises(ConflictError, match="EV-0001 was disposed of"):
         _record(store, "accessed")
@@ -73,6 +77,7 @@ BAD_INPUT = [
     ("accessed", {"actor": " "}, "--actor: must not be empty"),
     ("accessed", {"at": datetime(2026, 3, 2, 10)}, "--at: naive datetime refused"),
     ("accessed", {"at": at("2026-02-01T00:00:00Z")}, "--at: .* is before EV-0001 was collected"),
+    ("accessed", {"at": at("2099-01-01T00:00:00Z")}, "--at: 2099-01-01T00:00:00\\+00:00 is in the future"),
     ("transferred", {"to_holder": "Eve", "reason": "x"}, "--from: a transfer needs the current holder"),
     ("transferred", {"from_holder": "Dana Ruiz", "reason": "x"}, "--to: a transfer needs the new holder"),
     ("transferred", {"from_holder": "Dana Ruiz", "to_holder": "Eve"}, "--reason: a reason is required"),
@@ -183,3 +188,10 @@ def test_a_busy_store_is_retried_a_bounded_number_of_times(store, monkeypatch):
     with pytest.raises(OperationalError):
         service.run_with_retry(store, _other_error)
     assert len(calls) == 1, "only a busy store is retried"
+
+
+def test_an_event_earlier_than_the_previous_event_of_the_item_is_refused(store, ev):
+    _record(store, "accessed", at=at("2026-03-03T10:00:00Z"))
+    with pytest.raises(ValidationError, match="--at: .* is before the previous custody event of EV-0001"):
+        _record(store, "accessed", at=at("2026-03-02T10:00:00Z"))
+    _record(store, "accessed", at=at("2026-03-03T10:00:00Z"))  # the same instant is not earlier
