@@ -13,7 +13,7 @@ from compliance.custody.service import Progress, VerifyResult, verify_custody
 from compliance.db.store import Store
 from compliance.integrity.rules import replay_rules
 from compliance.ledger.canonical import Break
-from compliance.ledger.service import LedgerVerifyResult, get_ledger_fingerprint, verify_ledger
+from compliance.ledger.service import LedgerVerifyResult, verify_ledger
 
 
 @dataclass
@@ -70,5 +70,5 @@ def verify_store(*, store: Store, progress: Progress | None = None, check_blobs:
     custody = verify_custody(store=store, progress=progress, check_blobs=check_blobs)
     with store.session() as session:
         ledger = verify_ledger(session=session, rules=replay_rules)
-        fingerprint = get_ledger_fingerprint(session=session, with_items=False)
-    return StoreVerifyResult(custody=custody, ledger=ledger, counts=fingerprint.counts, length=fingerprint.length)
+    return StoreVerifyResult(custody=custody, ledger=ledger, counts=dict(sorted(ledger.counts.items())),
+                             length=ledger.entries_checked)

@@ -126,6 +126,7 @@ class LedgerVerifyResult:
 
     entries_checked: int = 0
     rows_checked: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
     head_hash: str | None = None
     first_break: Break | None = None
     problems: list[Break] = field(default_factory=list)
@@ -158,6 +159,9 @@ def verify_ledger(*, session: Session, rules: Callable[[Session, Latest], list[B
         checker.finish(head_seq=head[0], head_hash=head[1])
         result.head_hash = head[1]
     result.entries_checked = checker.count
+    for (kind, _key), entry in latest.items():
+        if entry[1] != "null":
+            result.counts[kind] = result.counts.get(kind, 0) + 1
     if checker.first_break is not None:
         result.problems.append(checker.first_break)
     projection = compare_projection(session=session, latest=latest)
