@@ -75,7 +75,7 @@ def transfer_command(store, as_json, tz, evidence_id, from_holder, to_holder, re
 @pass_store
 @json_option
 def record_command(store, as_json, tz, evidence_id, action, actor, reason, from_holder, to_holder, location, at) -> None:
-    """Record a custody event (sealed evidence refuses transfers and analyses until released).
+    """Record a custody event (sealed evidence accepts only a look or its release; order and instants are checked).
 
     Example:
 
