@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 from compliance.actions.models import ActionItem, ActionPriority, ActionStatus
 from compliance.core.errors import ConflictError, NotFoundError, ValidationError
 from compliance.core.numbers import check_whole
+from compliance.core.refs import format_number_ref
 from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import ensure_utc, parse_date, utcnow
 from compliance.incidents.models import Incident
-from compliance.incidents.service import format_ref, get_incident, lock_incident
+from compliance.incidents.service import get_incident, lock_incident
 
 PRIORITIES = [p.value for p in ActionPriority]
 _REF = re.compile(r"^(?:INC-)?0*(\d+)-A(\d+)$", re.IGNORECASE)
@@ -27,7 +28,7 @@ def action_ref(action: ActionItem, incident: Incident | None = None) -> str:
     number = incident.number if incident is not None else None
     if number is None:
         raise ValueError("incident required")
-    return f"{format_ref(number)}-A{action.number}"
+    return f"{format_number_ref('INC', number)}-A{action.number}"
 
 
 def add_action(
@@ -73,7 +74,7 @@ def add_action(
         existing = session.exec(select(ActionItem).where(
             ActionItem.incident_id == incident.id, ActionItem.number == number)).first()
         if existing is not None:
-            raise ConflictError(f"action {format_ref(incident.number)}-A{number} already exists", field="--number")
+            raise ConflictError(f"action {format_number_ref('INC', incident.number)}-A{number} already exists", field="--number")
     action = ActionItem(
         incident_id=incident.id, number=number, description=clean_text(description, field="--text"),
         owner=(owner or "").strip() or None, due=due_date, priority=priority,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from compliance.cli.base import ComplianceGroup
+from compliance.cli.base import ComplianceCommand, ComplianceGroup
 from compliance.cli.evidence import progress_bar
 from compliance.cli.incident import default_actor
 from compliance.cli.options import emit_json, json_option, pass_store, print_table, timezone_option
@@ -75,7 +75,7 @@ def transfer_command(store, as_json, tz, evidence_id, from_holder, to_holder, re
 @pass_store
 @json_option
 def record_command(store, as_json, tz, evidence_id, action, actor, reason, from_holder, to_holder, location, at) -> None:
-    """Record a custody event (sealed evidence refuses transfers and analyses until released).
+    """Record a custody event (sealed evidence accepts only a look or its release; order and instants are checked).
 
     Example:
 
@@ -121,19 +121,25 @@ def log_command(store, as_json, evidence_id) -> None:
 @pass_store
 @json_option
 def verify_command(store, as_json) -> None:
-    """Verify every custody event hash and link and re-hash every blob; exit 4 naming the first broken item.
+    """Verify custody, every blob and the whole ledger (rules replayed); exit 4 naming the first broken item.
 
     Example:
 
     \b
         compliance custody verify --json
     """
-    from compliance.custody.service import get_blob_bytes_total, verify_custody
+    run_verify(store, as_json)
+
+
+def run_verify(store, as_json: bool) -> None:
+    """Runs the whole-store verification and prints it (shared by `custody verify` and `verify`)."""
+    from compliance.custody.service import get_blob_bytes_total
+    from compliance.integrity.service import verify_store
 
     with store.session() as session:
         total = get_blob_bytes_total(session=session)
     with progress_bar("verifying blobs", total, quiet=as_json) as progress:
-        result = verify_custody(store=store, progress=progress)
+        result = verify_store(store=store, progress=progress)
     if as_json:
         emit_json(result.to_dict())
     elif result.intact:
@@ -142,4 +148,18 @@ def verify_command(store, as_json) -> None:
         raise IntegrityError(str(result.first_break))
 
 
-COMMANDS = [custody_group]
+@click.command("verify", cls=ComplianceCommand)
+@pass_store
+@json_option
+def verify_all_command(store, as_json) -> None:
+    """Verify the whole store: ledger, custody chain, rules, every blob; exit 4 naming the first broken item.
+
+    Example:
+
+    \b
+        compliance verify --json
+    """
+    run_verify(store, as_json)
+
+
+COMMANDS = [custody_group, verify_all_command]

@@ -49,10 +49,12 @@ def evidence_group() -> None:
 @click.option("--collected-at", metavar="ISO", help="When it was collected (default: now).")
 @click.option("--source", metavar="TEXT", help="Where it came from, e.g. 'EDR console export'.")
 @click.option("--description", metavar="TEXT", help="What the file shows.")
+@click.option("--follow-symlinks", is_flag=True, help="Add what a symbolic link points to (the resolved path is recorded).")
 @timezone_option
 @pass_store
 @json_option
-def add_command(store, as_json, tz, incident_id, file, collected_by, collected_at, source, description) -> None:
+def add_command(store, as_json, tz, incident_id, file, collected_by, collected_at, source, description,
+                follow_symlinks) -> None:
     """Add a file to an incident's evidence and print its id and SHA-256.
 
     The file is hashed and copied in one pass into the store's read-only blob folder; the same
@@ -69,7 +71,8 @@ def add_command(store, as_json, tz, incident_id, file, collected_by, collected_a
     when = parse_instant(collected_at, field="--collected-at", tz=tz) if collected_at else None
     with progress_bar("hashing and copying", _file_size(file), quiet=as_json) as progress:
         data = add_evidence(store=store, incident_ref=incident_id, path=file, collected_by=collected_by,
-                            collected_at=when, source=source, description=description, progress=progress)
+                            collected_at=when, source=source, description=description, progress=progress,
+                            follow_symlinks=follow_symlinks)
     if as_json:
         emit_json(data)
     else:

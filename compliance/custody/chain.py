@@ -14,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring as _json_str
 from typing import Any
 
-GENESIS = "0" * 64
+from compliance.ledger.canonical import GENESIS, Break, canonical_instant, short
+
+__all__ = ["GENESIS", "Break", "canonical_instant", "short"]
+
 UTC = UTC
 
 # Keys of an event mapping that the hash covers (mapping key -> canonical key).
@@ -28,15 +30,6 @@ HASHED_FIELDS = {
     "db_role": "db_role", "from_holder": "from", "to_holder": "to", "location": "location",
     "reason": "reason", "sha256": "sha256", "prev_hash": "prev_hash",
 }
-
-
-def canonical_instant(value: datetime) -> str:
-    """Returns `value` as ISO 8601 UTC with microseconds and a Z (the hashed form of an instant)."""
-    if value.tzinfo is None:
-        return value.isoformat(timespec="microseconds") + "Z"
-    if value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def canonical_event_reference(event: Mapping[str, Any]) -> bytes:
@@ -101,27 +94,6 @@ def compute_event_hash(event: Mapping[str, Any]) -> str:
 # Column order of check_row: the twelve hashed values in canonical_values order, then event_hash.
 ROW_COLUMNS = ("seq", "evidence_ref", "action", "at", "actor", "db_role", "from_holder", "to_holder", "location",
                "reason", "sha256", "prev_hash", "event_hash")
-
-
-def short(value: Any) -> str:
-    """Returns a hash shortened for messages (first 16 hex digits and an ellipsis)."""
-    if value is None:
-        return "nothing"
-    text = str(value)
-    return text[:16] + "…" if len(text) > 16 else text
-
-
-@dataclass(frozen=True)
-class Break:
-    """The first broken item of a verification: which item, what was expected, what was found."""
-
-    item: str
-    problem: str
-    expected: str
-    found: str
-
-    def __str__(self) -> str:
-        return f"{self.item}: {self.problem}: expected {self.expected}, found {self.found}"
 
 
 class ChainChecker:

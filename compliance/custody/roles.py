@@ -5,6 +5,9 @@ CU-ROL-1  The writer may SELECT and INSERT everywhere, UPDATE/DELETE the working
           may only SELECT. The roles are NOLOGIN groups: people log in as themselves and are granted
           membership, so `session_user` (stored on every custody event) names the person.
 CU-ROL-2  Role names are checked against a strict pattern before they reach SQL.
+CU-ROL-3  The ledger (ledger_entry, ledger_head) is read-only to both roles: the writer appends only by
+          EXECUTE on compliance_ledger_append() and locks only through compliance_ledger_lock() (LG-PG-1);
+          the audit trail, filings and waivers are SELECT, INSERT for the writer (append-only, triggers).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from sqlalchemy import inspect, text
 from compliance.core.errors import ValidationError
 from compliance.db.store import Store
 
-APPEND_ONLY_TABLES = ("evidence", "custody_event")
-READ_ONLY_TABLES = ("alembic_version",)
+APPEND_ONLY_TABLES = ("evidence", "custody_event", "incident_change", "notification", "notification_waiver")
+READ_ONLY_TABLES = ("alembic_version", "ledger_entry", "ledger_head")
+WRITER_FUNCTIONS = ("compliance_ledger_append(text, text, text)", "compliance_ledger_lock()")
 UPDATE_ONLY_TABLES = ("custody_head",)
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -69,6 +73,8 @@ def get_roles_sql(*, store: Store, writer: str, auditor: str) -> list[str]:
             grants = "SELECT, INSERT, UPDATE, DELETE"
         sql.append(f"GRANT {grants} ON {t(table)} TO {w}")
     sql.append(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {w}")
+    sql += [f"REVOKE ALL ON FUNCTION {s}.{fn} FROM PUBLIC, {a}" for fn in WRITER_FUNCTIONS]
+    sql += [f"GRANT EXECUTE ON FUNCTION {s}.{fn} TO {w}" for fn in WRITER_FUNCTIONS]
     return sql
 
 

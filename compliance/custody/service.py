@@ -22,87 +22,61 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, IntegrityError, ValidationError
+from compliance.core.textinput import one_line
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.chain import GENESIS, ROW_COLUMNS, Break, ChainChecker, compute_event_hash, short
 from compliance.custody.models import CustodyAction, CustodyEvent, CustodyHead
+from compliance.custody.rules import NEEDS_REASON, CustodyState, advance, future_problem, rule_problem
 from compliance.db.retry import run_with_retry
-from compliance.db.store import Store, serialize
+from compliance.db.store import Store
+from compliance.evidence.blobs import NotRegularFile
+from compliance.evidence.lookup import get_blob_store, get_evidence
 from compliance.evidence.models import Evidence
+from compliance.ledger.service import lock_ledger
 
 ACTIONS = [a.value for a in CustodyAction]
 RECORDABLE = [a for a in ACTIONS if a != "collected"]
-NEEDS_REASON = {"transferred", "released", "disposed"}
-REFUSED_WHEN_SEALED = {"transferred", "analysed"}
 T = TypeVar("T")
 Progress = Callable[[int], None]
 
 
-@dataclass
-class CustodyState:
-    """Where an evidence item stands, derived from its own events."""
-
-    holder: str | None = None
-    sealed: bool = False
-    disposed: bool = False
-    events: int = 0
-
-
 def get_custody_state(*, session: Session, evidence: Evidence) -> CustodyState:
-    """Returns the current holder, sealed and disposed state of an evidence item."""
+    """Returns the current holder, sealed and disposed state and the last instant of an evidence item."""
     state = CustodyState()
-    rows = session.exec(select(CustodyEvent.action, CustodyEvent.to_holder)
+    rows = session.exec(select(CustodyEvent.action, CustodyEvent.to_holder, CustodyEvent.at)
                         .where(CustodyEvent.evidence_id == evidence.id).order_by(CustodyEvent.seq)).all()
-    for action, to_holder in rows:
-        state.events += 1
-        if action in ("collected", "transferred") and to_holder:
-            state.holder = to_holder
-        elif action == "sealed":
-            state.sealed = True
-        elif action == "released":
-            state.sealed = False
-        elif action == "disposed":
-            state.disposed = True
+    for action, to_holder, at in rows:
+        advance(state, action=action, at=at, to_holder=to_holder)
     return state
+
+
+_VALIDATION_FIELDS = {"--from", "--to", "--at"}
 
 
 def check_custody_allowed(*, session: Session, evidence: Evidence, action: str, from_holder: str | None = None,
-                          to_holder: str | None = None, reason: str | None = None) -> CustodyState:
-    """Raises when `action` is not allowed on the evidence now; returns its current state."""
+                          to_holder: str | None = None, reason: str | None = None,
+                          at: datetime | None = None, now: datetime | None = None) -> CustodyState:
+    """Raises when `action` (at `at`) is not allowed on the evidence now (CU-RUL-1..3); returns its current state."""
     if action not in ACTIONS:
         raise ValidationError(f"{action!r} is not one of {', '.join(ACTIONS)}", field="--action")
+    if at is not None and at < evidence.collected_at:
+        raise ValidationError(f"{at.isoformat()} is before {evidence.ref} was collected", field="--at")
+    if at is not None:
+        future = future_problem(at, recorded_at=now or utcnow())
+        if future:
+            raise ValidationError(future, field="--at")
     state = get_custody_state(session=session, evidence=evidence)
-    if action == "collected" and state.events:
-        raise ValidationError("'collected' is recorded once, by 'compliance evidence add'", field="--action")
-    if state.disposed:
-        raise ConflictError(f"{evidence.ref} was disposed of: no further custody events", field="--action")
-    if state.sealed and action in REFUSED_WHEN_SEALED:
-        raise ConflictError(f"{evidence.ref} is sealed: record 'released' with a reason before '{action}'",
-                            field="--action")
-    if action == "sealed" and state.sealed:
-        raise ConflictError(f"{evidence.ref} is already sealed", field="--action")
-    if action == "released" and not state.sealed:
-        raise ConflictError(f"{evidence.ref} is not sealed: nothing to release", field="--action")
+    problem = rule_problem(state, ref=evidence.ref, action=action, at=at, from_holder=from_holder, to_holder=to_holder)
+    if problem is not None and problem[1].startswith("'collected' is recorded once"):
+        raise ValidationError(problem[1], field=problem[0])
+    if problem is not None and problem[0] not in _VALIDATION_FIELDS:
+        raise ConflictError(problem[1], field=problem[0])
     if action in NEEDS_REASON and not reason:
         raise ValidationError(f"a reason is required for '{action}'", field="--reason")
-    if action == "transferred":
-        if not from_holder:
-            raise ValidationError("a transfer needs the current holder", field="--from")
-        if not to_holder:
-            raise ValidationError("a transfer needs the new holder", field="--to")
-        if state.holder is not None and from_holder.casefold() != state.holder.casefold():
-            raise ConflictError(f"{evidence.ref} is held by {state.holder!r}, not {from_holder!r}", field="--from")
-        if from_holder.casefold() == to_holder.casefold():
-            raise ValidationError("the new holder is the current holder", field="--to")
+    if problem is not None:
+        error = ConflictError if " is held by " in problem[1] else ValidationError
+        raise error(problem[1], field=problem[0])
     return state
-
-
-def _one_line(value: str | None, flag: str, *, required: bool = False) -> str | None:
-    text_ = None if value is None else str(value).strip()
-    if required and not text_:
-        raise ValidationError("must not be empty", field=flag)
-    if text_ and ("\n" in text_ or "\r" in text_):
-        raise ValidationError("must be one line", field=flag)
-    return text_ or None
 
 
 def _db_role(session: Session) -> str | None:
@@ -111,21 +85,21 @@ def _db_role(session: Session) -> str | None:
     return None
 
 
-def append_custody_event(*, session: Session, evidence: Evidence, action: str, actor: str, at: datetime,
+def append_custody_event(*, session: Session, evidence: Evidence, action: str, actor: str, at: datetime | None,
                          sha256: str, from_holder: str | None = None, to_holder: str | None = None,
                          location: str | None = None, reason: str | None = None,
                          _locked: bool = False) -> CustodyEvent:
     """Appends one event to the store-wide chain inside the caller's write transaction and returns it."""
-    actor = _one_line(actor, "--actor", required=True)
-    from_holder = _one_line(from_holder, "--from")
-    to_holder = _one_line(to_holder, "--to")
-    location = _one_line(location, "--location")
-    reason = _one_line(reason, "--reason")
-    at = ensure_utc(at, field="--at")
+    actor = one_line(actor, "--actor", required=True)
+    from_holder = one_line(from_holder, "--from")
+    to_holder = one_line(to_holder, "--to")
+    location = one_line(location, "--location")
+    reason = one_line(reason, "--reason")
+    if not _locked:
+        lock_ledger(session)
+    at = ensure_utc(at, field="--at") or utcnow()  # "now" is read under the lock, so defaults stay in order
     if at < evidence.collected_at:
         raise ValidationError(f"{at.isoformat()} is before {evidence.ref} was collected", field="--at")
-    if not _locked:
-        serialize(session, "custody")
     head_query = select(CustodyHead).where(CustodyHead.id == 1)
     if session.get_bind().dialect.name == "postgresql":
         head_query = head_query.with_for_update()
@@ -133,7 +107,7 @@ def append_custody_event(*, session: Session, evidence: Evidence, action: str, a
     if head is None:
         raise IntegrityError("chain head: row missing: the custody table was tampered with or not migrated")
     check_custody_allowed(session=session, evidence=evidence, action=action, from_holder=from_holder,
-                          to_holder=to_holder, reason=reason)
+                          to_holder=to_holder, reason=reason, at=at)
     last = session.exec(select(CustodyEvent.seq, CustodyEvent.event_hash)
                         .order_by(CustodyEvent.seq.desc()).limit(1)).first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
@@ -153,21 +127,23 @@ def record_custody_event(*, store: Store, ref: str, action: str, actor: str, at:
                          reason: str | None = None, sha256: str | None = None,
                          progress: Progress | None = None) -> dict[str, Any]:
     """Re-hashes the evidence's blob, then appends a custody event (retrying when busy); returns the event."""
-    from compliance.evidence.service import get_blob_store, get_evidence
-
     action = str(action).strip().lower()
     if action not in RECORDABLE:
         if action == "collected":
             raise ValidationError("'collected' is recorded once, by 'compliance evidence add'", field="--action")
         raise ValidationError(f"{action!r} is not one of {', '.join(RECORDABLE)}", field="--action")
-    at = ensure_utc(at, field="--at") or utcnow()
+    at = ensure_utc(at, field="--at")
     with store.session() as session:
         evidence = get_evidence(session=session, ref=ref)
         check_custody_allowed(session=session, evidence=evidence, action=action,
-                              from_holder=_one_line(from_holder, "--from"), to_holder=_one_line(to_holder, "--to"),
-                              reason=_one_line(reason, "--reason"))
+                              from_holder=one_line(from_holder, "--from"), to_holder=one_line(to_holder, "--to"),
+                              reason=one_line(reason, "--reason"), at=at)
     if sha256 is None:
-        sha256 = get_blob_store(store=store).verify(evidence.sha256, progress=progress)
+        try:
+            sha256 = get_blob_store(store=store).verify(evidence.sha256, progress=progress)
+        except NotRegularFile as exc:
+            raise IntegrityError(f"{evidence.ref}: blob {exc.strerror}: event not recorded; "
+                                 "run 'compliance custody verify'") from None
         if sha256 is None:
             raise IntegrityError(f"{evidence.ref}: blob missing: event not recorded; run 'compliance custody verify'")
     if sha256 != evidence.sha256:
@@ -205,8 +181,6 @@ def _note(event: CustodyEvent) -> str | None:
 
 def get_custody_log(*, session: Session, evidence_ref: str | None = None) -> list[dict[str, Any]]:
     """Returns custody events (of one evidence item, or the whole chain) in chain order."""
-    from compliance.evidence.service import get_evidence
-
     query = select(CustodyEvent)
     if evidence_ref is not None:
         query = query.where(CustodyEvent.evidence_id == get_evidence(session=session, ref=evidence_ref).id)
@@ -215,8 +189,6 @@ def get_custody_log(*, session: Session, evidence_ref: str | None = None) -> lis
 
 def get_custody_log_rows(*, session: Session, evidence_ref: str) -> list[dict[str, Any]]:
     """Returns the audit-pack rows of an evidence item's custody log (seq, at, action, actor, note, entry_hash)."""
-    from compliance.evidence.service import get_evidence
-
     evidence = get_evidence(session=session, ref=evidence_ref)
     events = session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id == evidence.id)
                           .order_by(CustodyEvent.seq)).all()
@@ -272,8 +244,6 @@ def get_blob_bytes_total(*, session: Session) -> int:
 
 def verify_custody(*, store: Store, progress: Progress | None = None, check_blobs: bool = True) -> VerifyResult:
     """Recomputes every event hash and link, checks the chain head, and re-hashes every referenced blob."""
-    from compliance.evidence.service import get_blob_store
-
     result = VerifyResult()
     checker = ChainChecker()
     first_event: dict[int, tuple[str, str]] = {}  # evidence id -> (first action, its sha256)
@@ -321,7 +291,10 @@ def verify_custody(*, store: Store, progress: Progress | None = None, check_blob
             if result.first_break is not None:
                 break
             actual = found.get(sha)
-            if actual is None:
+            if isinstance(actual, NotRegularFile):
+                result.first_break = Break(ref, f"blob {actual.strerror}", f"a regular file {short(sha)}",
+                                           actual.strerror.removeprefix("is "))
+            elif actual is None:
                 result.first_break = Break(ref, "blob missing", f"blob {short(sha)}", "no file")
             elif actual != sha:
                 result.first_break = Break(ref, "blob content changed", f"sha256 {short(sha)}",

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "compliance.custody.models",
     "compliance.decisions.models",
     "compliance.programme.models",
+    "compliance.ledger.models",
 )
 
 

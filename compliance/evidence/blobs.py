@@ -55,6 +55,40 @@ class BlobStore(Protocol):
         """Tells whether a blob with this hash is stored."""
 
 
+class NotRegularFile(OSError):
+    """A path that should be a regular file is a symlink, FIFO, device or folder (never opened for reading)."""
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def open_regular(path: str | os.PathLike, *, follow_symlinks: bool = False) -> BinaryIO:
+    """Opens a regular file for reading without following a final symlink (O_NOFOLLOW) and without blocking on
+    a FIFO (O_NONBLOCK); anything but a regular file (fstat) raises NotRegularFile naming what it is."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotRegularFile(errno.ELOOP, "is a symbolic link", str(path)) from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(errno.EINVAL, f"is {_kind(mode)}", str(path))
+        return os.fdopen(fd, "rb", buffering=0)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def check_sha256(value: str) -> str:
     """Returns `value` if it is a lower-case hex SHA-256, else raises ValueError."""
     if not isinstance(value, str) or not _SHA256.match(value):
@@ -94,7 +128,7 @@ class LocalBlobStore:
         return self.path_of(sha256).is_file()
 
     def open(self, sha256: str) -> BinaryIO:
-        return open(self.path_of(sha256), "rb", buffering=0)
+        return open_regular(self.path_of(sha256))
 
     def verify(self, sha256: str, *, progress: Progress | None = None) -> str | None:
         try:
@@ -103,9 +137,16 @@ class LocalBlobStore:
         except FileNotFoundError:
             return None
 
+    def check(self, sha256: str, *, progress: Progress | None = None) -> str | None | NotRegularFile:
+        """Like verify, but a blob that is not a regular file is returned as its NotRegularFile error."""
+        try:
+            return self.verify(sha256, progress=progress)
+        except NotRegularFile as exc:
+            return exc
+
     def verify_many(self, hashes: Iterable[str], *, progress: Progress | None = None,
-                    workers: int | None = None) -> dict[str, str | None]:
-        """Re-hashes many blobs on a few threads (hashlib releases the GIL); returns hash -> found."""
+                    workers: int | None = None) -> dict[str, str | None | NotRegularFile]:
+        """Re-hashes many blobs on a few threads (hashlib releases the GIL); returns hash -> found (see `check`)."""
         hashes = list(dict.fromkeys(hashes))
         workers = workers or min(4, (os.cpu_count() or 1) + 1)
         lock = threading.Lock()
@@ -115,7 +156,7 @@ class LocalBlobStore:
                 if progress:
                     with lock:
                         progress(n)
-            return sha, self.verify(sha, progress=_tick if progress else None)
+            return sha, self.check(sha, progress=_tick if progress else None)
 
         if len(hashes) <= 1 or workers <= 1:
             return dict(_one(h) for h in hashes)

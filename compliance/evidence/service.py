@@ -23,32 +23,27 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, IntegrityError, NotFoundError, ValidationError
-from compliance.core.refs import format_number_ref, parse_number_ref
+from compliance.core.refs import format_number_ref
+from compliance.core.textinput import one_line
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.chain import compute_event_hash, short
 from compliance.custody.models import CustodyEvent
-from compliance.db.store import Store, serialize
-from compliance.evidence.blobs import LocalBlobStore, _fsync_dir, _hash_and_copy
+from compliance.custody.service import (
+    append_custody_event,
+    check_custody_allowed,
+    custody_event_to_dict,
+    record_custody_event,
+    run_with_retry,
+)
+from compliance.db.store import Store
+from compliance.evidence.blobs import NotRegularFile, _fsync_dir, _hash_and_copy, open_regular
+from compliance.evidence.lookup import get_blob_store, get_evidence, parse_evidence_ref  # noqa: F401 (re-exported)
 from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident
 from compliance.incidents.service import get_incident
+from compliance.ledger.service import lock_ledger
 
 Progress = Callable[[int], None]
-
-
-def format_evidence_ref(number: int) -> str:
-    """Returns the human id of evidence `number` (EV-0001)."""
-    return format_number_ref("EV", number)
-
-
-def parse_evidence_ref(ref: str, *, field: str = "EV") -> int:
-    """Returns the number in an evidence id ('EV-0001', 'ev-1' or '1')."""
-    return parse_number_ref(ref, prefix="EV", noun="an evidence", field=field)
-
-
-def get_blob_store(*, store: Store) -> LocalBlobStore:
-    """Returns the blob store of `store` (its evidence folder's `blobs`)."""
-    return LocalBlobStore(store.blobs_dir)
 
 
 def remove_interrupted_uploads(*, store: Store, older_than_hours: float = 24) -> int:
@@ -56,62 +51,48 @@ def remove_interrupted_uploads(*, store: Store, older_than_hours: float = 24) ->
     return get_blob_store(store=store).remove_incomplete(older_than_seconds=older_than_hours * 3600)
 
 
-def get_evidence(*, session: Session, ref: str, field: str = "EV") -> Evidence:
-    """Returns the evidence with human id `ref`, or raises NotFoundError."""
-    number = parse_evidence_ref(ref, field=field)
-    evidence = session.exec(select(Evidence).where(Evidence.number == number)).first()
-    if evidence is None:
-        raise NotFoundError(f"unknown evidence {ref!r}", field=field)
-    return evidence
-
-
-def _text(value: str | None, field: str, *, required: bool = False) -> str | None:
-    text = None if value is None else str(value).strip()
-    if required and not text:
-        raise ValidationError("must not be empty", field=field)
-    if text and ("\n" in text or "\r" in text):
-        raise ValidationError("must be one line", field=field)
-    return text or None
-
-
-def _open_source(path: str | os.PathLike) -> Any:
-    """Opens the file to add, refusing directories, devices and unreadable or missing files."""
+def _open_source(path: str | os.PathLike, *, follow_symlinks: bool = False) -> Any:
+    """Opens the file to add: a regular file, never a symlink unless follow_symlinks, never a FIFO or device."""
     name = str(path)
     try:
-        info = os.stat(path)
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode) and not follow_symlinks:
+            raise ValidationError(f"{name} is a symbolic link: give the file itself, or --follow-symlinks to add "
+                                  f"what it points to (the resolved path is recorded)", field="FILE")
+        return open_regular(path, follow_symlinks=follow_symlinks)
     except FileNotFoundError:
         raise ValidationError(f"{name}: no such file", field="FILE") from None
     except PermissionError:
-        raise ValidationError(f"{name}: permission denied", field="FILE") from None
-    except OSError as exc:
-        raise ValidationError(f"{name}: cannot read ({exc.strerror})", field="FILE") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ValidationError(f"{name} is a directory: give one file (archive a folder first)", field="FILE")
-    if not stat.S_ISREG(info.st_mode):
-        raise ValidationError(f"{name} is not a regular file", field="FILE")
-    try:
-        return open(path, "rb", buffering=0)
-    except PermissionError:
         raise ValidationError(f"{name}: permission denied (not readable)", field="FILE") from None
+    except NotRegularFile as exc:
+        if exc.strerror == "is a folder":
+            raise ValidationError(f"{name} is a directory: give one file (archive a folder first)", field="FILE") from None
+        raise ValidationError(f"{name} is not a regular file ({exc.strerror.removeprefix('is ')})", field="FILE") from None
     except OSError as exc:
         raise ValidationError(f"{name}: cannot read ({exc.strerror})", field="FILE") from None
 
 
 def add_evidence(*, store: Store, incident_ref: str, path: str | os.PathLike, collected_by: str,
                  collected_at: datetime | None = None, source: str | None = None,
-                 description: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
-    """Copies a file into the blob store and records it as evidence of an incident; returns its dict."""
-    from compliance.custody.service import append_custody_event, run_with_retry
+                 description: str | None = None, progress: Progress | None = None,
+                 follow_symlinks: bool = False) -> dict[str, Any]:
+    """Copies a file into the blob store and records it as evidence of an incident; returns its dict.
 
-    collected_by = _text(collected_by, "--collected-by", required=True)
-    source = _text(source, "--source")
+    A source that is a symbolic link is refused unless `follow_symlinks`; then the link and the path it
+    resolves to are recorded as the `collected` event's location.
+    """
+    collected_by = one_line(collected_by, "--collected-by", required=True)
+    source = one_line(source, "--source")
     description = str(description).strip() or None if description is not None else None
     collected_at = ensure_utc(collected_at, field="--collected-at") or utcnow()
     with store.session() as session:
         get_incident(session=session, ref=incident_ref)  # fail before copying gigabytes
     filename = Path(path).name
+    location = None
+    if follow_symlinks and os.path.islink(path):
+        location = f"symbolic link {os.path.abspath(path)} -> {os.path.realpath(path)}"
     blobs = get_blob_store(store=store)
-    with _open_source(path) as stream:
+    with _open_source(path, follow_symlinks=follow_symlinks) as stream:
         info = blobs.put(stream, progress=progress)  # OSError (disk full, I/O): one line from the CLI, nothing recorded
     if info.existed:
         found = blobs.verify(info.sha256)
@@ -121,16 +102,16 @@ def add_evidence(*, store: Store, incident_ref: str, path: str | os.PathLike, co
 
     def _record(session: Session) -> dict[str, Any]:
         incident = get_incident(session=session, ref=incident_ref)
-        serialize(session, "custody")
+        lock_ledger(session)
         number = (session.exec(select(func.max(Evidence.number))).one() or 0) + 1
-        evidence = Evidence(number=number, ref=format_evidence_ref(number), incident_id=incident.id,
+        evidence = Evidence(number=number, ref=format_number_ref("EV", number), incident_id=incident.id,
                             filename=filename, size=info.size, sha256=info.sha256, collected_by=collected_by,
                             collected_at=collected_at, source=source, description=description)
         session.add(evidence)
         session.flush()
         append_custody_event(session=session, evidence=evidence, action="collected", actor=collected_by,
                              at=collected_at, sha256=info.sha256, to_holder=collected_by,
-                             location=None, reason=None, _locked=True)
+                             location=location, reason=None, _locked=True)
         return evidence_to_dict(evidence, incident_ref=incident.ref, sealed=False, custody_events=1,
                                 deduplicated=info.existed)
 
@@ -184,8 +165,6 @@ def _states(session: Session, evidence_ids: list[int]) -> dict[int, tuple[bool, 
 
 def show_evidence(*, session: Session, ref: str) -> dict[str, Any]:
     """Returns one evidence item with its sealed state and its custody log."""
-    from compliance.custody.service import custody_event_to_dict
-
     evidence = get_evidence(session=session, ref=ref)
     incident = session.get(Incident, evidence.incident_id)
     events = session.exec(select(CustodyEvent).where(CustodyEvent.evidence_id == evidence.id)
@@ -250,7 +229,10 @@ def verify_evidence_hash(*, store: Store, ref: str, sha256: str) -> str | None:
         return f"{ref}: no such evidence in this store"
     except ValidationError:
         return f"{ref}: not an evidence id"
-    found = get_blob_store(store=store).verify(evidence.sha256)
+    try:
+        found = get_blob_store(store=store).verify(evidence.sha256)
+    except NotRegularFile as exc:
+        return f"{evidence.ref}: blob {exc.strerror}"
     if found is None:
         return f"{evidence.ref}: blob missing"
     if found != sha256:
@@ -261,9 +243,7 @@ def verify_evidence_hash(*, store: Store, ref: str, sha256: str) -> str | None:
 def export_evidence(*, store: Store, ref: str, dest: str | os.PathLike, actor: str, reason: str | None = None,
                     at: datetime | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Copies an evidence blob to `dest` (verified in the same pass, never overwriting) and records `exported`."""
-    from compliance.custody.service import check_custody_allowed, record_custody_event
-
-    actor = _text(actor, "--by", required=True)
+    actor = one_line(actor, "--by", required=True)
     dest = Path(dest)
     if dest.is_dir():
         raise ValidationError(f"{dest} is a directory: give the path of a new file", field="DEST")
@@ -279,6 +259,9 @@ def export_evidence(*, store: Store, ref: str, dest: str | os.PathLike, actor: s
         source = blobs.open(evidence.sha256)
     except FileNotFoundError:
         raise IntegrityError(f"{evidence.ref}: blob missing: run 'compliance custody verify'") from None
+    except NotRegularFile as exc:
+        raise IntegrityError(f"{evidence.ref}: blob {exc.strerror}: nothing exported; "
+                             "run 'compliance custody verify'") from None
     fd, tmp_name = tempfile.mkstemp(prefix=".export-", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
@@ -295,8 +278,8 @@ def export_evidence(*, store: Store, ref: str, dest: str | os.PathLike, actor: s
     _fsync_dir(dest.parent)
     try:
         event = record_custody_event(store=store, ref=evidence.ref, action="exported", actor=actor, at=at,
-                                     location=str(dest), reason=reason, sha256=found)
+                                     location=os.path.abspath(dest), reason=reason, sha256=found)
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
-    return {"id": evidence.ref, "dest": str(dest), "sha256": found, "size": evidence.size, "event": event}
+    return {"id": evidence.ref, "dest": os.path.abspath(dest), "sha256": found, "size": evidence.size, "event": event}

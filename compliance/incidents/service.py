@@ -46,11 +46,6 @@ INSTANT_FIELDS = set(CLOCK_FIELDS) | {"closed_at"}
 _AFTER_START = ("detected_at", "aware_at", "mitigated_at", "resolved_at", "closed_at")
 
 
-def format_ref(number: int) -> str:
-    """Returns the human id of incident `number` (INC-0001)."""
-    return format_number_ref("INC", number)
-
-
 def parse_ref(ref: str, *, field: str = "INCIDENT") -> int:
     """Returns the number in an incident id ('INC-0001', 'inc-1' or '1')."""
     return parse_number_ref(ref, prefix="INC", noun="an incident", field=field)
@@ -164,7 +159,7 @@ def open_incident(
     number = (session.exec(select(func.max(Incident.number))).one() or 0) + 1
     incident = Incident(
         number=number,
-        ref=format_ref(number),
+        ref=format_number_ref("INC", number),
         title=clean_line(title, field="--title"),
         description=clean_text(description, field="--description") if description is not None else None,
         severity=_check_choice(severity, SEVERITIES, "--severity"),

@@ -15,7 +15,7 @@ from compliance.core.timeutil import parse_date, parse_instant
 from compliance.reports.model import (
     ActionRow,
     AssessmentRow,
-    CustodyEvent,
+    CustodyLogEntry,
     EvidenceRow,
     Finding,
     IncidentSection,
@@ -76,7 +76,7 @@ def postmortem_from_document(pm: Mapping[str, Any] | None, *, findings: Iterable
 
 
 def section_from_document(doc: Mapping[str, Any], *, as_of: datetime, actor_is_role: bool = True,
-                          custody: Mapping[str, list[CustodyEvent]] | None = None,
+                          custody: Mapping[str, list[CustodyLogEntry]] | None = None,
                           assessment: Iterable[AssessmentRow] = ()) -> tuple[IncidentSection, list[NotificationRow]]:
     """One incident document → its pack section and its notification-register rows.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,13 +14,14 @@ from compliance.db.settings import get_setting
 from compliance.deadlines.service import get_org_zone
 from compliance.documents.service import build_incident_documents
 from compliance.incidents.service import list_incidents
+from compliance.integrity.pack import get_store_manifest_fields
 from compliance.reports.adapt import section_from_document
 from compliance.reports.model import (
     AssessmentRow,
     AuditPack,
     Cell,
     CoverageMatrix,
-    CustodyEvent,
+    CustodyLogEntry,
     ExecutiveSummary,
     Framework,
     Integrity,
@@ -34,12 +36,12 @@ _STATUS = {"satisfied": "satisfied", "partial": "partial", "missing": "missing",
            "not_applicable": "n/a", "n/a": "n/a"}
 
 
-def _custody_logs(session: Session, document: dict[str, Any]) -> dict[str, list[CustodyEvent]]:
+def _custody_logs(session: Session, document: dict[str, Any]) -> dict[str, list[CustodyLogEntry]]:
     if not document.get("evidence"):
         return {}
     from compliance.custody.service import get_custody_log_rows
 
-    return {ev["ref"]: [CustodyEvent(**row) for row in get_custody_log_rows(session=session, evidence_ref=ev["ref"])]
+    return {ev["ref"]: [CustodyLogEntry(**row) for row in get_custody_log_rows(session=session, evidence_ref=ev["ref"])]
             for ev in document["evidence"]}
 
 
@@ -69,13 +71,15 @@ def _assess(document: dict[str, Any], frameworks: list[Any]) -> list[AssessmentR
 
 
 def _integrity(store: Any) -> Integrity:
-    from compliance.custody.service import verify_custody
+    from compliance.integrity.service import verify_store
 
-    result = verify_custody(store=store)
-    broken = result.first_break is not None
+    whole = verify_store(store=store)
+    result = whole.custody
+    broken = not whole.intact
     return Integrity(chain_head=result.head_hash, chain_length=result.events_checked, verified=not broken,
-                     broken=broken, message=str(result.first_break) if broken else
-                     f"{result.events_checked} custody events and {result.blobs_checked} blobs verified")
+                     broken=broken, message=str(whole.first_break) if broken else
+                     f"{result.events_checked} custody events and {result.blobs_checked} blobs verified; ledger of "
+                     f"{whole.length} entries verified")
 
 
 def _metrics(session: Session, period_from: date | None, period_to: date | None, as_of: datetime,
@@ -138,6 +142,8 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
             sections.append(section)
             notifications.extend(rows)
         metrics = _metrics(session, period_from, period_to, generated_at, include_restricted)
+        store_fields = get_store_manifest_fields(session=session, generated_at=generated_at,
+                                                 incident_refs=[s.ref for s in sections])
         organisation = organisation or get_setting(session=session, key="organisation").get("name") \
             or "(organisation not set)"
     matrices = []
@@ -160,5 +166,6 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         title=title, organisation=organisation, generated_at=generated_at,
         frameworks=[m.framework for m in matrices], period_from=period_from, period_to=period_to,
         summary=ExecutiveSummary(metrics=metrics), matrices=matrices, notifications=notifications,
-        incidents=sections, integrity=_integrity(store), include_restricted=True, population=population,
+        incidents=sections, integrity=dataclasses.replace(_integrity(store), store=store_fields),
+        include_restricted=True, population=population,
     )

@@ -25,6 +25,7 @@ from typing import Any
 from compliance import __version__
 from compliance.core.errors import ValidationError
 from compliance.core.jsonout import to_jsonable
+from compliance.integrity.pack import restrict_store_fields
 from compliance.reports.model import AuditPack
 
 MANIFEST_FORMAT = "compliance-audit-pack-manifest/1"
@@ -87,6 +88,7 @@ def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | N
         "integrity": {"chain_head": pack.integrity.chain_head, "chain_length": pack.integrity.chain_length,
                       "verified": pack.integrity.verified, "broken": pack.integrity.broken,
                       "message": pack.integrity.message},
+        "store": restrict_store_fields(pack.integrity.store, [i.ref for i in pack.incidents]),
     }
     manifest["pack"]["signer_certificate"] = signer_certificate
     manifest["pack"]["timestamp"] = timestamp

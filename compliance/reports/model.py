@@ -211,7 +211,7 @@ class ActionRow:
 
 
 @dataclass
-class CustodyEvent:
+class CustodyLogEntry:
     """One entry of an evidence item's chain-of-custody log."""
 
     seq: int
@@ -235,8 +235,8 @@ class EvidenceRow:
     collected_by: str | None = None
     collected_by_role: str | None = None
     collected_at: datetime | None = None
-    custody_verified: bool = False  # fail closed: only a verification result makes an item verified
-    custody: list[CustodyEvent] = field(default_factory=list)
+    custody_verified: bool = False  # fail closed: unverified unless the store said verified
+    custody: list[CustodyLogEntry] = field(default_factory=list)
 
 
 @dataclass
@@ -334,6 +334,7 @@ class Integrity:
     verified: bool = True
     broken: bool = False
     message: str | None = None
+    store: dict | None = None  # what the manifest records about the store (compliance.integrity.pack)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from compliance.reports.model import (
     AuditPack,
     Cell,
     CoverageMatrix,
-    CustodyEvent,
+    CustodyLogEntry,
     EvidenceRow,
     ExecutiveSummary,
     Finding,
@@ -118,7 +118,7 @@ def sample_pack(n_incidents: int = 5, *, seed: int = 7, frameworks: tuple[str, .
                 chain = _sha(chain + action)
                 chain_length += 1
                 n2, r2 = PEOPLE[rng.randrange(len(PEOPLE))]
-                custody.append(CustodyEvent(seq=s + 1, at=at + timedelta(hours=s), action=action, actor=n2,
+                custody.append(CustodyLogEntry(seq=s + 1, at=at + timedelta(hours=s), action=action, actor=n2,
                                             actor_role=r2, note=rng.choice([None, "sealed bag #42", "copied to WORM"]),
                                             entry_hash=chain))
             evidence.append(EvidenceRow(ref=f"EV-{i:04d}{e}", incident_ref=ref,

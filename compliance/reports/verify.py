@@ -3,7 +3,8 @@
 RP-VER-1  A signature must be intact and cover the whole file: any byte changed or appended after
           signing fails. Trust in the signer is checked only against certificates given with --trust.
 RP-VER-2  The pack's SHA-256 must equal the manifest's `pack.sha256`.
-RP-VER-3  With a store, every evidence hash of the manifest must still match the stored evidence.
+RP-VER-3  With a store, every evidence hash of the manifest must still match the stored evidence, and the
+          store's ledger must still hold the manifest's head, verify, and re-derive its statuses (IN-PCK-2).
 RP-VER-4  Nothing to check the bytes against (no signature, no timestamp, no side-car manifest) is
           an error, not a pass.
 RP-VER-5  The side-car manifest is used when present and must match the copy embedded in the pack
@@ -76,6 +77,13 @@ def verify_evidence_hashes(store: Any, manifest: dict[str, Any]) -> list[Check]:
     return [Check("evidence", True, f"all {len(items)} evidence hash(es) match the store")]
 
 
+def verify_store_history(store: Any, manifest: dict[str, Any]) -> list[Check]:
+    """Checks the manifest's ledger head, the whole store and the stated statuses against the store (IN-PCK-2)."""
+    from compliance.integrity.pack import verify_manifest_against_store
+
+    return [Check(name, ok, detail) for name, ok, detail in verify_manifest_against_store(store=store, manifest=manifest)]
+
+
 def verify_pack(*, pdf_path: str | Path, manifest_path: str | Path | None = None, store: Any = None,
                 trust_certs: list[Path] = (), require_signature: bool = False) -> VerifyResult:
     """Runs every applicable check on a pack file (see RP-VER-1..6)."""
@@ -98,6 +106,7 @@ def verify_pack(*, pdf_path: str | Path, manifest_path: str | Path | None = None
     if store is not None:
         if manifest is None:
             raise ValidationError("checking evidence against the store needs the pack's manifest", field="--manifest")
+        result.checks += verify_store_history(store, manifest)
         result.checks += verify_evidence_hashes(store, manifest)
     if facts.parsed and sidecar is None and not facts.anchored:
         raise ValidationError("nothing to verify against: the pack is not signed or timestamped and has no side-car "

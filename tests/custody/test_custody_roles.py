@@ -117,3 +117,73 @@ def test_writer_appends_but_can_never_rewrite_and_auditor_only_reads(pg_store, r
     finally:
         alice_store.close()
         bob_store.close()
+
+
+def test_the_writer_appends_to_the_ledger_only_through_the_database_function(pg_store, roles, tmp_path):
+    from sqlalchemy.exc import DBAPIError
+
+    from compliance.incidents.service import open_incident
+    from compliance.integrity.service import verify_store
+
+    store, names = pg_store, roles
+    alice_store = open_store(url=_as(store, names["alice"]), evidence_dir=store.evidence_dir)
+    bob_store = open_store(url=_as(store, names["bob"]), evidence_dir=store.evidence_dir)
+    try:
+        with alice_store.session(immediate=True) as session:
+            ref = open_incident(session=session, title="Proxy abuse", severity="sev3",
+                                detected_at=at("2026-03-01T11:00:00Z")).ref
+        add_file(alice_store, ref, tmp_path, b"proxy log", collected_by="Alice")
+        record_custody_event(store=alice_store, ref="EV-0001", action="sealed", actor="Alice", reason="hold",
+                             at=at("2026-03-02T10:00:00Z"))
+        with alice_store.engine.begin() as conn:
+            roles_seen = {r[0] for r in conn.execute(text("SELECT DISTINCT db_role FROM ledger_entry "
+                                                          "WHERE kind <> 'incident' OR seq > 1"))}
+        assert roles_seen == {names["alice"]}, "session_user is filled by the database, not the client"
+        for statement in ("INSERT INTO ledger_entry (seq, kind, entity_key, format, state, prev_hash, entry_hash, "
+                          "recorded_at) VALUES (99, 'incident', '1', 1, 'null', 'x', 'y', 'z')",
+                          "UPDATE ledger_entry SET state = 'null'", "DELETE FROM ledger_entry", "TRUNCATE ledger_entry",
+                          "UPDATE ledger_head SET seq = 0", "SELECT * FROM ledger_head FOR UPDATE",
+                          "DELETE FROM incident_change", "UPDATE notification SET late = false",
+                          "UPDATE notification_waiver SET reason = 'x'", "TRUNCATE incident_change"):
+            _refused(alice_store.engine, statement)
+        with pytest.raises(DBAPIError, match="is sealed: transferred refused"):  # the function replays the rules
+            with alice_store.engine.begin() as conn:
+                conn.execute(text("SELECT compliance_ledger_append('custody_event', '999', :s)"),
+                             {"s": '{"action":"transferred","at":"2026-03-01T00:00:00.000000Z","db_role":"'
+                                   + names["alice"] + '","evidence_id":1,"evidence_ref":"EV-0001",'
+                                   '"from_holder":"Alice","id":999,"to_holder":"Mallory"}'})
+        with alice_store.engine.begin() as conn:  # a raw insert the ledger never saw, claiming to be postgres
+            conn.execute(text("INSERT INTO custody_event (seq, evidence_id, evidence_ref, action, at, actor, db_role, "
+                              "sha256, prev_hash, event_hash) SELECT 99, 1, 'EV-0001', 'transferred', "
+                              "'2026-03-01T00:00:00Z', 'Mallory', 'postgres', sha256, 'x', 'forged' FROM evidence"))
+        problems = [str(p) for p in verify_store(store=store).problems]
+        assert any("custody_event" in p and "not in the ledger" in p for p in problems), problems
+        for statement in ("SELECT compliance_ledger_lock()", "SELECT * FROM compliance_ledger_append('incident', '1', 'null')",
+                          "SELECT * FROM ledger_head FOR UPDATE", "SELECT pg_catalog.now() FROM custody_head FOR UPDATE"):
+            _refused(bob_store.engine, statement)
+    finally:
+        alice_store.close()
+        bob_store.close()
+
+
+def test_a_held_ledger_lock_makes_a_writer_fail_fast_not_hang(pg_store, roles):
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    from compliance.incidents.service import open_incident
+
+    holder = pg_store.engine.connect()
+    trans = holder.begin()
+    holder.execute(text("SELECT compliance_ledger_lock()"))
+    alice_store = open_store(url=_as(pg_store, roles["alice"]), evidence_dir=pg_store.evidence_dir)
+    try:
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="lock timeout"):
+            with alice_store.session(immediate=True) as session:
+                open_incident(session=session, title="Blocked", severity="sev3", detected_at=at("2026-03-01T11:00:00Z"))
+        assert time.monotonic() - started < 30
+    finally:
+        trans.rollback()
+        holder.close()
+        alice_store.close()

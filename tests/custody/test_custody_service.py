@@ -62,6 +62,10 @@ def test_sealing_twice_releasing_unsealed_and_anything_after_disposal_are_refuse
     _record(store, "sealed")
     with pytest.raises(ConflictError, match="already sealed"):
         _record(store, "sealed")
+    for action in ("disposed", "exported", "transferred", "analysed"):  # nothing but release (or a look) after a seal
+        with pytest.raises(ConflictError, match=f"EV-0001 is sealed: record 'released' with a reason before '{action}'"):
+            _record(store, action, reason="x", from_holder="Dana Ruiz", to_holder="Forensics Ltd")
+    _record(store, "released", reason="hold lifted")
     _record(store, "disposed", reason="retention period ended")
     with pytest.raises(ConflictError, match="EV-0001 was disposed of"):
         _record(store, "accessed")
@@ -73,6 +77,7 @@ BAD_INPUT = [
     ("accessed", {"actor": " "}, "--actor: must not be empty"),
     ("accessed", {"at": datetime(2026, 3, 2, 10)}, "--at: naive datetime refused"),
     ("accessed", {"at": at("2026-02-01T00:00:00Z")}, "--at: .* is before EV-0001 was collected"),
+    ("accessed", {"at": at("2099-01-01T00:00:00Z")}, "--at: 2099-01-01T00:00:00\\+00:00 is in the future"),
     ("transferred", {"to_holder": "Eve", "reason": "x"}, "--from: a transfer needs the current holder"),
     ("transferred", {"from_holder": "Dana Ruiz", "reason": "x"}, "--to: a transfer needs the new holder"),
     ("transferred", {"from_holder": "Dana Ruiz", "to_holder": "Eve"}, "--reason: a reason is required"),
@@ -188,15 +193,16 @@ def test_a_busy_store_is_retried_a_bounded_number_of_times(store, monkeypatch):
     assert len(calls) == 1, "only a busy store is retried"
 
 
+@pytest.mark.slow
 def test_an_append_waiting_on_a_lock_held_by_another_connection_is_retried_on_postgresql(pg_schema_url, tmp_path,
                                                                                           monkeypatch):
-    """The busy branch on PostgreSQL for real: lock_timeout expires (55P03) while another connection holds the lock."""
+    """The busy branch on PostgreSQL for real: the ledger lock's timeout (10 s, LG-PG-1) expires with 55P03 while
+    another connection holds the ledger head, and the append is retried once the other writer is done."""
     import threading
 
     from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
 
-    from compliance.custody import service
+    from compliance.db import retry
     from compliance.db.store import init_store, open_store
     from compliance.incidents.service import open_incident
 
@@ -205,17 +211,15 @@ def test_an_append_waiting_on_a_lock_held_by_another_connection_is_retried_on_po
         ref = open_incident(session=session, title="Lock test", severity="sev3", detected_at=at("2026-03-01T11:00:00Z")).ref
     add_file(store, ref, tmp_path, b"auth log\n")
     store.close()
-    options = make_url(pg_schema_url).query["options"] + " -c lock_timeout=200"
-    impatient = open_store(url=make_url(pg_schema_url).update_query_dict({"options": options})
-                           .render_as_string(hide_password=False), evidence_dir=tmp_path / "evidence")
+    impatient = open_store(url=pg_schema_url, evidence_dir=tmp_path / "evidence")
     busy = []
-    real_is_busy = service._is_busy
-    monkeypatch.setattr(service, "_is_busy", lambda exc: busy.append(exc) or real_is_busy(exc))
+    real_is_busy = retry.is_busy
+    monkeypatch.setattr(retry, "is_busy", lambda exc: busy.append(exc) or real_is_busy(exc))
     holder = create_engine(pg_schema_url)
     try:
         with holder.connect() as conn:
-            conn.execute(text("SELECT seq FROM custody_head WHERE id = 1 FOR UPDATE"))
-            threading.Timer(1.0, conn.rollback).start()  # the other writer finishes after a few timeouts
+            conn.execute(text("SELECT seq FROM ledger_head WHERE id = 1 FOR UPDATE"))
+            threading.Timer(10.5, conn.rollback).start()  # the other writer finishes after one lock timeout
             event = record_custody_event(store=impatient, ref="EV-0001", action="accessed", actor="Eve",
                                          at=at("2026-03-02T09:00:00Z"))
     finally:
@@ -223,3 +227,10 @@ def test_an_append_waiting_on_a_lock_held_by_another_connection_is_retried_on_po
         impatient.close()
     assert busy and all(getattr(exc.orig, "sqlstate", None) == "55P03" for exc in busy)
     assert event["seq"] == 2
+
+
+def test_an_event_earlier_than_the_previous_event_of_the_item_is_refused(store, ev):
+    _record(store, "accessed", at=at("2026-03-03T10:00:00Z"))
+    with pytest.raises(ValidationError, match="--at: .* is before the previous custody event of EV-0001"):
+        _record(store, "accessed", at=at("2026-03-02T10:00:00Z"))
+    _record(store, "accessed", at=at("2026-03-03T10:00:00Z"))  # the same instant is not earlier

@@ -84,7 +84,7 @@ def test_a_failure_after_the_copy_and_before_commit_writes_no_row(store, make_in
     def _boom(**kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("compliance.custody.service.append_custody_event", _boom)
+    monkeypatch.setattr("compliance.evidence.service.append_custody_event", _boom)
     with pytest.raises(RuntimeError):
         add_evidence(store=store, incident_ref=ref, path=path, collected_by="Dana")
     monkeypatch.undo()

@@ -125,16 +125,15 @@ def test_bad_source_file_is_refused_with_one_line_and_nothing_recorded(store, ma
     elif case == "unreadable":
         path.write_bytes(b"secret")
         path.chmod(0)
-        if os.geteuid() == 0:  # root reads any file: make open() fail as it does for everyone else
-            import builtins
-            real_open = builtins.open
+        if os.geteuid() == 0:  # root reads any file: make os.open() fail as it does for everyone else
+            real_open = os.open
 
             def _deny(file, *args, **kwargs):
                 if str(file) == str(path):
                     raise PermissionError(errno.EACCES, "Permission denied", str(file))
                 return real_open(file, *args, **kwargs)
 
-            monkeypatch.setattr(builtins, "open", _deny)
+            monkeypatch.setattr(os, "open", _deny)
     with pytest.raises(ValidationError, match=message) as info:
         add_evidence(store=store, incident_ref=ref, path=path, collected_by="Dana")
     monkeypatch.undo()
@@ -273,3 +272,38 @@ def test_bulk_evidence_documents_match_what_was_recorded_across_chunks(store, ma
     assert {k: [(d["ref"], d["filename"], d["sha256"], d["custody_events"], d["sealed"]) for d in docs]
             for k, docs in bulk.items()} == expected
     assert all(d["custody_verified"] for docs in bulk.values() for d in docs)
+
+
+@pytest.mark.parametrize("target", ["file", "fifo"])
+def test_a_symlinked_or_fifo_source_is_refused_unless_following_and_the_resolved_path_is_recorded(
+        store, make_incident, tmp_path, target):
+    from compliance.custody.service import get_custody_log
+
+    ref = make_incident()
+    real = tmp_path / "real.log"
+    if target == "fifo":
+        os.mkfifo(real)
+        with pytest.raises(ValidationError, match="FILE: .*real.log is not a regular file \\(a FIFO\\)"):
+            add_evidence(store=store, incident_ref=ref, path=real, collected_by="Dana")
+        assert _rows(store) == 0
+        return
+    real.write_bytes(b"log line\n")
+    link = tmp_path / "link.log"
+    link.symlink_to(real)
+    with pytest.raises(ValidationError, match="FILE: .*link.log is a symbolic link: .*--follow-symlinks"):
+        add_evidence(store=store, incident_ref=ref, path=link, collected_by="Dana")
+    assert _rows(store) == 0
+    data = add_evidence(store=store, incident_ref=ref, path=link, collected_by="Dana", follow_symlinks=True)
+    with store.session() as session:
+        collected = get_custody_log(session=session, evidence_ref=data["id"])[0]
+    assert collected["location"] == f"symbolic link {link} -> {real}"
+
+
+def test_export_records_the_absolute_destination(store, make_incident, tmp_path, monkeypatch):
+    ref = make_incident()
+    path = tmp_path / "a.log"
+    path.write_bytes(b"content")
+    data = add_evidence(store=store, incident_ref=ref, path=path, collected_by="Dana")
+    monkeypatch.chdir(tmp_path)
+    out = export_evidence(store=store, ref=data["id"], dest="copy.log", actor="Dana", reason="court")
+    assert out["event"]["location"] == str(tmp_path / "copy.log") == out["dest"]

@@ -70,3 +70,13 @@ def test_adapted_document_renders_with_its_facts_in_the_text_layer(text_of):
     text = " ".join(" ".join(text_of(render_pack(pack))).split())
     for fragment in ("INC-0007 — Lost laptop", "Waited for device tracking", "a" * 64, "open (overdue)"):
         assert fragment in text
+
+
+def test_evidence_without_a_custody_verified_flag_is_shown_unverified():
+    document = _document()
+    del document["evidence"][0]["custody_verified"]
+    section, _rows = section_from_document(document, as_of=AS_OF)
+    assert section.evidence[0].custody_verified is False
+    document["evidence"][0]["custody_verified"] = "yes"
+    section, _rows = section_from_document(document, as_of=AS_OF)
+    assert section.evidence[0].custody_verified is False, "only True means verified"

@@ -55,7 +55,8 @@ def test_pack_from_the_store_shows_evidence_custody_notifications_and_assessment
     assert [e["sha256"] for e in manifest["evidence"]] == [recorded["sha256"]]
     verify = cli_run(["report", "verify", str(pack), "--store", "--json"])
     assert verify.exit_code == ExitCode.OK, verify.output
-    assert [c["name"] for c in json.loads(verify.stdout)["checks"] if c["ok"]] == ["pack hash", "manifest", "evidence"]
+    assert [c["name"] for c in json.loads(verify.stdout)["checks"] if c["ok"]] == ["pack hash", "manifest", "ledger head",
+                                                                                 "store", "statuses", "evidence"]
 
 
 def test_report_verify_with_store_exits_4_when_stored_evidence_changed(cli_run, store, recorded, tmp_path):

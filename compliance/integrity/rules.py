@@ -1,0 +1,159 @@
+"""The domain rules replayed over the verified rows (a chain proves what was written, not that it was allowed).
+
+IN-RUL-1  Custody (CU-RUL-1..3): per evidence item in chain order, the first event is `collected`,
+          none is earlier than its predecessor or later than CLOCK_SKEW after its ledger recording,
+          the state machine holds, every event's db_role is the role the ledger recorded (session_user).
+IN-RUL-2  Each evidence row equals its `collected` event: collected by (actor and holder), collected at,
+          SHA-256 and ref; its file name and incident are fixed by its own ledger entry (rows are immutable).
+IN-RUL-3  Each first filing's `late` flag equals the deadline rules applied to the incident as the ledger
+          held it when the filing was recorded; corrections carry the first filing's flag.
+IN-RUL-4  The audit trail of each incident is numbered 1, 2, 3, … without gaps.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from compliance.custody.models import CustodyEvent
+from compliance.custody.rules import CustodyState, advance, future_problem, rule_problem
+from compliance.evidence.models import Evidence
+from compliance.incidents.models import Incident, IncidentChange
+from compliance.ledger.canonical import Break
+from compliance.ledger.models import LedgerEntry
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def replay_rules(session: Session, latest: dict) -> list[Break]:
+    """Returns every rule broken by the stored rows (custody, evidence, filings, audit trail)."""
+    return custody_breaks(session, latest) + filing_breaks(session) + audit_trail_breaks(session)
+
+
+def custody_breaks(session: Session, latest: dict) -> list[Break]:
+    """Replays the custody rules and compares each evidence row with its `collected` event (IN-RUL-1, 2)."""
+    problems: list[Break] = []
+    evidence = {e.id: e for e in session.exec(select(Evidence)).scalars()}
+    states: dict[int, CustodyState] = {}
+    first: dict[int, CustodyEvent] = {}
+    t = CustodyEvent.__table__
+    for row in session.execute(select(t.c.id, t.c.seq, t.c.evidence_id, t.c.evidence_ref, t.c.action, t.c.at,
+                                      t.c.actor, t.c.db_role, t.c.from_holder, t.c.to_holder, t.c.sha256)
+                               .order_by(t.c.seq).execution_options(yield_per=5000)):
+        (id_, seq, evidence_id, ref, action, at, actor, db_role, from_holder, to_holder, sha) = row
+        label = f"custody event {seq} ({ref} {action})"
+        item = evidence.get(evidence_id)
+        state = states.setdefault(evidence_id, CustodyState())
+        if not state.events:
+            first[evidence_id] = row
+        problem = rule_problem(state, ref=ref, action=action, at=at, from_holder=from_holder, to_holder=to_holder)
+        if problem is not None:
+            problems.append(Break(label, "breaks the custody rules", "an allowed event", problem[1]))
+        entry = latest.get(("custody_event", str(id_)))
+        if entry is not None:
+            future = future_problem(at, recorded_at=_instant(entry[3]))
+            if future:
+                problems.append(Break(label, "event instant later than its recording", "at most the recording "
+                                      "instant plus the clock skew", future))
+            if entry[2] is not None and db_role != entry[2]:
+                problems.append(Break(label, "db_role is not the role the database recorded (session_user)",
+                                      str(entry[2]), str(db_role)))
+        if item is not None and sha != item.sha256:
+            problems.append(Break(label, "sha256 differs from the evidence row's", item.sha256[:16] + "…",
+                                  str(sha)[:16] + "…"))
+        advance(state, action=action, at=at, to_holder=to_holder)
+    for evidence_id, item in evidence.items():
+        event = first.get(evidence_id)
+        if event is None:
+            problems.append(Break(item.ref, "custody log does not start with 'collected'", "collected", "no events"))
+            continue
+        expected = {"ref": item.ref, "action": "collected", "at": item.collected_at, "actor": item.collected_by,
+                    "holder": item.collected_by}
+        found = {"ref": event[3], "action": event[4], "at": event[5], "actor": event[6], "holder": event[9]}
+        for name in expected:
+            if expected[name] != found[name]:
+                problems.append(Break(item.ref, f"evidence row differs from its 'collected' event ({name})",
+                                      f"{name}={expected[name]}", f"{name}={found[name]}"))
+                break
+    return problems
+
+
+def audit_trail_breaks(session: Session) -> list[Break]:
+    """Checks that each incident's audit trail is numbered without gaps (IN-RUL-4)."""
+    problems: list[Break] = []
+    expected: dict[int, int] = {}
+    for incident_id, seq in session.execute(select(IncidentChange.incident_id, IncidentChange.seq)
+                                            .order_by(IncidentChange.incident_id, IncidentChange.seq)):
+        want = expected.get(incident_id, 0) + 1
+        if seq != want:
+            problems.append(Break(f"incident {incident_id} audit trail", "change missing or out of order",
+                                  f"change {want}", f"change {seq}"))
+        expected[incident_id] = seq
+    return problems
+
+
+def _incident_as_recorded(session: Session, incident_id: int, before_seq: int) -> Incident | None:
+    state = session.execute(select(LedgerEntry.state)
+                            .where(LedgerEntry.kind == "incident", LedgerEntry.entity_key == str(incident_id),
+                                   LedgerEntry.seq < before_seq).order_by(LedgerEntry.seq.desc()).limit(1)).scalar()
+    if state is None or state == "null":
+        return None
+    values: dict[str, Any] = json.loads(state)
+    for column in Incident.__table__.columns:
+        value = values.get(column.name)
+        if isinstance(value, str) and column.type.__class__.__name__ == "UTCDateTime":
+            values[column.name] = _instant(value)
+    incident = Incident()
+    for name, value in values.items():
+        setattr(incident, name, value)
+    return incident
+
+
+def filing_breaks(session: Session) -> list[Break]:
+    """Re-derives each first filing's late flag from the incident as recorded at filing time (IN-RUL-3)."""
+    from compliance.deadlines import service as deadlines
+    from compliance.deadlines.models import Notification
+
+    problems: list[Break] = []
+    filings = session.execute(select(Notification).order_by(Notification.id)).scalars().all()
+    if not filings:
+        return problems
+    seq_of = dict(session.execute(select(LedgerEntry.entity_key, LedgerEntry.seq)
+                                  .where(LedgerEntry.kind == "notification")).all())
+    settings = deadlines.get_deadline_settings(session=session)
+    zone = deadlines.get_org_zone(session=session)
+    regimes = deadlines._session_regimes(session)
+    firsts: dict[tuple[int, str, str], Notification] = {}
+    for filing in filings:
+        label = f"notification {filing.id} ({filing.regime}/{filing.stage})"
+        stage_key = (filing.incident_id, filing.regime, filing.stage)
+        first = firsts.get(stage_key)
+        if first is not None:
+            if not filing.correction or filing.late != first.late:
+                problems.append(Break(label, "a later filing must be a correction carrying the first filing's late flag",
+                                      f"correction=True late={first.late}",
+                                      f"correction={filing.correction} late={filing.late}"))
+            continue
+        firsts[stage_key] = filing
+        if filing.correction:
+            problems.append(Break(label, "the first filing of a stage is marked as a correction", "correction=False",
+                                  "correction=True"))
+        seq = seq_of.get(str(filing.id))
+        incident = _incident_as_recorded(session, filing.incident_id, seq) if seq is not None else None
+        if incident is None:
+            continue  # the projection check names a filing or incident missing from the ledger
+        due = None
+        for reg, row, _filings, _waiver in deadlines._evaluate(session, incident, settings, zone, regimes=regimes):
+            if reg.id == filing.regime and row["stage"].id == filing.stage:
+                due = row["due"]
+        late = due is not None and filing.notified_at > due
+        if late != filing.late:
+            problems.append(Break(label, "late flag differs from the deadline rules as of its recording",
+                                  f"late={late} (due {due.isoformat() if due else 'none'})", f"late={filing.late}"))
+    return problems

@@ -1,0 +1,103 @@
+"""`report verify OLD_PACK --store`: the pack's ledger head, the store and the stated statuses, on both engines."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from compliance.core.exitcodes import ExitCode
+from tests.custody.helpers import triggers_bypassed
+
+GENERATED = "2026-04-01T09:00:00Z"
+
+
+@pytest.fixture
+def old_pack(cli_run, recorded, tmp_path):
+    pack = tmp_path / "pack.pdf"
+    result = cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(pack), "--generated-at", GENERATED])
+    assert result.exit_code == ExitCode.OK, result.output
+    return pack
+
+
+def _verify(cli_run, pack):
+    result = cli_run(["report", "verify", str(pack), "--store", "--json"])
+    return result, {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+
+
+def test_a_fresh_pack_verifies_against_its_store_and_records_the_ledger_head(cli_run, store, old_pack, tmp_path):
+    manifest = json.loads((tmp_path / "pack.manifest.json").read_text())
+    fields = manifest["store"]
+    assert fields["ledger"]["length"] > 10 and len(fields["ledger"]["head_hash"]) == 64
+    assert {"incident": "INC-0001", "regime": "gdpr", "stage": "authority_notification", "status": "late"} \
+        in fields["statuses"]["items"]
+    result, checks = _verify(cli_run, old_pack)
+    assert result.exit_code == ExitCode.OK, result.output
+    assert [n for n, c in checks.items() if c["ok"]] == ["pack hash", "ledger head", "store", "statuses", "evidence"]
+
+
+def test_later_legitimate_work_keeps_an_old_pack_valid(cli_run, store, old_pack):
+    assert cli_run(["incident", "update", "INC-0001", "--title", "Renamed later"]).exit_code == ExitCode.OK
+    result, _checks = _verify(cli_run, old_pack)
+    assert result.exit_code == ExitCode.OK, result.output
+
+
+def test_an_edited_incident_instant_fails_an_old_pack(cli_run, store, old_pack):
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE incident SET aware_at = detected_at"))
+    result, checks = _verify(cli_run, old_pack)
+    assert result.exit_code == ExitCode.INTEGRITY and checks["store"]["ok"] is False
+    assert "incident 1" in checks["store"]["detail"] and "aware_at" in checks["store"]["detail"]
+
+
+def test_a_consistent_rewrite_of_history_fails_an_old_pack_at_its_head(cli_run, store, old_pack):
+    """Re-hash the whole ledger with the late filing made on time and the row edited to match: only the old head sees it."""
+    from compliance.ledger.canonical import jcs
+    from compliance.ledger.chain import entry_hash
+    from tests.ledger.test_ledger_tamper import _entries
+
+    with triggers_bypassed(store, "notification", "ledger_entry") as conn:
+        conn.execute(text("UPDATE notification SET notified_at = '2026-03-05 10:00:00', late = false"))
+        entries = _entries(conn)
+        conn.execute(text("DELETE FROM ledger_entry"))
+        prev = "0" * 64
+        for e in entries:
+            if e["kind"] == "notification":
+                state = json.loads(e["state"])
+                state.update(notified_at="2026-03-05T10:00:00.000000Z", late=False)
+                e["state"] = jcs(state)
+            e["prev_hash"] = prev
+            e["entry_hash"] = prev = entry_hash(seq=e["seq"], kind=e["kind"], key=e["entity_key"], state=e["state"],
+                                                prev_hash=prev, recorded_at=e["recorded_at"], db_role=e["db_role"])
+            conn.execute(text("INSERT INTO ledger_entry (seq, kind, entity_key, format, state, prev_hash, entry_hash, "
+                              "recorded_at, db_role) VALUES (:seq, :kind, :entity_key, 1, :state, :prev_hash, "
+                              ":entry_hash, :recorded_at, :db_role)"), e)
+        conn.execute(text("UPDATE ledger_head SET entry_hash = :h"), {"h": prev})
+    result, checks = _verify(cli_run, old_pack)
+    assert result.exit_code == ExitCode.INTEGRITY
+    assert checks["ledger head"]["ok"] is False and "no longer holds the pack's ledger head" in checks["ledger head"]["detail"]
+    assert checks["statuses"]["ok"] is False and "authority_notification" in checks["statuses"]["detail"]
+
+
+@pytest.mark.parametrize("cut", ["tail", "middle"])
+def test_cutting_entries_fails_an_old_pack(cli_run, store, old_pack, cut):
+    with store.engine.begin() as conn:
+        length = conn.execute(text("SELECT seq FROM ledger_head")).scalar_one()
+    with triggers_bypassed(store, "ledger_entry") as conn:
+        seq = length if cut == "tail" else 2
+        conn.execute(text("DELETE FROM ledger_entry WHERE seq = :s"), {"s": seq})
+        if cut == "tail":
+            last = conn.execute(text("SELECT seq, entry_hash FROM ledger_entry ORDER BY seq DESC LIMIT 1")).one()
+            conn.execute(text("UPDATE ledger_head SET seq = :s, entry_hash = :h"), {"s": last[0], "h": last[1]})
+    result, checks = _verify(cli_run, old_pack)
+    assert result.exit_code == ExitCode.INTEGRITY and checks["ledger head"]["ok"] is False
+
+
+def test_a_manifest_without_the_store_fields_fails_closed(cli_run, store, old_pack, tmp_path):
+    path = tmp_path / "pack.manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["store"]
+    path.write_text(json.dumps(manifest))
+    result, checks = _verify(cli_run, old_pack)
+    assert result.exit_code == ExitCode.INTEGRITY and checks["ledger head"]["ok"] is False
