@@ -1,4 +1,8 @@
-"""The `compliance` command: each command group lives in its own module and only parses, calls and prints."""
+"""The `compliance` command: each command group lives in its own module and only parses, calls and prints.
+
+Command modules are imported on demand (see ComplianceGroup), so `compliance --help`, `--version` and
+every command load only what they use.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,27 @@ import click
 from compliance import __version__
 from compliance.cli.base import ComplianceGroup
 
+# Command name -> 'module:attribute', imported only when the command is looked up.
+COMMANDS = {
+    "init": "compliance.cli.init:init_command",
+    "incident": "compliance.cli.incident:incident_group",
+    "timeline": "compliance.cli.timeline:timeline_group",
+    "action": "compliance.cli.action:action_group",
+    "actions": "compliance.cli.action:actions_group",
+    "postmortem": "compliance.cli.postmortem:postmortem_group",
+    "evidence": "compliance.cli.evidence:evidence_group",
+    "custody": "compliance.cli.custody:custody_group",
+    "db": "compliance.cli.db:db_group",
+    "deadlines": "compliance.cli.deadlines:deadlines_group",
+    "notify": "compliance.cli.notify:notify_group",
+    "controls": "compliance.cli.controls:controls_group",
+    "metrics": "compliance.cli.metrics:metrics_command",
+    "report": "compliance.cli.report:report",
+    "demo": "compliance.cli.demo:demo_command",
+}
 
-@click.group(cls=ComplianceGroup)
+
+@click.group(cls=ComplianceGroup, lazy=COMMANDS)
 @click.version_option(__version__, prog_name="compliance")
 def cli() -> None:
     """Compliance evidence and audit reporting around security incidents.
@@ -18,33 +41,6 @@ def cli() -> None:
     incidents against ISO/IEC 27001, SOC 2, NIST SP 800-61r3 and GDPR; produce
     verifiable PDF audit packs.
     """
-
-
-def _register() -> None:
-    from compliance.cli import (
-        action,
-        controls,
-        custody,
-        db,
-        deadlines,
-        demo,
-        evidence,
-        incident,
-        init,
-        metrics,
-        notify,
-        postmortem,
-        report,
-        timeline,
-    )
-
-    for module in (init, incident, timeline, action, postmortem, evidence, custody, db,
-                   deadlines, notify, controls, metrics, report, demo):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -255,6 +255,3 @@ def coverage_command(store, period_from, period_to, framework_ids, include_restr
             rows.append({"incident": f"total {_SHORT[status]}",
                          **{r["id"]: r["totals"][status] for r in framework["requirements"]}})
         print_table(rows, ["incident", *ids])
-
-
-COMMANDS = [controls_group]

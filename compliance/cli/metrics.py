@@ -49,6 +49,3 @@ def metrics_command(store, as_json, period_from, period_to, as_of, include_restr
              "target": _fmt(m["target"], m["unit"]) if m["target"] is not None else "-",
              "met": {True: "yes", False: "NO", None: "-"}[m["met"]]} for m in data["metrics"].values()]
     print_table(rows, ["metric", "value", "target", "met"])
-
-
-COMMANDS = [metrics_command]

@@ -21,7 +21,7 @@ from compliance.core.errors import DefinitionError, NotFoundError, ValidationErr
 from compliance.core.resources import builtin_dir
 from compliance.core.timeutil import get_zone
 from compliance.core.yamlload import LineDict, LineList, load_yaml_file
-from compliance.incidents.models import CLOCK_FIELDS
+from compliance.incidents.enums import CLOCK_FIELDS
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")

@@ -3,53 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from compliance.db.base import InstantField, JSONDictField, JSONListField
-
-
-class Severity(str, Enum):
-    SEV1 = "sev1"
-    SEV2 = "sev2"
-    SEV3 = "sev3"
-    SEV4 = "sev4"
-
-
-class IncidentStatus(str, Enum):
-    OPEN = "open"
-    MITIGATED = "mitigated"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
-class TimelineKind(str, Enum):
-    TRIGGER = "trigger"
-    DETECTION = "detection"
-    ESCALATION = "escalation"
-    DECISION = "decision"
-    MITIGATION = "mitigation"
-    COMMUNICATION = "communication"
-    RESOLUTION = "resolution"
-    OTHER = "other"
-
-
-# Instants on an incident that can start a notification clock (regime YAML `trigger:` names one).
-CLOCK_FIELDS = (
-    "started_at",
-    "detected_at",
-    "aware_at",
-    "classified_at",
-    "materiality_determined_at",
-    "discovered_at",
-    "assessed_at",
-    "suspected_at",
-    "ransom_paid_at",
-    "mitigated_at",
-    "resolved_at",
-)
+from compliance.incidents.enums import CLOCK_FIELDS, IncidentStatus, Severity, TimelineKind  # noqa: F401 - re-exported
 
 
 class Incident(SQLModel, table=True):

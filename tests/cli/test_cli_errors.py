@@ -8,12 +8,12 @@ from compliance.core.exitcodes import ExitCode
 
 
 def test_disk_full_is_one_line_and_nothing_is_recorded(cli_run, monkeypatch):
-    import compliance.cli.incident as incident_cli
+    import compliance.incidents.service as incident_service
 
     def full(**_):
         raise OSError(errno.ENOSPC, "No space left on device", "/var/lib/compliance/compliance.db")
 
-    monkeypatch.setattr(incident_cli, "open_incident", full)
+    monkeypatch.setattr(incident_service, "open_incident", full)
     result = cli_run(["incident", "open", "--title", "x", "--severity", "sev2", "--detected-at", "2026-03-01T11:00:00Z"])
     assert result.exit_code == ExitCode.ERROR
     assert result.stderr.strip() == ("error: no space left on device writing /var/lib/compliance/compliance.db: "
