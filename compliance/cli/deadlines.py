@@ -57,8 +57,8 @@ def compute_command(regime_id, clock_start, stage_id, aware_at, entity_type, aff
         compliance deadlines compute --regime gdpr --clock-start 2026-03-01T11:00:00Z \\
             --timezone Europe/Berlin --json
     """
+    from compliance.deadlines.calculator import compute_regime_deadlines
     from compliance.deadlines.regimes import get_regime
-    from compliance.deadlines.service import compute_regime_deadlines
 
     regime = get_regime(regime_id, extra_dirs=controls_dirs)
     if stage_id:

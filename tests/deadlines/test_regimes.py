@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.core.errors import DefinitionError, NotFoundError
+from compliance.deadlines.calculator import compute_regime_deadlines
 from compliance.deadlines.regimes import collect_regime_errors, get_regime, known_regime_ids, load_regimes
-from compliance.deadlines.service import compute_regime_deadlines
 from tests.conftest import at
 
 UTC = ZoneInfo("UTC")
