@@ -6,6 +6,9 @@ every command load only what they use.
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from compliance import __version__
@@ -44,5 +47,12 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="compliance")
+    """Console-script entry point; output still buffered for a reader that went away is dropped quietly."""
+    try:
+        cli(prog_name="compliance")
+    finally:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # Like a Unix tool whose reader exited (`| head`): no message; later flushes go nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

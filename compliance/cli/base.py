@@ -55,6 +55,8 @@ class ComplianceCommand(click.Command):
         except ComplianceError as exc:
             code = exc.exit_code if self.failure_code == ExitCode.ERROR else self.failure_code
             self._fail(ctx, str(exc), code)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): click silences the streams and exits quietly
         except OSError as exc:
             self._fail(ctx, describe_os_error(exc), self.failure_code)
         except Exception as exc:
@@ -64,9 +66,24 @@ class ComplianceCommand(click.Command):
 
 
 class CheckCommand(ComplianceCommand):
-    """A scheduled check: any failure to run, usage errors included, exits CHECK_UNKNOWN (3)."""
+    """A scheduled check: any failure to run, usage errors included, exits CHECK_UNKNOWN (3) with one line.
+
+    The monitoring-plugin contract: 1 and 2 mean the check ran and found something, so a check that
+    fails for any other reason (an instant past the calendar, an unreachable store, a bug) must never
+    exit 1 (WARNING) with a traceback.
+    """
 
     failure_code = ExitCode.CHECK_UNKNOWN
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
+            raise
+        except Exception as exc:
+            detail = (str(exc).strip().splitlines() or [""])[0]
+            self._fail(ctx, f"the check could not run: {exc.__class__.__name__}{': ' + detail if detail else ''}",
+                       self.failure_code)
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:

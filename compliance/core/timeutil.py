@@ -63,6 +63,13 @@ def parse_duration(value: str | timedelta, *, field: str) -> timedelta:
     if isinstance(value, timedelta):
         return value
     text = str(value).strip()
+    try:
+        return _parse_duration(text, field=field)
+    except OverflowError:
+        raise ValidationError(f"{text!r} is too long a duration", field=field) from None
+
+
+def _parse_duration(text: str, *, field: str) -> timedelta:
     match = _DURATION.match(text)
     if match:
         amount, unit = float(match.group(1)), match.group(2).lower()
