@@ -7,7 +7,7 @@ import click
 from compliance.actions.enums import PRIORITIES
 from compliance.cli.base import CheckCommand, ComplianceGroup
 from compliance.cli.options import emit_json, json_option, pass_store, print_check, print_table
-from compliance.core.timeutil import parse_date, parse_duration, utcnow
+from compliance.core.timeutil import parse_date, parse_duration, parse_instant, utcnow
 
 
 @click.group("action", cls=ComplianceGroup)
@@ -137,7 +137,7 @@ def actions_group() -> None:
 
 
 @actions_group.command("check", cls=CheckCommand)
-@click.option("--as-of", metavar="DATE", help="Day to check at, from 00:00 UTC (default: now).")
+@click.option("--as-of", metavar="DATE|ISO", help="Day (from 00:00 UTC) or instant to check at (default: now).")
 @click.option("--warn-within", default="7d", show_default=True, metavar="DURATION",
     help="Warn about items due within this window.")
 @pass_store
@@ -152,7 +152,12 @@ def check_command(store, as_json, as_of, warn_within) -> None:
     """
     from compliance.actions.check import get_action_check, start_of_day
 
-    at = start_of_day(parse_date(as_of, field="--as-of")) if as_of else utcnow()
+    if not as_of:
+        at = utcnow()
+    elif "T" in as_of.upper():
+        at = parse_instant(as_of, field="--as-of")
+    else:
+        at = start_of_day(parse_date(as_of, field="--as-of"))
     window = parse_duration(warn_within, field="--warn-within")
     with store.session() as session:
         result = get_action_check(session=session, at=at, window=window, warn_within=warn_within)
