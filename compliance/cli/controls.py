@@ -139,12 +139,8 @@ def map_command(requirement_id, controls_dirs, as_json) -> None:
     if as_json:
         emit_json(data)
         return
-    outgoing = {e["key"] for e in data["maps_to"]}
-    incoming = {e["key"] for e in data["mapped_from"]}
-    rows = [{**e, "direction": "both" if e["key"] in outgoing and e["key"] in incoming
-             else "maps to" if e["key"] in outgoing else "mapped from"} for e in data["related"]]
     click.echo(f"{data['requirement']}  {data['title']}")
-    print_table(rows, ["framework", "id", "title", "direction"], empty="no mappings")
+    print_table(data["related"], ["framework", "id", "title", "direction"], empty="no mappings")
 
 
 @controls_group.command("validate")

@@ -156,11 +156,17 @@ def get_mappings(*, frameworks: FrameworkSet, requirement_id: str) -> dict[str, 
 
     outgoing = [entry(k) for k in requirement.mappings]
     incoming = [entry(r.key) for r in by_key.values() if requirement.key in r.mappings]
-    related = {e["key"]: e for e in outgoing}
-    for e in incoming:
-        related.setdefault(e["key"], e)
+    related = {e["key"]: {**e, "direction": mapping_direction(e["key"], outgoing=outgoing, incoming=incoming)}
+               for e in [*outgoing, *incoming]}
     return {"requirement": requirement.key, "title": requirement.title, "maps_to": outgoing, "mapped_from": incoming,
             "related": sorted(related.values(), key=lambda e: (e["framework"], e["id"]))}
+
+
+def mapping_direction(key: str, *, outgoing: list[dict[str, Any]], incoming: list[dict[str, Any]]) -> str:
+    """Returns 'both', 'maps to' or 'mapped from': how requirement `key` relates to the one mapped."""
+    out = any(e["key"] == key for e in outgoing)
+    into = any(e["key"] == key for e in incoming)
+    return "both" if out and into else "maps to" if out else "mapped from"
 
 
 def validate_paths(*, paths: Iterable[str | Path] = (), extra_dirs: Iterable[str | Path] = ()) -> list[str]:
