@@ -213,7 +213,8 @@ def assess_command(store, incident_id, framework_ids, as_of, tz, controls_dirs, 
 @click.option("--from", "period_from", metavar="DATE", help="First day of the period (inclusive, YYYY-MM-DD, UTC).")
 @click.option("--to", "period_to", metavar="DATE", help="Last day of the period (inclusive, YYYY-MM-DD, UTC).")
 @framework_option
-@click.option("--include-restricted", is_flag=True, help="Include incidents marked restricted.")
+@click.option("--include-restricted", is_flag=True,
+              help="Show the rows of restricted incidents (they are counted in the totals either way).")
 @as_of_option
 @timezone_option
 @controls_dir_option
@@ -241,7 +242,8 @@ def coverage_command(store, period_from, period_to, framework_ids, include_restr
     if as_json:
         emit_json(data)
         return
-    click.echo(f"{data['incidents']} incident(s); as of {to_iso(data['as_of'])}")
+    withheld = f" ({data['withheld']} restricted: counted, rows withheld)" if data["withheld"] else ""
+    click.echo(f"{data['incidents']} incident(s){withheld}; as of {to_iso(data['as_of'])}")
     for framework in data["frameworks"]:
         ids = [r["id"] for r in framework["requirements"]]
         click.echo(f"\n{framework['name']} [{framework['id']}]")

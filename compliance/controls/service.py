@@ -78,10 +78,14 @@ def period_bounds(*, period_from: date | datetime | None,
 
 def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: date | datetime | None,
                  period_to: date | datetime | None, as_of: datetime, include_restricted: bool) -> dict[str, Any]:
-    """Returns the coverage matrix of incidents (detected in the period) × requirements, with totals."""
+    """Returns the coverage matrix of incidents (detected in the period) × requirements, with totals.
+
+    RS-1: restricted incidents count in every total; their rows are withheld unless `include_restricted`.
+    """
+    from compliance.incidents.visibility import shows_details
+
     start, stop = period_bounds(period_from=period_from, period_to=period_to)
-    incidents = list_incidents(session=session, period_from=start, period_to=stop,
-                               include_restricted=include_restricted)
+    incidents = list_incidents(session=session, period_from=start, period_to=stop)
     documents = build_incident_documents(session=session, incidents=incidents, as_of=as_of)
     chosen = _frameworks(frameworks)
     out = []
@@ -94,16 +98,18 @@ def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: dat
             reasons = {r.requirement_id: r.reason for r in results if r.reason}
             for r in results:
                 per_requirement[r.requirement_id].append(r.status)
-            rows.append({"incident": incident.ref, "title": incident.title, "severity": incident.severity,
-                         "restricted": incident.restricted, "cells": cells, "reasons": reasons,
-                         "totals": _totals(cells.values())})
+            if shows_details(incident, include_restricted=include_restricted):
+                rows.append({"incident": incident.ref, "title": incident.title, "severity": incident.severity,
+                             "restricted": incident.restricted, "cells": cells, "reasons": reasons,
+                             "totals": _totals(cells.values())})
         requirements = [{"id": r.id, "title": r.title, "citation": r.citation,
                          "totals": _totals(per_requirement[r.id])} for r in framework.requirements]
         out.append({"id": framework.id, "name": framework.name, "version": framework.version,
                     "requirements": requirements, "incidents": rows,
                     "totals": _totals(s for statuses in per_requirement.values() for s in statuses)})
+    withheld = sum(1 for i in incidents if not shows_details(i, include_restricted=include_restricted))
     return {"period": {"from": period_from, "to": period_to}, "as_of": as_of, "include_restricted": include_restricted,
-            "incidents": len(incidents), "frameworks": out}
+            "incidents": len(incidents), "withheld": withheld, "frameworks": out}
 
 
 def get_requirement(*, frameworks: FrameworkSet, requirement_id: str) -> Requirement:
