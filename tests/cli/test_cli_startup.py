@@ -46,11 +46,11 @@ def test_help_loads_no_command_module_beyond_the_cli_package():
     assert library == []
 
 
-def test_deadlines_compute_imports_no_reportlab_nor_database_layer():
+def test_deadlines_compute_imports_no_reportlab_nor_database_layer_nor_unused_holiday_calendars():
     modules, done = imported_modules("deadlines", "compute", "--regime", "gdpr", "--clock-start", "2026-03-01T11:00:00Z")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "compliance.deadlines.calculator" in modules
-    for heavy in ("reportlab", "pyhanko", "sqlalchemy", "sqlmodel", "alembic"):
+    for heavy in ("reportlab", "pyhanko", "sqlalchemy", "sqlmodel", "alembic", "holidays.countries"):
         assert not _loaded(modules, heavy), f"deadlines compute imported {_loaded(modules, heavy)[:3]}"
 
 

@@ -324,3 +324,25 @@ def test_every_stage_due_is_monotonic_in_the_clock_start(pair, a, b, affected, z
                                         affected=affected, entity_type="credit_institution",
                                         aware_at=min(a, b))["stages"][0]["due"]
     assert due_at(early) <= due_at(late)
+
+
+def _calendar_regime(tmp_path, calendar: str):
+    text = GOOD.replace("clock: {hours: 24}", f"clock: {{business_days: 4, calendar: {calendar}}}")
+    path = tmp_path / "regimes" / "cal.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_unknown_holiday_country_is_refused_when_regimes_load(tmp_path):
+    _calendar_regime(tmp_path, "{country: XQ}")
+    with pytest.raises(DefinitionError, match=r"unknown holiday calendar \(Country XQ not available\)"):
+        load_regimes(extra_dirs=[tmp_path])
+
+
+def test_an_unknown_subdivision_is_found_by_validation_and_refused_when_the_calendar_is_used(tmp_path):
+    path = _calendar_regime(tmp_path, "{country: US, subdivision: ZZ}")
+    assert any("unknown holiday calendar" in e for e in collect_regime_errors(path))
+    regime = [r for r in load_regimes(extra_dirs=[tmp_path]).values() if r.path == str(path)][0]
+    with pytest.raises(DefinitionError, match="unknown holiday calendar"):
+        regime.stages[0].clock.calendar.holiday_set([2026])
