@@ -108,3 +108,18 @@ def test_shell_completion_completes_lazy_commands(words, cword, expected):
                           capture_output=True, text=True, timeout=120)
     completions = {line.split(",", 1)[1] for line in done.stdout.splitlines() if "," in line}
     assert done.returncode == 0 and completions >= expected and completions <= expected | {"check", "compute", "list", "settings"}
+
+
+CLI_DIR = ROOT / "compliance" / "cli"
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in CLI_DIR.glob("*.py")))
+def test_cli_modules_share_helpers_only_through_base_and_options(module):
+    import ast
+
+    tree = ast.parse((CLI_DIR / module).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    siblings = {m for m in imported if m.startswith("compliance.cli.")}
+    allowed = {"compliance.cli.base", "compliance.cli.options"}
+    assert siblings <= allowed, f"{module} imports {sorted(siblings - allowed)}"
