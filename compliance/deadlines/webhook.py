@@ -68,7 +68,7 @@ def _post_once(url: str, body: bytes, *, timeout: float) -> tuple[int | None, st
             except OSError:
                 pass
         worker.join(1.0)
-        return None, f"no complete answer within {timeout:g} s"
+        return None, f"no complete answer within {round(timeout, 1):g} s"
     if "error" in outcome:
         return None, outcome["error"]
     status = outcome["status"]
