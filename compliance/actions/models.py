@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from compliance.actions.enums import ActionPriority, ActionStatus  # noqa: F401 - re-exported
 from compliance.db.base import InstantField, JSONListField
-
-
-class ActionPriority(str, Enum):
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-
-class ActionStatus(str, Enum):
-    OPEN = "open"
-    DONE = "done"
-    CANCELLED = "cancelled"
 
 
 class ActionItem(SQLModel, table=True):

@@ -1,14 +1,43 @@
-"""The `compliance` command: each command group lives in its own module and only parses, calls and prints."""
+"""The `compliance` command: each command group lives in its own module and only parses, calls and prints.
+
+Command modules are imported on demand (see ComplianceGroup), so `compliance --help`, `--version` and
+every command load only what they use.
+"""
 
 from __future__ import annotations
+
+import os
+import sys
 
 import click
 
 from compliance import __version__
 from compliance.cli.base import ComplianceGroup
 
+# Command name -> 'module:attribute', imported only when the command is looked up.
+COMMANDS = {
+    "init": "compliance.cli.init:init_command",
+    "incident": "compliance.cli.incident:incident_group",
+    "timeline": "compliance.cli.timeline:timeline_group",
+    "action": "compliance.cli.action:action_group",
+    "actions": "compliance.cli.action:actions_group",
+    "postmortem": "compliance.cli.postmortem:postmortem_group",
+    "evidence": "compliance.cli.evidence:evidence_group",
+    "custody": "compliance.cli.custody:custody_group",
+    "verify": "compliance.cli.custody:verify_all_command",
+    "db": "compliance.cli.db:db_group",
+    "deadlines": "compliance.cli.deadlines:deadlines_group",
+    "notify": "compliance.cli.notify:notify_group",
+    "decision": "compliance.cli.decision:decision_group",
+    "programme": "compliance.cli.programme:programme_group",
+    "controls": "compliance.cli.controls:controls_group",
+    "metrics": "compliance.cli.metrics:metrics_command",
+    "report": "compliance.cli.report:report",
+    "demo": "compliance.cli.demo:demo_command",
+}
 
-@click.group(cls=ComplianceGroup)
+
+@click.group(cls=ComplianceGroup, lazy=COMMANDS)
 @click.version_option(__version__, prog_name="compliance")
 def cli() -> None:
     """Compliance evidence and audit reporting around security incidents.
@@ -20,35 +49,13 @@ def cli() -> None:
     """
 
 
-def _register() -> None:
-    from compliance.cli import (
-        action,
-        controls,
-        custody,
-        db,
-        deadlines,
-        decision,
-        demo,
-        evidence,
-        incident,
-        init,
-        metrics,
-        notify,
-        postmortem,
-        programme,
-        report,
-        timeline,
-    )
-
-    for module in (init, incident, timeline, action, postmortem, evidence, custody, db,
-                   deadlines, notify, decision, programme, controls, metrics, report, demo):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
-
-
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="compliance")
+    """Console-script entry point; output still buffered for a reader that went away is dropped quietly."""
+    try:
+        cli(prog_name="compliance")
+    finally:
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # Like a Unix tool whose reader exited (`| head`): no message; later flushes go nowhere.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

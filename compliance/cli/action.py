@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 
-from compliance.actions.service import (
-    PRIORITIES,
-    action_to_dict,
-    add_action,
-    complete_action,
-    get_action,
-    get_overdue_actions,
-    list_actions,
-)
+from compliance.actions.enums import PRIORITIES
 from compliance.cli.base import CheckCommand, ComplianceGroup
-from compliance.cli.options import emit_json, json_option, pass_store, print_table
-from compliance.core.exitcodes import ExitCode
-from compliance.core.timeutil import parse_date, parse_duration, utcnow
-from compliance.incidents.service import get_incident
+from compliance.cli.options import emit_json, json_option, pass_store, print_check, print_table
+from compliance.core.timeutil import parse_date, parse_duration, parse_instant, utcnow
 
 
 @click.group("action", cls=ComplianceGroup)
@@ -49,6 +37,9 @@ def add_command(store, as_json, incident_id, text, owner, due, priority, success
         compliance action add INC-0001 --text "Alert on pool saturation above 80%" \\
             --owner "Dana Ruiz" --due 2026-03-15 --priority high --lesson 1
     """
+    from compliance.actions.service import action_to_dict, add_action
+    from compliance.incidents.service import get_incident
+
     with store.session(immediate=True) as session:
         incident = get_incident(session=session, ref=incident_id)
         action = add_action(session=session, incident=incident, description=text, owner=owner,
@@ -62,6 +53,8 @@ def add_command(store, as_json, incident_id, text, owner, due, priority, success
 
 
 def _finish(store, as_json, action_id, link, status):
+    from compliance.actions.service import action_to_dict, complete_action, get_action
+
     with store.session(immediate=True) as session:
         action, incident = get_action(session=session, ref=action_id)
         complete_action(session=session, action=action, link=link, status=status)
@@ -118,7 +111,7 @@ def verify_command(store, as_json, action_id, verified_by, how, at) -> None:
     \b
         compliance action verify INC-0001-A1 --by "SRE lead" --how "failover drill passed on 2026-04-02"
     """
-    from compliance.actions.service import verify_action
+    from compliance.actions.service import action_to_dict, get_action, verify_action
     from compliance.core.timeutil import parse_instant
 
     instant = parse_instant(at, field="--at") if at else None
@@ -147,6 +140,9 @@ def list_command(store, as_json, incident_id, status, overdue, as_of) -> None:
     \b
         compliance action list --overdue --json
     """
+    from compliance.actions.service import action_to_dict, get_overdue_actions, list_actions
+    from compliance.incidents.service import get_incident
+
     today = parse_date(as_of, field="--as-of") if as_of else utcnow().date()
     with store.session() as session:
         if overdue:
@@ -170,7 +166,7 @@ def actions_group() -> None:
 
 
 @actions_group.command("check", cls=CheckCommand)
-@click.option("--as-of", metavar="DATE", help="Date to check against (default: today, UTC).")
+@click.option("--as-of", metavar="DATE|ISO", help="Day (from 00:00 UTC) or instant to check at (default: now).")
 @click.option("--warn-within", default="7d", show_default=True, metavar="DURATION",
     help="Warn about items due within this window.")
 @pass_store
@@ -183,37 +179,17 @@ def check_command(store, as_json, as_of, warn_within) -> None:
     \b
         compliance actions check --warn-within 7d || notify-team
     """
-    today = parse_date(as_of, field="--as-of") if as_of else utcnow().date()
-    window = parse_duration(warn_within, field="--warn-within")
-    horizon = today + timedelta(days=max(0, window.days))
-    with store.session() as session:
-        pairs = list_actions(session=session, status="open")
-        findings = []
-        for action, incident in pairs:
-            if action.due is None:
-                continue
-            if action.due < today:
-                level = "critical"
-            elif action.due <= horizon:
-                level = "warning"
-            else:
-                continue
-            row = action_to_dict(action, incident, as_of=today)
-            row["level"] = level
-            row["days_left"] = (action.due - today).days
-            findings.append(row)
-    findings.sort(key=lambda r: (r["level"] != "critical", r["due"]))
-    code = (ExitCode.CHECK_CRITICAL if any(f["level"] == "critical" for f in findings)
-            else ExitCode.CHECK_WARNING if findings else ExitCode.CHECK_OK)
-    if as_json:
-        emit_json({"status": {0: "ok", 1: "warning", 2: "critical"}[int(code)], "as_of": today, "findings": findings})
+    from compliance.actions.check import get_action_check, start_of_day
+
+    if not as_of:
+        at = utcnow()
+    elif "T" in as_of.upper():
+        at = parse_instant(as_of, field="--as-of")
     else:
-        for f in findings:
-            when = f"{-f['days_left']}d overdue" if f["days_left"] < 0 else f"due in {f['days_left']}d"
-            click.echo(f"{f['level'].upper()} {f['ref']} owner={f['owner'] or '-'} due={f['due']} ({when}): {f['description']}")
-        if not findings:
-            click.echo(f"OK: no action items overdue or due within {warn_within}")
-    click.get_current_context().exit(int(code))
+        at = start_of_day(parse_date(as_of, field="--as-of"))
+    window = parse_duration(warn_within, field="--warn-within")
+    with store.session() as session:
+        result = get_action_check(session=session, at=at, window=window, warn_within=warn_within)
+    print_check(result, as_json=as_json)
+    click.get_current_context().exit(int(result.exit_code))
 
-
-COMMANDS = [action_group, actions_group]

@@ -1,12 +1,17 @@
-"""Command classes: library errors become one line on stderr and an ExitCode, never a traceback."""
+"""Command classes: library errors become one line on stderr and an ExitCode, never a traceback.
+
+Commands are loaded lazily (click's documented LazyGroup pattern): a group names its subcommands as
+'module:attribute' and imports a module only when that command is asked for, so `compliance --help`
+and each command import only what they need. Nothing here imports the database layer.
+"""
 
 from __future__ import annotations
 
 import errno
+import importlib
 import sys
 
 import click
-from sqlalchemy.exc import DBAPIError
 
 from compliance.core.errors import ComplianceError
 from compliance.core.exitcodes import ExitCode
@@ -19,6 +24,22 @@ def describe_os_error(exc: OSError) -> str:
         return f"no space left on device{f' writing {exc.filename}' if exc.filename else ''}: nothing was recorded"
     where = f": {exc.filename}" if exc.filename else ""
     return f"{exc.strerror or exc.__class__.__name__}{where}"
+
+
+def _store_error_types() -> tuple[type[BaseException], ...]:
+    """Returns SQLAlchemy's database errors (DBAPIError: operational, data, integrity...) once SQLAlchemy is loaded
+    (never imports it)."""
+    exc_module = sys.modules.get("sqlalchemy.exc")
+    if exc_module is None:
+        return ()
+    return (exc_module.DBAPIError,)
+
+
+def describe_store_error(exc: BaseException) -> str:
+    """Returns the first line of a database error, without SQLAlchemy's wrapping."""
+    orig = getattr(exc, "orig", None)
+    detail = str(orig).strip().splitlines()[0] if orig else str(exc).splitlines()[0]
+    return f"store error: {detail}"
 
 
 class ComplianceCommand(click.Command):
@@ -47,17 +68,35 @@ class ComplianceCommand(click.Command):
         except ComplianceError as exc:
             code = exc.exit_code if self.failure_code == ExitCode.ERROR else self.failure_code
             self._fail(ctx, str(exc), code)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): click silences the streams and exits quietly
         except OSError as exc:
             self._fail(ctx, describe_os_error(exc), self.failure_code)
-        except DBAPIError as exc:
-            detail = (str(exc.orig) if exc.orig else str(exc)).strip().splitlines() or [type(exc).__name__]
-            self._fail(ctx, f"store error: {detail[0]}", self.failure_code)
+        except Exception as exc:
+            if not isinstance(exc, _store_error_types()):
+                raise
+            self._fail(ctx, describe_store_error(exc), self.failure_code)
 
 
 class CheckCommand(ComplianceCommand):
-    """A scheduled check: any failure to run, usage errors included, exits CHECK_UNKNOWN (3)."""
+    """A scheduled check: any failure to run, usage errors included, exits CHECK_UNKNOWN (3) with one line.
+
+    The monitoring-plugin contract: 1 and 2 mean the check ran and found something, so a check that
+    fails for any other reason (an instant past the calendar, an unreachable store, a bug) must never
+    exit 1 (WARNING) with a traceback.
+    """
 
     failure_code = ExitCode.CHECK_UNKNOWN
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
+            raise
+        except Exception as exc:
+            detail = (str(exc).strip().splitlines() or [""])[0]
+            self._fail(ctx, f"the check could not run: {exc.__class__.__name__}{': ' + detail if detail else ''}",
+                       self.failure_code)
 
     def make_context(self, info_name, args, parent=None, **extra):
         try:
@@ -81,10 +120,34 @@ class _InertStdout:
 
 
 class ComplianceGroup(click.Group):
-    """A group whose commands and subgroups use ComplianceCommand by default; the root makes stdout inert."""
+    """A group whose commands use ComplianceCommand by default, and whose `lazy` subcommands load on demand;
+    the root makes stdout inert (stored control characters are shown escaped).
+
+    `lazy` maps a command name to 'package.module:attribute'; the module is imported the first time
+    the command is looked up (to run it, to show its help, or to complete it in a shell).
+    """
 
     command_class = ComplianceCommand
     group_class = type
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            self.add_command(self._load(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def _load(self, cmd_name: str) -> click.Command:
+        module_name, _, attribute = self.lazy[cmd_name].partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.lazy[cmd_name]} is not a click command")
+        return command
 
     def invoke(self, ctx: click.Context):
         if isinstance(sys.stdout, _InertStdout):

@@ -139,12 +139,8 @@ def map_command(requirement_id, controls_dirs, as_json) -> None:
     if as_json:
         emit_json(data)
         return
-    outgoing = {e["key"] for e in data["maps_to"]}
-    incoming = {e["key"] for e in data["mapped_from"]}
-    rows = [{**e, "direction": "both" if e["key"] in outgoing and e["key"] in incoming
-             else "maps to" if e["key"] in outgoing else "mapped from"} for e in data["related"]]
     click.echo(f"{data['requirement']}  {data['title']}")
-    print_table(rows, ["framework", "id", "title", "direction"], empty="no mappings")
+    print_table(data["related"], ["framework", "id", "title", "direction"], empty="no mappings")
 
 
 @controls_group.command("validate")
@@ -219,7 +215,8 @@ def assess_command(store, incident_id, framework_ids, as_of, tz, controls_dirs, 
 @click.option("--from", "period_from", metavar="DATE", help="First day of the period (inclusive, YYYY-MM-DD, UTC).")
 @click.option("--to", "period_to", metavar="DATE", help="Last day of the period (inclusive, YYYY-MM-DD, UTC).")
 @framework_option
-@click.option("--include-restricted", is_flag=True, help="Include incidents marked restricted.")
+@click.option("--include-restricted", is_flag=True,
+              help="Show the rows of restricted incidents (they are counted in the totals either way).")
 @as_of_option
 @timezone_option
 @controls_dir_option
@@ -247,7 +244,8 @@ def coverage_command(store, period_from, period_to, framework_ids, include_restr
     if as_json:
         emit_json(data)
         return
-    click.echo(f"{data['incidents']} incident(s); as of {to_iso(data['as_of'])}")
+    withheld = f" ({data['withheld']} restricted: counted, rows withheld)" if data["withheld"] else ""
+    click.echo(f"{data['incidents']} incident(s){withheld}; as of {to_iso(data['as_of'])}")
     for framework in data["frameworks"]:
         ids = [r["id"] for r in framework["requirements"] if r.get("scope") != "organisation"]
         click.echo(f"\n{framework['name']} [{framework['id']}]")
@@ -260,6 +258,3 @@ def coverage_command(store, period_from, period_to, framework_ids, include_restr
             rows.append({"incident": f"total {_SHORT[status]}",
                          **{r["id"]: r["totals"][status] for r in framework["requirements"]}})
         print_table(rows, ["incident", *ids])
-
-
-COMMANDS = [controls_group]

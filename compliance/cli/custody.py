@@ -5,9 +5,15 @@ from __future__ import annotations
 import click
 
 from compliance.cli.base import ComplianceCommand, ComplianceGroup
-from compliance.cli.evidence import progress_bar
-from compliance.cli.incident import default_actor
-from compliance.cli.options import emit_json, json_option, pass_store, print_table, timezone_option
+from compliance.cli.options import (
+    default_actor,
+    emit_json,
+    json_option,
+    pass_store,
+    print_table,
+    progress_bar,
+    timezone_option,
+)
 from compliance.core.errors import IntegrityError
 from compliance.core.timeutil import parse_instant
 
@@ -161,5 +167,3 @@ def verify_all_command(store, as_json) -> None:
     """
     run_verify(store, as_json)
 
-
-COMMANDS = [custody_group, verify_all_command]

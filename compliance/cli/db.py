@@ -44,6 +44,3 @@ def roles_command(store, as_json, print_sql, writer, auditor) -> None:
         click.echo(";\n".join(statements) + ";")
     else:
         click.echo(f"roles {writer} (writer) and {auditor} (read-only auditor) are in place")
-
-
-COMMANDS = [db_group]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 
 from compliance.cli.base import CheckCommand, ComplianceGroup
-from compliance.cli.options import controls_dir_option, emit_json, json_option, pass_store, print_table, timezone_option
-from compliance.core.exitcodes import ExitCode
-from compliance.core.timeutil import format_timedelta, get_zone, parse_duration, parse_instant, to_iso, utcnow
+from compliance.cli.options import (
+    controls_dir_option,
+    emit_json,
+    json_option,
+    pass_store,
+    print_check,
+    print_table,
+    timezone_option,
+)
+from compliance.core.timeutil import get_zone, parse_duration, parse_instant, to_iso, utcnow
 
 
 @click.group("deadlines", cls=ComplianceGroup)
@@ -54,9 +59,9 @@ def compute_command(regime_id, clock_start, stage_id, aware_at, entity_type, aff
         compliance deadlines compute --regime gdpr --clock-start 2026-03-01T11:00:00Z \\
             --timezone Europe/Berlin --json
     """
+    from compliance.deadlines.calculator import compute_regime_deadlines
     from compliance.deadlines.regimes import get_regime
-    from compliance.deadlines.service import compute_regime_deadlines
-    from compliance.incidents.service import check_affected_by_state
+    from compliance.incidents.enums import parse_affected_by_state
 
     regime = get_regime(regime_id, extra_dirs=controls_dirs)
     if stage_id:
@@ -71,7 +76,7 @@ def compute_command(regime_id, clock_start, stage_id, aware_at, entity_type, aff
         aware_at=_instant(aware_at, "--aware-at", tz), entity_type=entity_type, affected=affected,
         notified_at=_instant(notified_at, "--notified-at", tz),
         member_state=member_state.upper() if member_state else None, stage_hours=stage_hours,
-        affected_by_state=check_affected_by_state(affected_in))
+        affected_by_state=parse_affected_by_state(affected_in))
     for warning in result["warnings"]:
         click.echo(f"warning: {warning}", err=True)
     if as_json:
@@ -115,16 +120,6 @@ def list_command(store, pending_only, incident_id, at, tz, as_json) -> None:
                     empty="no notification obligations")
 
 
-def _finding_line(f: dict) -> str:
-    if f["status"] == "clock_unknown":
-        return (f"{f['level'].upper()} {f['incident']} {f['regime']}/{f['stage']}: clock start unknown, "
-                f"record {f['missing']} (compliance incident update {f['incident']} --{f['missing'].replace('_', '-')} …)")
-    left = timedelta(seconds=f["seconds_left"])
-    when = f"{format_timedelta(-left)} overdue" if f["seconds_left"] < 0 else f"{format_timedelta(left)} left"
-    return (f"{f['level'].upper()} {f['incident']} {f['regime']}/{f['stage']} due {to_iso(f['due'])} "
-            f"({f['due_local']}): {when}")
-
-
 @deadlines_group.command("check", cls=CheckCommand)
 @click.option("--at", "at", metavar="ISO", help="Instant to check at (default: now).")
 @click.option("--warn-within", default="24h", show_default=True, metavar="DURATION",
@@ -145,43 +140,21 @@ def check_command(store, at, warn_within, webhook, tz, as_json) -> None:
     \b
         compliance deadlines check --warn-within 24h --webhook https://hooks.example.com/T0/B0/x
     """
-    from compliance.deadlines.service import get_check_findings
-    from compliance.deadlines.webhook import check_webhook_url, post_json
+    from compliance.deadlines.check import deliver_check, get_deadline_check
+    from compliance.deadlines.webhook import check_webhook_url
 
     as_of = _instant(at, "--at", tz) or utcnow()
     window = parse_duration(warn_within, field="--warn-within")
     if webhook:
         check_webhook_url(webhook)
     with store.session() as session:
-        findings = get_check_findings(session=session, at=as_of, window=window, tz=tz)
-    critical = sum(1 for f in findings if f["level"] == "critical")
-    code = ExitCode.CHECK_CRITICAL if critical else ExitCode.CHECK_WARNING if findings else ExitCode.CHECK_OK
-    status = {0: "ok", 1: "warning", 2: "critical"}[int(code)]
-    lines = [_finding_line(f) for f in findings]
-    unknown = sum(1 for f in findings if f["status"] == "clock_unknown")
-    summary = (f"{status.upper()}: {critical} missed, {len(findings) - critical - unknown} due within {warn_within}"
-               + (f", {unknown} with an unknown clock start" if unknown else "")
-               if findings else f"OK: no notification deadline missed or due within {warn_within}")
-    if as_json:
-        emit_json({"status": status, "at": as_of, "warn_within": warn_within, "findings": findings})
-    else:
-        for line in lines:
-            click.echo(line)
-        click.echo(summary)
+        result = get_deadline_check(session=session, at=as_of, window=window, warn_within=warn_within, tz=tz)
+    print_check(result, as_json=as_json)
     if webhook:
-        import os
-
-        try:
-            backoff = max(0.0, float(os.environ.get("COMPLIANCE_WEBHOOK_BACKOFF", "1")))
-        except ValueError:
-            backoff = 1.0
-        text = "\n".join([f"compliance deadlines check: {summary}", *lines])
-        payload = {"text": text, "status": status, "at": to_iso(as_of),
-                   "findings": [{**f, "due": to_iso(f["due"]), "clock_start": to_iso(f["clock_start"])} for f in findings]}
-        delivered, detail = post_json(webhook, payload, backoff=backoff)
+        delivered, detail = deliver_check(webhook, result)
         if not delivered:
             click.echo(f"warning: webhook not delivered ({detail}); exit code unchanged", err=True)
-    click.get_current_context().exit(int(code))
+    click.get_current_context().exit(int(result.exit_code))
 
 
 @deadlines_group.command("settings")
@@ -225,6 +198,3 @@ def settings_command(store, org_timezone, member_state, warn_within, awareness_g
     else:
         for key, value in settings.items():
             click.echo(f"{key}: {value}")
-
-
-COMMANDS = [deadlines_group]

@@ -72,6 +72,3 @@ def demo_command(directory, incidents, seed, as_of, output, force, as_json) -> N
         click.echo(f"audit pack: {data['pack']} ({data['pages']} pages, sha256 {data['sha256']})")
         click.echo(f"manifest:   {data['manifest']}")
         click.echo(f"try: COMPLIANCE_DB={data['store']} COMPLIANCE_EVIDENCE={data['evidence_dir']} compliance incident list")
-
-
-COMMANDS = [demo_command]

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from collections.abc import Callable, Iterator
-
 import click
 
 from compliance.cli.base import ComplianceGroup
-from compliance.cli.incident import default_actor
-from compliance.cli.options import emit_json, json_option, pass_store, print_fields, print_table, timezone_option
+from compliance.cli.options import (
+    default_actor,
+    emit_json,
+    json_option,
+    pass_store,
+    print_fields,
+    print_table,
+    progress_bar,
+    timezone_option,
+)
 from compliance.core.timeutil import parse_instant
-
-
-def stderr_is_terminal() -> bool:
-    """Tells whether stderr is an interactive terminal (progress is drawn only then)."""
-    return sys.stderr.isatty()
-
-
-@contextlib.contextmanager
-def progress_bar(label: str, total: int, *, quiet: bool) -> Iterator[Callable[[int], None] | None]:
-    """Yields a byte-count callback drawing a bar on stderr, or None when quiet or stderr is not a terminal."""
-    if quiet or total <= 0 or not stderr_is_terminal():
-        yield None
-        return
-    with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_percent=True) as bar:
-        yield bar.update
 
 
 def _file_size(path: str) -> int:
@@ -159,6 +148,3 @@ def export_command(store, as_json, evidence_id, dest, actor, reason) -> None:
         emit_json(data)
     else:
         click.echo(f"{data['id']} exported to {data['dest']} (sha256 {data['sha256']} verified)")
-
-
-COMMANDS = [evidence_group]

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import getpass
-import os
-
 import click
 
 from compliance.cli.base import ComplianceGroup
-from compliance.cli.options import emit_json, json_option, pass_store, print_fields, print_table, timezone_option
-from compliance.core.timeutil import parse_instant
-from compliance.deadlines.incidents import open_incident_with_obligations, update_incident_with_obligations
-from compliance.incidents.models import CLOCK_FIELDS
-from compliance.incidents.service import (
-    SEVERITIES,
-    STATUSES,
-    get_incident,
-    get_incident_changes,
-    incident_to_dict,
-    list_incidents,
+from compliance.cli.options import (
+    default_actor,
+    emit_json,
+    json_option,
+    pass_store,
+    print_fields,
+    print_table,
+    timezone_option,
 )
+from compliance.core.timeutil import parse_instant
+from compliance.incidents.enums import CLOCK_FIELDS, SEVERITIES, STATUSES
 
 _EXTRA_CLOCKS = [f for f in CLOCK_FIELDS if f not in ("started_at", "detected_at", "aware_at", "mitigated_at", "resolved_at")]
-
-
-def default_actor() -> str:
-    """Returns who is acting: COMPLIANCE_ACTOR, else the login name."""
-    return os.environ.get("COMPLIANCE_ACTOR") or getpass.getuser()
 
 
 def _instant(value: str | None, flag: str, tz: str | None):
@@ -73,6 +64,9 @@ def open_command(store, as_json, tz, **options) -> None:
         compliance incident open --title "Login failures for EU customers" \\
             --severity sev2 --detected-at 2026-03-01T11:00:00Z --personal-data --regime gdpr
     """
+    from compliance.deadlines.incidents import open_incident_with_obligations
+    from compliance.incidents.service import incident_to_dict
+
     instants = {name: _instant(options.pop(name, None), "--" + name.replace("_", "-"), tz)
                 for name in ("detected_at", "started_at", "aware_at", "classified_at",
                              "materiality_determined_at", "discovered_at")}
@@ -100,6 +94,8 @@ def list_command(store, as_json, tz, status, severity, since) -> None:
     \b
         compliance incident list --status open --json
     """
+    from compliance.incidents.service import incident_to_dict, list_incidents
+
     with store.session() as session:
         rows = [incident_to_dict(i) for i in list_incidents(
             session=session, status=status, severity=severity, since=_instant(since, "--since", tz))]
@@ -121,6 +117,8 @@ def show_command(store, as_json, incident_id) -> None:
     \b
         compliance incident show INC-0001 --json
     """
+    from compliance.incidents.service import get_incident, get_incident_changes, incident_to_dict
+
     with store.session() as session:
         incident = get_incident(session=session, ref=incident_id)
         data = incident_to_dict(incident)
@@ -182,6 +180,9 @@ def update_command(store, as_json, tz, incident_id, changed_by, reason, delay_re
     \b
         compliance incident update INC-0001 --status resolved --resolved-at 2026-03-01T15:00:00Z
     """
+    from compliance.deadlines.incidents import update_incident_with_obligations
+    from compliance.incidents.service import get_incident, incident_to_dict
+
     changes = {}
     for name, value in options.items():
         if value is None or value == ():
@@ -202,6 +203,3 @@ def update_command(store, as_json, tz, incident_id, changed_by, reason, delay_re
         emit_json(data)
     else:
         click.echo(f"{data['id']}: " + (f"changed {', '.join(data['changed'])}" if data["changed"] else "nothing changed"))
-
-
-COMMANDS = [incident_group]

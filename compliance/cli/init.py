@@ -41,6 +41,3 @@ def init_command(db_url: str, evidence_dir: str, as_json: bool) -> None:
         click.echo(f"store {result['action']}: {result['store']} (schema {new}), evidence in {result['evidence_dir']}")
         if removed:
             click.echo(f"removed {removed} temporary file(s) left by interrupted evidence adds")
-
-
-COMMANDS = [init_command]

@@ -6,6 +6,7 @@ import click
 
 from compliance.cli.base import ComplianceCommand
 from compliance.cli.options import emit_json, json_option, pass_store, print_table
+from compliance.core.errors import ValidationError
 from compliance.core.timeutil import parse_date, utcnow
 
 
@@ -19,7 +20,8 @@ def _fmt(value, unit):
 @click.option("--from", "period_from", metavar="DATE", help="First day of the period (detected on or after).")
 @click.option("--to", "period_to", metavar="DATE", help="Last day of the period (inclusive).")
 @click.option("--as-of", metavar="DATE", help="Date to judge due/overdue action items against (default: today, UTC).")
-@click.option("--include-restricted/--exclude-restricted", default=True, show_default=True, help="Count restricted incidents.")
+@click.option("--include-restricted/--exclude-restricted", default=True, show_default=True,
+              help="Restricted incidents are counted in every figure; --exclude-restricted is refused.")
 @pass_store
 @json_option
 def metrics_command(store, as_json, period_from, period_to, as_of, include_restricted) -> None:
@@ -32,6 +34,9 @@ def metrics_command(store, as_json, period_from, period_to, as_of, include_restr
     """
     from compliance.metrics.service import get_monthly_trends, get_program_metrics
 
+    if not include_restricted:
+        raise ValidationError("restricted incidents are counted in every figure (only their details are withheld, "
+                              "and metrics show none)", field="--exclude-restricted")
     start = parse_date(period_from, field="--from") if period_from else None
     end = parse_date(period_to, field="--to") if period_to else None
     today = parse_date(as_of, field="--as-of") if as_of else utcnow().date()
@@ -49,6 +54,3 @@ def metrics_command(store, as_json, period_from, period_to, as_of, include_restr
              "target": _fmt(m["target"], m["unit"]) if m["target"] is not None else "-",
              "met": {True: "yes", False: "NO", None: "-"}[m["met"]]} for m in data["metrics"].values()]
     print_table(rows, ["metric", "value", "target", "met"])
-
-
-COMMANDS = [metrics_command]

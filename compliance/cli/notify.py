@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from compliance.cli.base import ComplianceGroup
-from compliance.cli.incident import default_actor
-from compliance.cli.options import controls_dir_option, emit_json, json_option, pass_store, timezone_option
+from compliance.cli.options import controls_dir_option, default_actor, emit_json, json_option, pass_store, timezone_option
 from compliance.core.timeutil import parse_instant, to_iso
 
 
@@ -101,6 +100,3 @@ def waive_command(store, incident_id, regime, stage, reason, decided_by, at, tz,
         emit_json(data)
     else:
         click.echo(f"{data['incident']} {data['regime']}/{data['stage']}: closed as not required by {data['decided_by']}")
-
-
-COMMANDS = [notify_group]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import getpass
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
-
-from compliance.core.jsonout import dumps
 
 DEFAULT_DB = "sqlite:///compliance.db"
 DEFAULT_EVIDENCE = "evidence"
@@ -68,6 +69,8 @@ def pass_store(func: Callable) -> Callable:
 
 def emit_json(value: Any) -> None:
     """Prints `value` as one JSON document."""
+    from compliance.core.jsonout import dumps
+
     click.echo(dumps(value))
 
 
@@ -105,3 +108,34 @@ def print_fields(fields: list[tuple[str, Any]]) -> None:
 def env_paths(value: str | None) -> list[str]:
     """Splits an os.pathsep-separated environment value into paths."""
     return [p for p in (value or "").split(os.pathsep) if p]
+
+
+def default_actor() -> str:
+    """Returns who is acting: COMPLIANCE_ACTOR, else the login name."""
+    return os.environ.get("COMPLIANCE_ACTOR") or getpass.getuser()
+
+
+def stderr_is_terminal() -> bool:
+    """Tells whether stderr is an interactive terminal (progress is drawn only then)."""
+    return sys.stderr.isatty()
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, total: int, *, quiet: bool) -> Iterator[Callable[[int], None] | None]:
+    """Yields a byte-count callback drawing a bar on stderr, or None when quiet or stderr is not a terminal."""
+    if quiet or total <= 0 or not stderr_is_terminal():
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_percent=True) as bar:
+        yield bar.update
+
+
+def print_check(result: Any, *, as_json: bool) -> None:
+    """Prints a scheduled check's result: its JSON document, or one line per finding and its summary."""
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    for line in result.lines:
+        click.echo(line)
+    if result.summary:
+        click.echo(result.summary)

@@ -8,11 +8,14 @@ from compliance.cli.base import ComplianceGroup
 from compliance.cli.options import emit_json, json_option, pass_store
 from compliance.core.errors import ValidationError
 from compliance.core.timeutil import utcnow
-from compliance.incidents.service import get_incident
-from compliance.postmortems.service import get_postmortem_document, set_postmortem
 
 
-@click.group("postmortem", cls=ComplianceGroup)
+@click.group("postmortem", cls=ComplianceGroup, lazy={
+    "import": "compliance.cli.postmortem_md:import_command",
+    "lint": "compliance.cli.postmortem_md:lint_command",
+    "export": "compliance.cli.postmortem_md:export_command",
+    "rules": "compliance.cli.postmortem_md:rules_command",
+})
 def postmortem_group() -> None:
     """Blameless post-mortems: content, review and export."""
 
@@ -38,6 +41,8 @@ def set_command(store, as_json, incident_id, file) -> None:
     """
     from compliance.core.errors import DefinitionError
     from compliance.core.yamlload import load_yaml_file
+    from compliance.incidents.service import get_incident
+    from compliance.postmortems.service import get_postmortem_document, set_postmortem
 
     try:
         data = load_yaml_file(file)
@@ -65,6 +70,9 @@ def show_command(store, as_json, incident_id) -> None:
     \b
         compliance postmortem show INC-0001 --json
     """
+    from compliance.incidents.service import get_incident
+    from compliance.postmortems.service import get_postmortem_document
+
     with store.session() as session:
         incident = get_incident(session=session, ref=incident_id)
         document = get_postmortem_document(session=session, incident=incident, as_of=utcnow().date())
@@ -87,15 +95,3 @@ def show_command(store, as_json, incident_id) -> None:
     for action in document["action_items"]:
         owner, due = action["owner"] or "-", action["due"] or "-"
         click.echo(f"action {action['ref']} [{action['status']}] {owner} due {due}: {action['description']}")
-
-
-def _attach_markdown_commands() -> None:
-    from compliance.cli.postmortem_md import EXTRA_COMMANDS
-
-    for command in EXTRA_COMMANDS:
-        postmortem_group.add_command(command)
-
-
-_attach_markdown_commands()
-
-COMMANDS = [postmortem_group]

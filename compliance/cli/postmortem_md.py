@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from compliance.cli.base import ComplianceCommand
-from compliance.cli.incident import default_actor
-from compliance.cli.options import emit_json, json_option, pass_store, print_table, store_options
+from compliance.cli.options import default_actor, emit_json, json_option, pass_store, print_table, store_options
 from compliance.core.errors import ValidationError
 from compliance.core.exitcodes import ExitCode
 from compliance.core.timeutil import utcnow
@@ -177,6 +176,3 @@ def rules_command(store, as_json, disable, enable) -> None:
     else:
         print_table([{**r, "enabled": "yes" if r["enabled"] else "OFF"} for r in rows],
                     ["code", "name", "severity", "enabled", "finds"])
-
-
-EXTRA_COMMANDS = [import_command, lint_command, export_command, rules_command]

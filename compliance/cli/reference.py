@@ -8,9 +8,10 @@ import click
 
 
 def iter_commands(group: click.Group, prefix: str = "compliance") -> Iterator[tuple[str, click.Command]]:
-    """Yields ('compliance incident open', command) for every leaf command, depth first, sorted."""
-    for name in sorted(group.commands):
-        command = group.commands[name]
+    """Yields ('compliance incident open', command) for every leaf command, depth first, sorted (lazy ones loaded)."""
+    ctx = click.Context(group, info_name=prefix)
+    for name in sorted(group.list_commands(ctx)):
+        command = group.get_command(ctx, name)
         path = f"{prefix} {name}"
         if isinstance(command, click.Group):
             yield from iter_commands(command, path)

@@ -7,13 +7,7 @@ import click
 from compliance.cli.base import ComplianceGroup
 from compliance.cli.options import emit_json, json_option, pass_store, print_table, timezone_option
 from compliance.core.timeutil import parse_instant
-from compliance.incidents.service import (
-    TIMELINE_KINDS,
-    add_timeline_entry,
-    get_incident,
-    get_timeline,
-    timeline_entry_to_dict,
-)
+from compliance.incidents.enums import TIMELINE_KINDS
 
 
 @click.group("timeline", cls=ComplianceGroup)
@@ -41,6 +35,8 @@ def add_command(store, as_json, tz, incident_id, at, kind, text, source, actor, 
         compliance timeline add INC-0001 --at 2026-03-01T11:02:00Z --kind escalation \\
             --text "Security on-call paged" --source pager --actor "on-call SRE"
     """
+    from compliance.incidents.service import add_timeline_entry, get_incident, timeline_entry_to_dict
+
     with store.session(immediate=True) as session:
         incident = get_incident(session=session, ref=incident_id)
         entry = add_timeline_entry(session=session, incident=incident, at=parse_instant(at, field="--at", tz=tz),
@@ -65,6 +61,8 @@ def show_command(store, as_json, incident_id) -> None:
     \b
         compliance timeline show INC-0001 --json
     """
+    from compliance.incidents.service import get_incident, get_timeline, timeline_entry_to_dict
+
     with store.session() as session:
         incident = get_incident(session=session, ref=incident_id)
         rows = [timeline_entry_to_dict(e) for e in get_timeline(session=session, incident=incident)]
@@ -72,6 +70,3 @@ def show_command(store, as_json, incident_id) -> None:
         emit_json(rows)
     else:
         print_table(rows, ["at", "kind", "actor", "source", "text"], empty="no timeline entries")
-
-
-COMMANDS = [timeline_group]

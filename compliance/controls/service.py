@@ -85,10 +85,12 @@ def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: dat
 
     Organisation-level requirements are judged once (on the programme evidence at `as_of`) and listed under
     each framework's `organisation`, not per incident; their totals count that one verdict.
+    RS-1: restricted incidents count in every total; their rows are withheld unless `include_restricted`.
     """
+    from compliance.incidents.visibility import shows_details
+
     start, stop = period_bounds(period_from=period_from, period_to=period_to)
-    incidents = list_incidents(session=session, period_from=start, period_to=stop,
-                               include_restricted=include_restricted)
+    incidents = list_incidents(session=session, period_from=start, period_to=stop)
     documents = build_incident_documents(session=session, incidents=incidents, as_of=as_of)
     organisation_document = get_organisation_document(session=session, as_of=as_of)
     chosen = _frameworks(frameworks)
@@ -107,17 +109,20 @@ def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: dat
             reasons = {r.requirement_id: r.reason for r in results if r.reason}
             for r in results:
                 per_requirement[r.requirement_id].append(r.status)
-            rows.append({"incident": incident.ref, "title": incident.title, "severity": incident.severity,
-                         "restricted": incident.restricted, "cells": cells, "reasons": reasons,
-                         "totals": _totals(cells.values())})
+            if shows_details(incident, include_restricted=include_restricted):
+                rows.append({"incident": incident.ref, "title": incident.title, "severity": incident.severity,
+                             "restricted": incident.restricted, "cells": cells, "reasons": reasons,
+                             "totals": _totals(cells.values())})
         requirements = [{"id": r.id, "title": r.title, "citation": r.citation, "scope": r.scope,
                          "totals": _totals(per_requirement[r.id])} for r in framework.requirements]
         out.append({"id": framework.id, "name": framework.name, "version": framework.version,
                     "requirements": requirements, "incidents": rows,
                     "organisation": [result_to_dict(r) for r in organisation],
                     "totals": _totals(s for statuses in per_requirement.values() for s in statuses)})
+    withheld = sum(1 for i in incidents if not shows_details(i, include_restricted=include_restricted))
     return {"period": {"from": period_from, "to": period_to}, "as_of": as_of, "include_restricted": include_restricted,
-            "incidents": len(incidents), "frameworks": out, "significance": get_significance(session=session)}
+            "incidents": len(incidents), "withheld": withheld, "frameworks": out,
+            "significance": get_significance(session=session)}
 
 
 def get_requirement(*, frameworks: FrameworkSet, requirement_id: str) -> Requirement:
@@ -170,11 +175,17 @@ def get_mappings(*, frameworks: FrameworkSet, requirement_id: str) -> dict[str, 
 
     outgoing = [entry(k) for k in requirement.mappings]
     incoming = [entry(r.key) for r in by_key.values() if requirement.key in r.mappings]
-    related = {e["key"]: e for e in outgoing}
-    for e in incoming:
-        related.setdefault(e["key"], e)
+    related = {e["key"]: {**e, "direction": mapping_direction(e["key"], outgoing=outgoing, incoming=incoming)}
+               for e in [*outgoing, *incoming]}
     return {"requirement": requirement.key, "title": requirement.title, "maps_to": outgoing, "mapped_from": incoming,
             "related": sorted(related.values(), key=lambda e: (e["framework"], e["id"]))}
+
+
+def mapping_direction(key: str, *, outgoing: list[dict[str, Any]], incoming: list[dict[str, Any]]) -> str:
+    """Returns 'both', 'maps to' or 'mapped from': how requirement `key` relates to the one mapped."""
+    out = any(e["key"] == key for e in outgoing)
+    into = any(e["key"] == key for e in incoming)
+    return "both" if out and into else "maps to" if out else "mapped from"
 
 
 def validate_paths(*, paths: Iterable[str | Path] = (), extra_dirs: Iterable[str | Path] = ()) -> list[str]:

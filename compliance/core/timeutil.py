@@ -86,6 +86,13 @@ def parse_duration(value: str | timedelta, *, field: str) -> timedelta:
     if isinstance(value, timedelta):
         return _bounded(value, str(value), field)
     text = str(value).strip()
+    try:
+        return _parse_duration(text, field=field)
+    except OverflowError:
+        raise ValidationError(f"{text!r} is too long a duration", field=field) from None
+
+
+def _parse_duration(text: str, *, field: str) -> timedelta:
     match = _DURATION.match(text)
     try:
         if match:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine
 
 from compliance.core.errors import SchemaVersionError, StoreMissingError, ValidationError
@@ -173,10 +173,15 @@ def _display(url: str) -> str:
 
 
 def _current_revision(engine: Engine) -> str | None:
+    """Returns the store's schema revision in one query (the catalogue is asked only when that query fails)."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
+        try:
+            rows = [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
+        except DBAPIError:
+            conn.rollback()
+            if inspect(conn).has_table("alembic_version"):
+                raise
             return None
-        rows = [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
     if len(rows) > 1:
         raise SchemaVersionError(f"store has several schema heads ({', '.join(sorted(rows))}); it was not made by compliance")
     return rows[0] if rows else None

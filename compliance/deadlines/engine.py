@@ -7,8 +7,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-import holidays
-
 from compliance.core.timeutil import get_zone
 from compliance.deadlines import clock as arith
 from compliance.deadlines.regimes import BusinessCalendar, Clock, Regime, Stage, for_state
@@ -62,6 +60,8 @@ def _closed_dates(calendar: BusinessCalendar, years: tuple[int, ...]) -> frozens
 
 @functools.lru_cache(maxsize=64)
 def _member_state_closed(country: str, years: tuple[int, ...]) -> frozenset[date]:
+    import holidays
+
     return frozenset(holidays.country_holidays(country, years=list(years), observed=True).keys())
 
 

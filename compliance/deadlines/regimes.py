@@ -15,14 +15,12 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
-import holidays
-
 from compliance.core.errors import DefinitionError, NotFoundError, ValidationError
 from compliance.core.resources import builtin_dir
 from compliance.core.timeutil import get_zone
 from compliance.core.yamlload import LineDict, LineList, load_yaml_file
-from compliance.incidents.models import CLOCK_FIELDS
-from compliance.incidents.models import STATE_CODE as _STATE
+from compliance.incidents.enums import CLOCK_FIELDS
+from compliance.incidents.enums import STATE_CODE as _STATE
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -91,11 +89,16 @@ class BusinessCalendar:
 
     def holiday_set(self, years: Iterable[int]):
         """Returns the holidays of `years` (observed dates included) as a date container."""
+        import holidays
+
         years = sorted(set(years))
-        if self.financial:
-            cal = holidays.financial_holidays(self.financial, years=years)
-        else:
-            cal = holidays.country_holidays(self.country, subdiv=self.subdivision, years=years, observed=True)
+        try:
+            if self.financial:
+                cal = holidays.financial_holidays(self.financial, years=years)
+            else:
+                cal = holidays.country_holidays(self.country, subdiv=self.subdivision, years=years, observed=True)
+        except NotImplementedError as exc:
+            raise DefinitionError(f"unknown holiday calendar ({exc})") from None
         return set(cal.keys()) | set(self.extra_closed)
 
 
@@ -221,9 +224,10 @@ def for_state(stage: Stage, state: str) -> Stage:
 
 
 class _Errors:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, deep: bool = False) -> None:
         self.path = path
         self.items: list[str] = []
+        self.deep = deep  # also build each holiday calendar (validation), not only check its codes (loading)
 
     def add(self, line: int, message: str) -> None:
         self.items.append(f"{self.path}:{line}: {message}")
@@ -272,6 +276,28 @@ def _hhmm(node: LineDict, key: str, where: str, errors: _Errors) -> time | None:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+def _calendar_problem(country: str, subdivision: str | None, financial: str | None, *, deep: bool) -> str | None:
+    """Returns why a holiday calendar is unknown, or None. Loading checks the codes against the `holidays`
+    registry (importing one country imports all of them, about a second); `deep` (validation) builds it."""
+    if deep:
+        import holidays
+
+        try:
+            holidays.country_holidays(country, subdiv=subdivision, years=[2026])
+            if financial:
+                holidays.financial_holidays(financial, years=[2026])
+        except NotImplementedError as exc:
+            return str(exc)
+        return None
+    from holidays.registry import COUNTRIES, FINANCIAL
+
+    if not any(country in names[1:] for names in COUNTRIES.values()):
+        return f"Country {country} not available"
+    if financial and not any(financial in names[1:] for names in FINANCIAL.values()):
+        return f"Financial market {financial} not available"
+    return None
+
+
 def _calendar(node: Any, where: str, errors: _Errors) -> BusinessCalendar | None:
     if not isinstance(node, LineDict):
         errors.add(_line(node), f"{where}: 'calendar' must be a mapping (country, subdivision, financial, extra_closed)")
@@ -304,12 +330,9 @@ def _calendar(node: Any, where: str, errors: _Errors) -> BusinessCalendar | None
         if flagged:
             uncertain.append(day)
     if country:
-        try:
-            holidays.country_holidays(country, subdiv=subdivision, years=[2026])
-            if financial:
-                holidays.financial_holidays(financial, years=[2026])
-        except NotImplementedError as exc:
-            errors.add(node.line, f"{where}: unknown holiday calendar ({exc})")
+        problem = _calendar_problem(country, subdivision, financial, deep=errors.deep)
+        if problem:
+            errors.add(node.line, f"{where}: unknown holiday calendar ({problem})")
             return None
         return BusinessCalendar(country=country, subdivision=subdivision, financial=financial, extra_closed=tuple(extra),
                                 uncertain_closed=tuple(uncertain))
@@ -555,7 +578,7 @@ def _parse_regime(data: Any, path: Path, errors: _Errors) -> Regime | None:
 
 def collect_regime_errors(path: str | os.PathLike) -> list[str]:
     """Returns every error of one regime file ('file:line: what is wrong'); empty when it is valid."""
-    errors = _Errors(str(path))
+    errors = _Errors(str(path), deep=True)
     try:
         data = load_yaml_file(path)
     except DefinitionError as exc:

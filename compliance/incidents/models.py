@@ -2,74 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from enum import Enum
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from compliance.db.base import InstantField, JSONDictField, JSONListField
-
-
-class Severity(str, Enum):
-    SEV1 = "sev1"
-    SEV2 = "sev2"
-    SEV3 = "sev3"
-    SEV4 = "sev4"
-
-
-class IncidentStatus(str, Enum):
-    OPEN = "open"
-    MITIGATED = "mitigated"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
-class TimelineKind(str, Enum):
-    TRIGGER = "trigger"
-    DETECTION = "detection"
-    ESCALATION = "escalation"
-    DECISION = "decision"
-    MITIGATION = "mitigation"
-    ERADICATION = "eradication"
-    COMMUNICATION = "communication"
-    RESOLUTION = "resolution"
-    OTHER = "other"
-
-
-# Instants on an incident that can start a notification clock (regime YAML `trigger:` names one).
-CLOCK_FIELDS = (
-    "started_at",
-    "detected_at",
-    "aware_at",
-    "classified_at",
-    "materiality_determined_at",
-    "discovered_at",
-    "assessed_at",
-    "suspected_at",
-    "ransom_paid_at",
-    "mitigated_at",
-    "resolved_at",
-    "further_information_at",
-    "corrective_measure_at",
-    "information_requested_at",
+from compliance.incidents.enums import (  # noqa: F401 - re-exported
+    CLOCK_FIELDS,
+    STATE_CODE,
+    IncidentStatus,
+    Severity,
+    TimelineKind,
+    state_code,
 )
-
-
-# A State or jurisdiction for residents affected (HIPAA media notice, US State laws): ISO 3166 code, CA or US-CA.
-STATE_CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
-
-
-def state_code(text: str, *, field: str = "--affected-in") -> str:
-    """Returns a State or jurisdiction code in upper case (CA, US-CA, PR), or ValidationError."""
-    from compliance.core.errors import ValidationError
-
-    code = str(text or "").strip().upper()
-    if not STATE_CODE.match(code):
-        raise ValidationError(f"{text!r} is not a State or jurisdiction code (two letters, e.g. CA, or US-CA)",
-                              field=field)
-    return code
 
 
 class Incident(SQLModel, table=True):

@@ -24,7 +24,7 @@ from compliance.incidents.models import (
     Severity,
     TimelineEntry,
     TimelineKind,
-    state_code,
+    parse_affected_by_state,
 )
 
 SEVERITIES = [s.value for s in Severity]
@@ -104,25 +104,6 @@ def _check_count(value: Any, field: str) -> int | None:
     return check_whole(value, field=field)
 
 
-def check_affected_by_state(value: Any, *, field: str = "--affected-in") -> dict[str, int]:
-    """Returns residents affected per State or jurisdiction ({"CA": 501}) from a mapping or "CA=501" items."""
-    items = value.items() if isinstance(value, dict) else [_split_state_count(v, field) for v in value or ()]
-    out: dict[str, int] = {}
-    for state, count in items:
-        code = state_code(state, field=field)
-        if code in out:
-            raise ValidationError(f"{code} is given twice", field=field)
-        out[code] = _check_count(count, field)
-    return out
-
-
-def _split_state_count(item: Any, field: str) -> tuple[str, Any]:
-    state, sep, count = str(item).partition("=")
-    if not sep or not count.strip():
-        raise ValidationError(f"{item!r} is not STATE=COUNT (e.g. CA=501)", field=field)
-    return state, count.strip()
-
-
 def open_incident(
     *,
     session: Session,
@@ -168,7 +149,7 @@ def open_incident(
         data_categories=_clean_list(data_categories, "--data-category"),
         data_subjects_approx=_check_count(data_subjects_approx, "--data-subjects"),
         records_approx=_check_count(records_approx, "--records"),
-        affected_by_state=check_affected_by_state(affected_by_state),
+        affected_by_state=parse_affected_by_state(affected_by_state),
         regimes=_clean_regimes(regimes),
         affected_services=_clean_list(services, "--service"),
         tags=_clean_list(tags, "--tag"),
@@ -252,7 +233,7 @@ def _normalise_update(name: str, value: Any) -> Any:
     if name in ("data_subjects_approx", "records_approx"):
         return _check_count(value, field)
     if name == "affected_by_state":
-        return check_affected_by_state(value, field=field)
+        return parse_affected_by_state(value, field=field)
     if name in ("personal_data", "restricted"):
         return bool(value)
     return value

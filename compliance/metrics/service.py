@@ -67,9 +67,13 @@ def _load(session: Session, incidents: list[Incident]):
 
 def get_program_metrics(*, session: Session, period_from: date | None = None, period_to: date | None = None,
                         as_of: date, include_restricted: bool = True) -> dict[str, Any]:
-    """Returns the program metrics of incidents detected in the period, each with its target."""
+    """Returns the program metrics of incidents detected in the period, each with its target.
+
+    RS-1: every figure counts restricted incidents; metrics show no per-incident details, so
+    `include_restricted` (details only) changes nothing here.
+    """
     start, end = period_bounds(period_from=period_from, period_to=period_to)
-    incidents = list_incidents(session=session, period_from=start, period_to=end, include_restricted=include_restricted)
+    incidents = list_incidents(session=session, period_from=start, period_to=end)
     postmortems, actions = _load(session, incidents)
     resolved = [i for i in incidents if i.resolved_at]
     mttr = [_hours(i.resolved_at - (i.started_at or i.detected_at)) for i in resolved]
@@ -140,9 +144,9 @@ def _recurrence(session: Session, incidents: list[Incident]) -> tuple[float | No
 
 def get_monthly_trends(*, session: Session, period_from: date | None, period_to: date | None, as_of: date,
                        include_restricted: bool = True) -> dict[str, Any]:
-    """Returns per-month (UTC) series: incidents by severity and tag, MTTR, action items due and closed."""
+    """Returns per-month (UTC) series: incidents by severity and tag, MTTR, action items due and closed (RS-1: all counted)."""
     start, end = period_bounds(period_from=period_from, period_to=period_to)
-    incidents = list_incidents(session=session, period_from=start, period_to=end, include_restricted=include_restricted)
+    incidents = list_incidents(session=session, period_from=start, period_to=end)
     _, actions = _load(session, incidents)
     month = lambda d: f"{d.year:04d}-{d.month:02d}"  # noqa: E731
     by_severity: dict[str, Counter] = defaultdict(Counter)

@@ -81,3 +81,17 @@ def test_added_folders_from_the_environment_are_listed_with_the_built_ins(tmp_pa
     assert {"internal-ir", "gdpr"} <= {f["id"] for f in data["frameworks"]}
     mapped_from = json.loads(run("map", "A.5.27", "--json", "--controls-dir", str(tmp_path)).stdout)["mapped_from"]
     assert "internal-ir:IR-1" in {e["key"] for e in mapped_from}
+
+
+def test_map_direction_is_decided_in_the_library():
+    from compliance.controls.loader import load_frameworks
+    from compliance.controls.service import get_mappings
+
+    data = get_mappings(frameworks=load_frameworks(), requirement_id="A.5.27")
+    direction = {e["key"]: e["direction"] for e in data["related"]}
+    outgoing, incoming = {e["key"] for e in data["maps_to"]}, {e["key"] for e in data["mapped_from"]}
+    assert set(direction) == outgoing | incoming
+    assert direction["nist-sp800-61r3:ID.IM-04"] == ("both" if "nist-sp800-61r3:ID.IM-04" in outgoing else "mapped from")
+    assert all(direction[k] == "both" for k in outgoing & incoming) and outgoing & incoming
+    assert all(direction[k] == "maps to" for k in outgoing - incoming)
+    assert all(direction[k] == "mapped from" for k in incoming - outgoing)

@@ -139,7 +139,7 @@ def test_assess_incident_reports_status_reason_and_fields_per_requirement(store,
     assert {r for r, v in results.items() if v["status"] == "satisfied"} == {"A.5.25", "A.5.26", "A.5.27", "10.2"}
 
 
-def test_coverage_counts_incidents_in_the_period_and_leaves_restricted_ones_out(store, make_incident):
+def test_coverage_counts_restricted_incidents_in_totals_and_withholds_only_their_rows(store, make_incident):
     from compliance.controls.loader import load_frameworks
     from compliance.controls.service import get_coverage
 
@@ -154,12 +154,17 @@ def test_coverage_counts_incidents_in_the_period_and_leaves_restricted_ones_out(
         with_restricted = get_coverage(session=session, frameworks=frameworks, period_from=date(2026, 3, 1),
                                        period_to=date(2026, 3, 31), as_of=at(AS_OF), include_restricted=True)
     matrix = data["frameworks"][0]
-    assert data["incidents"] == 1 and [row["incident"] for row in matrix["incidents"]] == [inside]
+    assert data["incidents"] == 2 and data["withheld"] == 1
+    assert [row["incident"] for row in matrix["incidents"]] == [inside]
     assert set(matrix["incidents"][0]["cells"]) == {"CC7.2", "CC7.3", "CC7.4", "CC7.5"}
     assert [(o["requirement"], o["status"]) for o in matrix["organisation"]] == [("CC7.1", "missing")]
-    assert sum(matrix["totals"].values()) == 5
-    assert all(sum(r["totals"].values()) == 1 for r in matrix["requirements"])
-    assert with_restricted["incidents"] == 2 and len(with_restricted["frameworks"]) == len(frameworks)
+    # RS-1: the withheld restricted incident still counts: 2 incidents x 4 requirements + 1 organisation verdict.
+    assert sum(matrix["totals"].values()) == 9
+    assert sorted(sum(r["totals"].values()) for r in matrix["requirements"]) == [1, 2, 2, 2, 2]
+    assert with_restricted["incidents"] == 2 and with_restricted["withheld"] == 0
+    assert len(with_restricted["frameworks"]) == len(frameworks)
+    shown = next(f for f in with_restricted["frameworks"] if f["id"] == "soc2-2017")
+    assert len(shown["incidents"]) == 2 and shown["totals"] == matrix["totals"]
 
 
 # --------------------------------------------------------------------------- CLI
@@ -238,3 +243,13 @@ def test_a_team_framework_from_an_added_folder_is_assessed_like_a_built_in_one(c
     assert rows[serious]["cells"] == {"IR-1": "satisfied"}
     assert rows[minor]["cells"] == {"IR-1": "not_applicable"}
     assert rows[minor]["reasons"] == {"IR-1": "not applicable: incident.severity is sev4, not at least sev2"}
+
+
+def test_coverage_cli_says_how_many_restricted_incidents_are_counted_with_rows_withheld(cli_run, make_incident):
+    make_incident(detected_at=at("2026-03-01T11:00:00Z"))
+    make_incident(detected_at=at("2026-03-02T11:00:00Z"), restricted=True)
+    text = cli_run(["controls", "coverage", "--framework", "soc2-2017", "--as-of", AS_OF]).stdout
+    assert text.startswith("2 incident(s) (1 restricted: counted, rows withheld); as of")
+    assert "INC-0002" not in text
+    shown = cli_run(["controls", "coverage", "--framework", "soc2-2017", "--as-of", AS_OF, "--include-restricted"]).stdout
+    assert shown.startswith("2 incident(s); as of") and "INC-0002" in shown

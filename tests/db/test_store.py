@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 
 from compliance.core.errors import SchemaVersionError, StoreMissingError
 from compliance.db.metadata import get_metadata
-from compliance.db.store import alembic_config, get_head_revision, init_store, open_store
+from compliance.db.store import _make_engine, alembic_config, get_head_revision, init_store, open_store
 from tests.conftest import at
 
 
@@ -122,3 +122,26 @@ def test_the_revision_chain_the_code_checks_equals_the_migration_scripts():
     scripts = ScriptDirectory.from_config(alembic_config())
     chain = [rev.revision for rev in reversed(list(scripts.walk_revisions()))]
     assert tuple(chain) == REVISIONS and scripts.get_current_head() == get_head_revision()
+
+
+def test_an_empty_sqlite_file_is_a_missing_store(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
+    with pytest.raises(StoreMissingError, match="run 'compliance init'"):
+        open_store(url=f"sqlite:///{path}", evidence_dir=tmp_path / "ev")
+
+
+def test_opening_a_store_checks_its_schema_with_one_query(store, monkeypatch):
+    from sqlalchemy import event
+
+    import compliance.db.store as store_module
+
+    engine = _make_engine(store.url)
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda conn, cursor, sql, *args: statements.append(sql))
+    monkeypatch.setattr(store_module, "_make_engine", lambda url: engine)
+    open_store(url=store.url, evidence_dir=store.evidence_dir).close()
+    assert [s for s in statements if not s.upper().startswith(("PRAGMA", "BEGIN"))] == [
+        "SELECT version_num FROM alembic_version"]

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.core.errors import DefinitionError, NotFoundError
+from compliance.deadlines.calculator import compute_regime_deadlines
 from compliance.deadlines.regimes import collect_regime_errors, get_regime, known_regime_ids, load_regimes
-from compliance.deadlines.service import compute_regime_deadlines
 from tests.conftest import at
 
 UTC = ZoneInfo("UTC")
@@ -544,3 +544,25 @@ def test_circia_obligations_are_never_pending_so_the_check_stays_quiet(store, ma
         assert circia and not any(o.pending for o in circia)
         findings = get_check_findings(session=session, at=at("2026-04-01T00:00:00Z"), window=timedelta(hours=24))
     assert findings and {f["regime"] for f in findings} == {"gdpr"}  # the overdue GDPR stage is alerted, CIRCIA not
+
+
+def _calendar_regime(tmp_path, calendar: str):
+    text = GOOD.replace("clock: {hours: 24}", f"clock: {{business_days: 4, calendar: {calendar}}}")
+    path = tmp_path / "regimes" / "cal.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_unknown_holiday_country_is_refused_when_regimes_load(tmp_path):
+    _calendar_regime(tmp_path, "{country: XQ}")
+    with pytest.raises(DefinitionError, match=r"unknown holiday calendar \(Country XQ not available\)"):
+        load_regimes(extra_dirs=[tmp_path])
+
+
+def test_an_unknown_subdivision_is_found_by_validation_and_refused_when_the_calendar_is_used(tmp_path):
+    path = _calendar_regime(tmp_path, "{country: US, subdivision: ZZ}")
+    assert any("unknown holiday calendar" in e for e in collect_regime_errors(path))
+    regime = [r for r in load_regimes(extra_dirs=[tmp_path]).values() if r.path == str(path)][0]
+    with pytest.raises(DefinitionError, match="unknown holiday calendar"):
+        regime.stages[0].clock.calendar.holiday_set([2026])

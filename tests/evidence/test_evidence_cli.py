@@ -107,7 +107,7 @@ def test_progress_is_drawn_on_a_terminal_and_never_with_json(cli_run, make_incid
     make_incident()
     path = tmp_path / "a.log"
     path.write_bytes(b"y" * 300_000)
-    monkeypatch.setattr("compliance.cli.evidence.stderr_is_terminal", lambda: True)
+    monkeypatch.setattr("compliance.cli.options.stderr_is_terminal", lambda: True)
     quiet = cli_run(["evidence", "add", "INC-0001", str(path), "--collected-by", "Dana", "--json"])
     assert quiet.stderr == "" and json.loads(quiet.stdout)["id"] == "EV-0001"
     shown = cli_run(["evidence", "add", "INC-0001", str(path), "--collected-by", "Dana"])

@@ -66,10 +66,19 @@ def test_period_is_inclusive_and_recurrence_looks_back_before_it(store, fixture_
     assert data["metrics"]["recurrence_90d"]["value"] == 1.0  # INC-2 recurs on INC-1, outside the period
 
 
-def test_restricted_incidents_can_be_left_out(store, fixture_set):
+def test_restricted_incidents_are_counted_in_every_figure_whether_or_not_details_are_asked_for(store, fixture_set):
     with store.session() as session:
-        data = get_program_metrics(session=session, as_of=AS_OF, include_restricted=False)
-    assert data["incidents"] == 2 and data["metrics"]["time_to_detect_hours"]["value"] == 0.5
+        withheld = get_program_metrics(session=session, as_of=AS_OF, include_restricted=False)
+        shown = get_program_metrics(session=session, as_of=AS_OF, include_restricted=True)
+        trends = get_monthly_trends(session=session, period_from=None, period_to=None, as_of=AS_OF, include_restricted=False)
+    assert withheld == shown and withheld["incidents"] == 3
+    assert sum(trends["incidents_by_severity"]["sev1"]) >= 1  # INC-0003, the restricted sev1, is in the series
+
+
+def test_metrics_cli_refuses_to_exclude_restricted_incidents_from_figures(cli_run):
+    result = cli_run(["metrics", "--exclude-restricted"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: --exclude-restricted: restricted incidents are counted in every figure")
 
 
 def test_no_incidents_gives_no_values_rather_than_zeros(store):
