@@ -16,7 +16,7 @@ ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "CET": 60, "CEST": 120, "WET": 0, "WEST": 6
          "PDT": -420, "IST": 330, "JST": 540, "SGT": 480, "AEST": 600, "AEDT": 660}
 # Written where a value is not known yet: imported as "no value", and the review says so.
 UNKNOWN_VALUES = {"", "unknown", "tbd", "tbc", "tba", "n/a", "na", "none", "-", "--", "—", "?", "not set", "not yet",
-                  "no date", "pending", "unassigned", "nobody"}
+                  "no date", "pending", "unassigned", "nobody", "ongoing", "none recorded"}
 _TIME = re.compile(r"^\**\s*(\d{1,2}):(\d{2})(?::\d{2})?\s*([A-Za-z][A-Za-z_/+\-]*)?\s*:?\s*\**\s*:?\s*[-–—:]?\s*(.*)$")
 DATE_LINE = re.compile(r"^\**\s*(\d{4}-\d{1,2}-\d{1,2})\s*\**:?\s*$")
 _CHECK = re.compile(r"^\[( |x|X)\]\s*(.*)$")
