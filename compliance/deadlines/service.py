@@ -62,14 +62,11 @@ def set_deadline_settings(*, session: Session, timezone: str | None = None, memb
         get_zone(timezone)
         settings["timezone"] = timezone
     if member_state is not None:
-        code = member_state.strip().upper()
-        import holidays
+        from compliance.core.choices import check_known
+        from compliance.deadlines.regimes import get_known_member_states
 
-        try:
-            holidays.country_holidays(code, years=[2026])
-        except NotImplementedError:
-            raise ValidationError(f"{member_state!r} is not a country code with a holiday calendar (e.g. DE, FR)",
-                                  field="--member-state") from None
+        code = check_known(member_state, get_known_member_states(), field="--member-state", what="Member State",
+                           normalise=lambda v: v.strip().upper())
         settings["member_state"] = code
     if warn_within is not None:
         settings["warn_within_hours"] = parse_duration(warn_within, field="--warn-within").total_seconds() / 3600
@@ -478,6 +475,8 @@ def compute_regime_deadlines(*, regime: Regime, clock_start: datetime, stage: st
     submission assumes that submission happened at the earlier stage's due (the latest on-time case).
     """
     clock_start = ensure_utc(clock_start, field="--clock-start")
+    entity_type = regime.check_entity_type(entity_type)
+    member_state = regime.check_member_state(member_state)
     if notified_at is not None and stage is None and len(regime.stages) > 1:
         raise ValidationError(f"--notified-at needs --stage (regime {regime.id!r} has stages "
                               f"{', '.join(s.id for s in regime.stages)})", field="--notified-at")

@@ -62,6 +62,12 @@ def _check_choice(value: str, choices: list[str], field: str) -> str:
     return value
 
 
+def _check_entity_type(entity_type: str | None, regimes: Iterable[str]) -> str | None:
+    from compliance.deadlines.regimes import check_incident_entity_type
+
+    return check_incident_entity_type(entity_type, [str(r).strip() for r in regimes])
+
+
 def _check_regimes(regimes: Iterable[str]) -> list[str]:
     regimes = [str(r).strip() for r in regimes if str(r).strip()]
     from compliance.deadlines.regimes import known_regime_ids
@@ -165,7 +171,7 @@ def open_incident(
         affected_services=_clean_list(services),
         tags=_clean_list(tags),
         restricted=bool(restricted),
-        entity_type=entity_type,
+        entity_type=_check_entity_type(entity_type, regimes),
         **values,
     )
     if incident.resolved_at:
@@ -274,6 +280,8 @@ def update_incident(
         raise ValidationError("must name who makes the change", field="--by")
     now = now or utcnow()
     new = {name: _normalise_update(name, value) for name, value in changes.items()}
+    if new.get("entity_type") is not None:
+        new["entity_type"] = _check_entity_type(new["entity_type"], new.get("regimes", incident.regimes))
     status = new.get("status")
     for state, stamp in (("mitigated", "mitigated_at"), ("resolved", "resolved_at"), ("closed", "closed_at")):
         if status == state and new.get(stamp, getattr(incident, stamp)) is None:
