@@ -49,6 +49,7 @@ def test_a_process_killed_mid_copy_leaves_no_row_no_blob_and_a_verifying_store(s
     assert partial, "the child never started copying"
     os.kill(child.pid, signal.SIGKILL)
     child.wait(timeout=10)
+    child.stderr.close()  # an unclosed pipe is a ResourceWarning (an error under filterwarnings) when collected later
     assert child.returncode == -signal.SIGKILL
     assert _evidence_count(store) == 1
     result = verify_custody(store=store)
