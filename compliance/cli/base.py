@@ -42,10 +42,27 @@ def describe_store_error(exc: BaseException) -> str:
     return f"store error: {detail}"
 
 
+class OneLineUsageError(click.UsageError):
+    """A bad option value (e.g. not one of a choice) shown as one line on stderr, like every other error."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
 class ComplianceCommand(click.Command):
     """A command whose library errors exit with a one-line message."""
 
     failure_code: ExitCode = ExitCode.ERROR
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.BadParameter as exc:
+            name = exc.param.opts[0] if exc.param is not None and exc.param.opts else (exc.param_hint or "value")
+            error = OneLineUsageError(f"{name}: {exc.message}", ctx=exc.ctx)
+            if isinstance(exc.__cause__, ComplianceError):  # the library refused the value: same code as elsewhere
+                error.exit_code = int(exc.__cause__.exit_code)
+            raise error from None
 
     def _fail(self, ctx: click.Context, message: str, code: int) -> None:
         click.echo(f"error: {neutralise(message, keep_layout=False)}", err=True)

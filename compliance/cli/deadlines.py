@@ -34,11 +34,13 @@ def _instant(value, flag, tz):
 @click.option("--stage", "stage_id", metavar="ID", help="Only this stage (default: every stage of the regime).")
 @click.option("--aware-at", metavar="ISO", help="Awareness instant, for caps counted from awareness (DORA's 24 h).")
 @click.option("--entity-type", metavar="TYPE",
-    help="Entity type (DORA relief exclusions; NIS2 trust_service_provider; GDPR processor).")
+    help="Entity type the regime knows (DORA relief exclusions; NIS2 trust_service_provider; GDPR processor); "
+         "'compliance deadlines regimes' lists them.")
 @click.option("--affected", type=click.IntRange(min=0), metavar="N", help="Number of people affected (HIPAA's 500 threshold).")
 @click.option("--affected-in", "affected_in", multiple=True, metavar="STATE=N",
     help="Residents affected per State or jurisdiction (repeatable), e.g. CA=501: HIPAA media notice, State laws.")
-@click.option("--member-state", metavar="CC", help="Member State whose bank holidays count for DORA relief (e.g. DE).")
+@click.option("--member-state", metavar="CC", help="Member State whose bank holidays count for DORA relief (e.g. DE); "
+              "'compliance deadlines regimes' lists the states each regime knows.")
 @click.option("--contract-hours", type=click.FloatRange(min=0, min_open=True), metavar="H",
               help="Contractual hours for a 'without undue delay' stage that allows them (GDPR processor_to_controller).")
 @click.option("--notified-at", metavar="ISO", help="When the stage was notified (needs --stage): on_time or late.")
@@ -88,6 +90,34 @@ def compute_command(regime_id, clock_start, stage_id, aware_at, entity_type, aff
         click.echo(f"  {row['stage']}: {due}  [{row['status']}]  {row['rule']}; {row['citation']}")
         for note in row["notes"]:
             click.echo(f"      note: {note}")
+
+
+@deadlines_group.command("regimes")
+@controls_dir_option
+@json_option
+def regimes_command(controls_dirs, as_json) -> None:
+    """List the notification regimes with their stages, the entity types and the Member States each knows.
+
+    --entity-type and --member-state take only these values; anything else is refused.
+
+    Example:
+
+    \b
+        compliance deadlines regimes --json
+    """
+    from compliance.deadlines.regimes import load_regimes
+
+    rows = [{"regime": r.id, "name": r.name, "jurisdiction": r.jurisdiction, "stages": [s.id for s in r.stages],
+             "entity_types": list(r.entity_types), "member_states": list(r.member_states)}
+            for r in sorted(load_regimes(extra_dirs=controls_dirs).values(), key=lambda r: r.id)]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['regime']}: {row['name']} ({row['jurisdiction']})")
+        click.echo(f"  stages: {', '.join(row['stages'])}")
+        click.echo(f"  entity types: {', '.join(row['entity_types']) or 'none'}")
+        click.echo(f"  Member States: {', '.join(row['member_states']) or 'none'}")
 
 
 @deadlines_group.command("list")

@@ -21,10 +21,23 @@ def json_option(func: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")(func)
 
 
+def _known_zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuses an unknown zone up front, even when no naive date-time on this command line needs it."""
+    if value:
+        from compliance.core.errors import ValidationError
+        from compliance.core.timeutil import get_zone
+
+        try:
+            get_zone(value)
+        except ValidationError as exc:
+            raise click.BadParameter(exc.message, ctx=ctx, param=param) from exc
+    return value
+
+
 def timezone_option(func: Callable) -> Callable:
     """Adds `--timezone TZ`: the IANA zone for naive date-times given on this command line."""
     return click.option(
-        "--timezone", "tz", envvar="COMPLIANCE_TIMEZONE", default=None, metavar="TZ",
+        "--timezone", "tz", envvar="COMPLIANCE_TIMEZONE", default=None, metavar="TZ", callback=_known_zone,
         help="IANA time zone for date-times given without an offset (e.g. Europe/Berlin).",
     )(func)
 

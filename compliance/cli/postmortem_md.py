@@ -16,19 +16,24 @@ from compliance.core.timeutil import utcnow
 @click.command("import", cls=ComplianceCommand)
 @click.argument("args", nargs=-1, metavar="[INCIDENT] FILE.md")
 @click.option("--new", is_flag=True, help="Create the incident from the document's Key Facts.")
+@click.option("--dry-run", is_flag=True, help="Show what would be created or changed; write nothing.")
 @pass_store
 @json_option
-def import_command(store, as_json, args, new) -> None:
+def import_command(store, as_json, args, new, dry_run) -> None:
     """Import a Markdown post-mortem into an incident (idempotent; says what changed).
+
+    Follow-ups whose due date reads unknown, TBD or n/a import without one, owners are kept as
+    written (person, team or @handle) and sections outside the template are kept verbatim; the
+    review ('postmortem lint') says what is missing.
 
     Example:
 
     \b
         compliance postmortem import INC-0003 postmortem.md
-        compliance postmortem import --new postmortem.md
+        compliance postmortem import --new postmortem.md --dry-run
     """
     from compliance.incidents.service import get_incident
-    from compliance.postmortems.importer import import_postmortem
+    from compliance.postmortems.importer import import_postmortem, preview_postmortem_import
     from compliance.postmortems.parser import parse_postmortem, read_markdown_file
 
     if new and len(args) != 1:
@@ -42,14 +47,16 @@ def import_command(store, as_json, args, new) -> None:
         incident = None if new else get_incident(session=session, ref=args[0])
         if incident is not None:
             doc = parse_postmortem(text, source=str(path), year=incident.detected_at.year)
-        result = import_postmortem(session=session, doc=doc, text=text, source=str(path), incident=incident,
-                                   changed_by=default_actor())
+        run = preview_postmortem_import if dry_run else import_postmortem
+        result = run(session=session, doc=doc, text=text, source=str(path), incident=incident,
+                     changed_by=default_actor())
     data = {"incident": result.incident, "created": result.created, "unchanged": result.unchanged,
-            "changes": result.changes, "skipped": result.skipped}
+            "changes": result.changes, "skipped": result.skipped, "dry_run": result.dry_run}
     if as_json:
         emit_json(data)
         return
     verb = "created" if result.created else ("unchanged" if result.unchanged else "updated")
+    verb = f"would be {verb} (dry run: nothing written)" if dry_run else verb
     click.echo(f"{result.incident}: {verb}" + (f" ({'; '.join(result.changes)})" if result.changes else ""))
     for note in result.skipped:
         click.echo(f"note: {note}", err=True)

@@ -32,6 +32,8 @@ def compute_regime_deadlines(*, regime: Regime, clock_start: datetime, stage: st
     submission assumes that submission happened at the earlier stage's due (the latest on-time case).
     """
     clock_start = ensure_utc(clock_start, field="--clock-start")
+    entity_type = regime.check_entity_type(entity_type)
+    member_state = regime.check_member_state(member_state)
     if notified_at is not None and stage is None and len(regime.stages) > 1:
         raise ValidationError(f"--notified-at needs --stage (regime {regime.id!r} has stages "
                               f"{', '.join(s.id for s in regime.stages)})", field="--notified-at")

@@ -23,7 +23,7 @@ from compliance.core.errors import ValidationError
 from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import format_timedelta
 from compliance.deadlines.models import Notification
-from compliance.deadlines.regimes import known_regime_ids
+from compliance.deadlines.regimes import check_incident_entity_type, known_regime_ids
 from compliance.deadlines.service import (
     _evaluate,
     _session_regimes,
@@ -58,7 +58,10 @@ def check_regime_ids(regimes: Iterable[str], *, extra_dirs: Iterable[str] = ()) 
 
 def open_incident_with_obligations(*, session: Session, regimes: Iterable[str] = (), **values: Any) -> Incident:
     """Opens an incident (compliance.incidents.open_incident) and computes its notification obligations."""
-    incident = open_incident(session=session, regimes=check_regime_ids(regimes), **values)
+    regimes = check_regime_ids(regimes)
+    if values.get("entity_type") is not None:
+        values["entity_type"] = check_incident_entity_type(values["entity_type"], regimes)
+    incident = open_incident(session=session, regimes=regimes, **values)
     if incident.regimes:
         sync_incident_obligations(session=session, incident=incident)
     return incident
@@ -78,7 +81,7 @@ def _first_filings_on_time(session: Session, incident: Incident) -> dict[tuple[s
 
 
 def _mark_made_late(session: Session, incident: Incident, on_time: dict[tuple[str, str], Notification],
-                    changed: list[str], delay_reason: str | None) -> list[str]:
+                    changed: list[str], delay_reason: str | None, changed_by: str) -> list[str]:
     """Applies DL-7 to the filings that were on time before the change; returns a note per filing made late."""
     settings, zone = get_deadline_settings(session=session), get_org_zone(session=session)
     notes = []
@@ -94,9 +97,12 @@ def _mark_made_late(session: Session, incident: Incident, on_time: dict[tuple[st
                 f"changing {', '.join(changed)} makes the {regime.id}/{stage.id} filing of {incident.ref} late "
                 f"({late_by} after the new due {row['due']:%Y-%m-%dT%H:%M:%SZ}): {regime.name} requires the reasons "
                 f"for the delay ({stage.citation}); give --delay-reason", field="--delay-reason")
-        first.late = True
-        first.delay_reason = first.delay_reason or reason
-        session.add(first)
+        # Filings are append-only (ledger): the re-classification is a correction entry of the same filing that
+        # carries the delay reasons, never an edit of the recorded one.
+        session.add(Notification(incident_id=incident.id, regime=regime.id, stage=stage.id,
+                                 notified_at=first.notified_at, recipient=first.recipient, reference=first.reference,
+                                 delay_reason=reason, late=True, correction=True, content=list(first.content or []),
+                                 recorded_by=changed_by))
         notes.append(f"{regime.id}/{stage.id} filing is now late ({late_by} after the due "
                      f"{row['due']:%Y-%m-%dT%H:%M:%SZ})")
     session.flush()
@@ -109,6 +115,9 @@ def update_incident_with_obligations(*, session: Session, incident: Incident, ch
     """Changes an incident (compliance.incidents.update_incident), then keeps its obligations in step (DL-7)."""
     if "regimes" in changes:
         changes = {**changes, "regimes": check_regime_ids(changes["regimes"] or [])}
+    if changes.get("entity_type") is not None:
+        changes = {**changes, "entity_type": check_incident_entity_type(
+            changes["entity_type"], changes.get("regimes", incident.regimes or []))}
     lock_incident(session=session, incident=incident)
     on_time = _first_filings_on_time(session, incident) if SYNC_FIELDS & set(changes) else {}
     rows = update_incident(session=session, incident=incident, changes=changes, changed_by=changed_by,
@@ -116,6 +125,6 @@ def update_incident_with_obligations(*, session: Session, incident: Incident, ch
     changed = [r.field for r in rows if r.field in SYNC_FIELDS]
     if not changed:
         return IncidentUpdate(changes=rows)
-    made_late = _mark_made_late(session, incident, on_time, changed, delay_reason) if on_time else []
+    made_late = _mark_made_late(session, incident, on_time, changed, delay_reason, changed_by) if on_time else []
     sync_incident_obligations(session=session, incident=incident, now=now)
     return IncidentUpdate(changes=rows, made_late=made_late)

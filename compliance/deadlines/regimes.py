@@ -15,6 +15,7 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from compliance.core.choices import check_known
 from compliance.core.errors import DefinitionError, NotFoundError, ValidationError
 from compliance.core.resources import builtin_dir
 from compliance.core.timeutil import get_zone
@@ -201,6 +202,23 @@ class Regime:
     def stage_in_force(self, stage: Stage) -> InForce:
         """Returns when `stage`'s duty applies: its own `in_force_from`, else the regime's."""
         return stage.in_force or self.in_force
+    entity_types: tuple[str, ...] = ()  # the entity types this regime distinguishes (declared and used in stages)
+    member_states: tuple[str, ...] = ()  # country codes of the states whose calendars the regime knows
+
+    def check_entity_type(self, value: str | None, *, field: str = "--entity-type") -> str | None:
+        """Returns the entity type when this regime knows it; refuses an unknown one listing the valid ones."""
+        if value is None:
+            return None
+        return check_known(value, self.entity_types, field=field, what="entity type",
+                           context=f" for regime {self.id!r}")
+
+    def check_member_state(self, value: str | None, *, field: str = "--member-state") -> str | None:
+        """Returns the Member State code when this regime knows it; refuses an unknown one listing the valid ones."""
+        if value is None:
+            return None
+        return check_known(value, self.member_states, field=field, what="Member State",
+                           context=f" for regime {self.id!r}",
+                           normalise=lambda v: v.strip().upper())
 
     def stage(self, stage_id: str, *, field: str = "--stage") -> Stage:
         """Returns the stage `stage_id`, or NotFoundError listing the valid ones."""
@@ -531,7 +549,8 @@ def _parse_regime(data: Any, path: Path, errors: _Errors) -> Regime | None:
     if not isinstance(data, LineDict):
         errors.add(_line(data), "a regime file is a mapping with id, name, jurisdiction, citation and stages")
         return None
-    _keys(data, {"id", "name", "jurisdiction", "citation", "status_note", "in_force_from", "residents_of", "stages"},
+    _keys(data, {"id", "name", "jurisdiction", "citation", "status_note", "in_force_from", "residents_of", "stages",
+                 "entity_types", "member_states"},
           "regime", errors)
     regime_id = data.get("id")
     if not isinstance(regime_id, str) or not _ID.match(regime_id):
@@ -570,10 +589,32 @@ def _parse_regime(data: Any, path: Path, errors: _Errors) -> Regime | None:
             if target not in seen or seen[target] >= index:
                 errors.add(trigger.line, f"stage {node.get('id')!r}: trigger stage {target!r} must be an earlier "
                                          f"stage of this regime")
+    declared_types = _name_list(data, "entity_types", errors)
+    states = _name_list(data, "member_states", errors)
+    for index, code in enumerate(states):
+        if _calendar_problem(code, None, None, deep=False):  # the registry only: building calendars costs a second
+            errors.add(_line(data["member_states"], index), f"regime: member state {code!r} has no holiday calendar")
+    used = [t for st in stages for cond in [st.applies_when, *(v.when for v in st.variants)] if cond
+            for t in cond.entity_types] + [t for st in stages if st.relief for t in st.relief.not_for_entity_types]
+    if "entity_types" in data:
+        for name_ in dict.fromkeys(used):
+            if name_ not in declared_types:
+                errors.add(data.line_of("entity_types"), f"regime: entity type {name_!r} is used by a stage but not "
+                                                         "listed in 'entity_types'")
     if errors.items or not (isinstance(regime_id, str) and name and jurisdiction and citation):
         return None
     return Regime(id=regime_id, name=name, jurisdiction=jurisdiction, citation=citation, stages=tuple(stages),
-                  path=str(path), status_note=note, in_force=in_force, residents_of=residents_of)
+                  path=str(path), status_note=note, in_force=in_force, residents_of=residents_of,
+                  entity_types=tuple(dict.fromkeys([*declared_types, *used])),
+                  member_states=tuple(states))
+
+
+def _name_list(data: LineDict, key: str, errors: _Errors) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        errors.add(data.line_of(key), f"regime: {key!r} must be a list of names")
+        return []
+    return [v.strip() for v in value]
 
 
 def collect_regime_errors(path: str | os.PathLike) -> list[str]:
@@ -653,6 +694,27 @@ def load_regimes(*, extra_dirs: Iterable[str | os.PathLike] = ()) -> dict[str, R
 def known_regime_ids(*, extra_dirs: Iterable[str | os.PathLike] = ()) -> set[str]:
     """Returns the ids of every known regime (built-in, COMPLIANCE_CONTROLS and `extra_dirs`)."""
     return set(load_regimes(extra_dirs=extra_dirs))
+
+
+def get_known_entity_types(regime_ids: Iterable[str] = (), *, extra_dirs: Iterable[str | os.PathLike] = ()) -> list[str]:
+    """Returns the entity types the given regimes (or, with none given, all regimes) distinguish."""
+    regimes = load_regimes(extra_dirs=extra_dirs)
+    chosen = [regimes[r] for r in regime_ids if r in regimes] or list(regimes.values())
+    return sorted({t for regime in chosen for t in regime.entity_types})
+
+
+def get_known_member_states(*, extra_dirs: Iterable[str | os.PathLike] = ()) -> list[str]:
+    """Returns the Member State codes any regime knows."""
+    return sorted({c for regime in load_regimes(extra_dirs=extra_dirs).values() for c in regime.member_states})
+
+
+def check_incident_entity_type(value: str | None, regime_ids: Iterable[str], *, field: str = "--entity-type") -> str | None:
+    """Returns the entity type when one of the incident's regimes (or any regime) knows it; refuses it otherwise."""
+    if value is None or not str(value).strip():
+        return None
+    ids = list(regime_ids)
+    scope = f"regimes {', '.join(ids)}" if ids else "any regime"
+    return check_known(value, get_known_entity_types(ids), field=field, what="entity type", context=f" for {scope}")
 
 
 def get_regime(regime_id: str, *, extra_dirs: Iterable[str | os.PathLike] = (), field: str = "--regime") -> Regime:

@@ -66,14 +66,11 @@ def set_deadline_settings(*, session: Session, timezone: str | None = None, memb
         get_zone(timezone)
         settings["timezone"] = timezone
     if member_state is not None:
-        code = member_state.strip().upper()
-        import holidays
+        from compliance.core.choices import check_known
+        from compliance.deadlines.regimes import get_known_member_states
 
-        try:
-            holidays.country_holidays(code, years=[2026])
-        except NotImplementedError:
-            raise ValidationError(f"{member_state!r} is not a country code with a holiday calendar (e.g. DE, FR)",
-                                  field="--member-state") from None
+        code = check_known(member_state, get_known_member_states(), field="--member-state", what="Member State",
+                           normalise=lambda v: v.strip().upper())
         settings["member_state"] = code
     if warn_within is not None:
         settings["warn_within_hours"] = parse_duration(warn_within, field="--warn-within").total_seconds() / 3600

@@ -14,11 +14,12 @@ from compliance.core.errors import ValidationError
 from compliance.core.timeutil import parse_instant
 from compliance.incidents.models import Incident
 from compliance.incidents.service import add_timeline_entry, get_timeline, open_incident, update_incident
+from compliance.postmortems.items import is_unknown
 from compliance.postmortems.parser import ParsedPostmortem
 from compliance.postmortems.service import get_postmortem, set_postmortem
 
 _FIELDS = ("summary", "contributors", "mitigators", "risks", "root_cause", "lessons", "diagnostics",
-           "impact_text", "impact_users", "impact_duration_minutes")
+           "impact_text", "impact_users", "impact_duration_minutes", "kept_sections")
 
 
 @dataclass
@@ -29,6 +30,7 @@ class ImportResult:
     created: bool
     changes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    dry_run: bool = False
 
     @property
     def unchanged(self) -> bool:
@@ -40,12 +42,18 @@ def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-def _fact_instant(doc: ParsedPostmortem, key: str) -> datetime | None:
-    raw = doc.key_facts.get(key, "").strip()
-    if not raw or raw.startswith("["):
+def _fact_instant(doc: ParsedPostmortem, key: str, source: str) -> datetime | None:
+    written = doc.key_facts.get(key, "").strip()
+    if is_unknown(written) or written.startswith("["):
         return None
-    raw = re.sub(r"\s*UTC$", "Z", raw.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", raw) else raw)
-    return parse_instant(raw, field=f"Key Facts: {key}")
+    raw = re.sub(r"\s*UTC$", "Z", written.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", written) else written)
+    try:
+        return parse_instant(raw, field=f"Key Facts: {key}")
+    except ValidationError:
+        line = doc.lines.get(f"key_facts.{key}")
+        raise ValidationError(f"{source}: line {line}: Key Facts '{key}' {written!r} is not a date-time like "
+                              "'2026-03-02 09:40 UTC' (write 'unknown' when it is not known); nothing was imported",
+                              field="FILE") from None
 
 
 def _impact_numbers(text: str | None) -> tuple[int | None, int | None]:
@@ -65,19 +73,17 @@ def _impact_numbers(text: str | None) -> tuple[int | None, int | None]:
 def postmortem_fields(doc: ParsedPostmortem) -> dict:
     """Returns the post-mortem columns a document sets."""
     impact = doc.key_facts.get("customer impact")
-    impact = None if impact is None or impact.startswith("[") else impact
+    impact = None if is_unknown(impact) or impact.startswith("[") else impact
     users, minutes = _impact_numbers(impact)
     return {"summary": doc.summary, "contributors": doc.contributors, "mitigators": doc.mitigators,
             "risks": doc.risks, "root_cause": doc.root_cause, "lessons": doc.lessons,
             "diagnostics": doc.diagnostics, "impact_text": impact, "impact_users": users,
-            "impact_duration_minutes": minutes}
+            "impact_duration_minutes": minutes, "kept_sections": doc.kept_sections}
 
 
 def check_importable(doc: ParsedPostmortem, *, source: str, new: bool) -> None:
-    """Refuses a document with unparseable items, owner-less follow-ups, or (for --new) no Key Facts."""
+    """Refuses a document with unparseable items or (for --new) no Key Facts; open owners and dates are imported."""
     problems = list(doc.problems)
-    problems += [f"line {f.line}: follow-up has no owner (write '- [ ] **@owner:** action **[date]**')"
-                 for f in doc.followups if not f.owner]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ValidationError(f"{source}: {problems[0]}{more}; nothing was imported", field="FILE")
@@ -96,17 +102,19 @@ def import_postmortem(*, session: Session, doc: ParsedPostmortem, text: str, sou
     check_importable(doc, source=source, new=incident is None)
     created = incident is None
     if created:
-        started = _fact_instant(doc, "impact start")
+        started = _fact_instant(doc, "impact start", source)
         detection = next((e.at for e in doc.timeline if e.kind == "detection"), None)
-        detected = _fact_instant(doc, "detected") or detection or started or (doc.timeline[0].at if doc.timeline else None)
+        first = doc.timeline[0].at if doc.timeline else None
+        detected = _fact_instant(doc, "detected", source) or detection or started or first
         if detected is None:
             raise ValidationError(f"{source}: no detection instant (Key Facts 'Impact start' or a timeline)", field="FILE")
         services = doc.key_facts.get("affected services", "")
+        services = [] if services.startswith("[") or is_unknown(services) else [s.strip() for s in services.split(",")]
         incident = open_incident(session=session, title=doc.title, severity=doc.severity, detected_at=detected,
                                  started_at=started if started and started <= detected else None,
-                                 services=[] if services.startswith("[") else [s.strip() for s in services.split(",")],
+                                 services=[s for s in services if s],
                                  tags=doc.theme_tags)
-        resolved = _fact_instant(doc, "impact end")
+        resolved = _fact_instant(doc, "impact end", source)
         if resolved:
             update_incident(session=session, incident=incident, changes={"status": "resolved", "resolved_at": resolved},
                             changed_by=changed_by)
@@ -136,6 +144,18 @@ def import_postmortem(*, session: Session, doc: ParsedPostmortem, text: str, sou
         update_incident(session=session, incident=incident, changes={"tags": doc.theme_tags}, changed_by=changed_by)
         result.changes.append("theme tags")
     session.flush()
+    return result
+
+
+def preview_postmortem_import(*, session: Session, doc: ParsedPostmortem, text: str, source: str,
+                              incident: Incident | None = None, changed_by: str = "import") -> ImportResult:
+    """Returns what importing the document would change, and rolls the session back: nothing is written."""
+    try:
+        result = import_postmortem(session=session, doc=doc, text=text, source=source, incident=incident,
+                                   changed_by=changed_by)
+    finally:
+        session.rollback()
+    result.dry_run = True
     return result
 
 

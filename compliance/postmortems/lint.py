@@ -64,9 +64,27 @@ RULES = {r.code: r for r in [
          "Add the section; write 'None identified' if it is truly empty."),
     Rule("PM019", "no-mitigators", "warning", "no mitigators (what went well)",
          "Record what limited the damage (Safety-II): it is what you must protect."),
+    Rule("PM020", "hindsight-language", "warning", "hindsight or counterfactual language",
+         "Say what people knew and saw at the time and why their action made sense then; "
+         "put what would help next time in a follow-up."),
 ]}
 
-BLAME = re.compile(r"\bshould have(?: known)?\b|\bcareless(?:ly|ness)?\b|\bignored\b|\bfailed to\b|\bnegligen", re.I)
+BLAME = re.compile(r"\bcareless(?:ly|ness)?\b|\bnegligen", re.I)
+# A person (first name, @handle, or a role used as a name) as the subject of an action that went wrong.
+_FAILED = (r"(?:forgot|skipped|ignored|neglected|overlooked|bypassed|rushed|missed|broke|"
+           r"pushed\s+(?:it|the\s+\w+|\w+)\s+anyway|deployed\s+without|did\s*n[o']t\s+(?:check|test|notice|follow|read|ask|wait)|"
+           r"didn't\s+(?:check|test|notice|follow|read|ask|wait)|failed\s+to|should\s+have)")
+PERSON_FAILURE = re.compile(
+    r"(?:^|(?<=[.;:!?]\s)|(?<=,\s)|(?<=\bthen\s)|(?<=\band\s))(?P<who>(?:the\s+)?(?:on-?call(?:\s+engineer)?|engineer|developer|"
+    r"operator|admin|sysadmin|intern|reviewer|release manager|dba)|[A-Z][a-z]+(?:\s[A-Z]\.)?)\s+(?:just\s+|simply\s+|then\s+)?"
+    + _FAILED + r"\b", re.I)
+_NOT_PEOPLE = {"the", "this", "that", "it", "monitoring", "alerting", "monitor", "alert", "system", "ci", "pipeline",
+               "deploy", "deployment", "tests", "test", "script", "job", "service", "database", "server", "check",
+               "checks", "health", "traffic", "cache", "we", "they", "which", "automation", "tooling", "config",
+               "alerts", "monitors", "dashboards", "dashboard", "probe", "probes", "scheduler", "backup", "backups"}
+HINDSIGHT = re.compile(r"\bshould(?:n't| not)? have\b|\bcould have (?:been )?(?:prevented|caught|avoided|stopped|spotted)\b|"
+                       r"\bfailed to (?:notice|see|spot|realise|realize|catch)\b|\bobviously\b|\bsimply\b|\bif only\b|"
+                       r"\bwould have been (?:avoided|prevented|caught)\b|\bclearly\b", re.I)
 HANDLE_FAILURE = re.compile(r"@\w[\w.-]*\s+(?:forgot|missed|broke|didn't|did not|failed|ignored|should)", re.I)
 SHALLOW = re.compile(r"\b(human error|process failure|legacy system|operator error|user error)\b", re.I)
 VAGUE = re.compile(r"^\s*(improve (?:the )?monitoring|add (?:more )?tests|be more careful|do (?:more )?training|"
@@ -119,6 +137,9 @@ class ReviewInput:
     started_at: datetime | None = None
     reference_date: date | None = None  # due dates are judged from here (resolution date)
     sections: dict[str, int] | None = None  # only for files
+    impact_line: int | None = None
+    summary_line: int | None = None
+    other_texts: list[tuple[str, int | None]] | None = None  # mitigators, risks, diagnostics with their lines
 
 
 @dataclass
@@ -147,13 +168,34 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3}
 
 
+def _all_texts(data: ReviewInput) -> list[tuple[str, int | None]]:
+    """Every sentence-bearing text of the document with its line: summary, timeline, analysis, learnings."""
+    texts = [(data.summary or "", data.summary_line), (data.impact or "", data.impact_line)]
+    texts += [(e.text, e.line) for e in data.timeline] + list(data.contributors)
+    texts += [(t, line) for _, t, line in data.root_cause] + list(data.lessons) + list(data.other_texts or [])
+    return [(t, line) for t, line in texts if t]
+
+
+def _person_failure(text: str):
+    for match in PERSON_FAILURE.finditer(text):
+        who = re.sub(r"^the\s+", "", match.group("who"), flags=re.I)
+        if who.split()[0].lower() not in _NOT_PEOPLE:
+            return match
+    return None
+
+
 def _check_blame(data: ReviewInput) -> Iterable[Finding]:
-    texts = [(t, line) for t, line in data.contributors] + [(t, line) for _, t, line in data.root_cause]
-    texts += [(e.text, e.line) for e in data.timeline] + [(data.summary or "", None)]
-    for text, line in texts:
-        match = BLAME.search(text) or HANDLE_FAILURE.search(text)
+    for text, line in _all_texts(data):
+        match = BLAME.search(text) or HANDLE_FAILURE.search(text) or _person_failure(text)
         if match:
             yield _finding("PM001", f"'{match.group(0)}' in \"{text[:80]}\"", line)
+
+
+def _check_hindsight(data: ReviewInput) -> Iterable[Finding]:
+    for text, line in _all_texts(data) + [(a.description, a.line) for a in data.actions]:
+        match = HINDSIGHT.search(text)
+        if match:
+            yield _finding("PM020", f"'{match.group(0)}' in \"{text[:80]}\"", line)
 
 
 def _check_root_cause(data: ReviewInput) -> Iterable[Finding]:
@@ -212,16 +254,20 @@ def _check_timeline(data: ReviewInput) -> Iterable[Finding]:
         yield _finding("PM012", f"first entry is \"{first.text[:50]}\"", first.line)
     zones = sorted({e.zone for e in entries if e.zone})
     if len(zones) > 1:
-        yield _finding("PM013", ", ".join(zones), entries[0].line)
+        first_zone = next(e.zone for e in entries if e.zone)
+        odd = next(e for e in entries if e.zone and e.zone != first_zone)
+        yield _finding("PM013", f"{', '.join(zones)}; \"{odd.text[:40]}\" is in {odd.zone}, earlier entries in {first_zone}",
+                       odd.line)
 
 
 def _check_impact(data: ReviewInput) -> Iterable[Finding]:
     text = " ".join(t for t in (data.impact, data.summary) if t)
     match = UNQUANTIFIED.search(text)
+    line = data.impact_line if data.impact else data.summary_line
     if match:
-        yield _finding("PM015", f"'{match.group(0)}'")
+        yield _finding("PM015", f"'{match.group(0)}'", line)
     elif not data.impact_numbers:
-        yield _finding("PM015", "no number of users, minutes or money")
+        yield _finding("PM015", "no number of users, requests, minutes or money", line)
 
 
 def _check_lessons(data: ReviewInput) -> Iterable[Finding]:
@@ -248,7 +294,7 @@ def _check_mitigators(data: ReviewInput) -> Iterable[Finding]:
 
 
 CHECKS: list[Callable[[ReviewInput], Iterable[Finding]]] = [
-    _check_blame, _check_root_cause, _check_actions, _check_timeline, _check_impact, _check_lessons,
+    _check_blame, _check_hindsight, _check_root_cause, _check_actions, _check_timeline, _check_impact, _check_lessons,
     _check_sections, _check_mitigators]
 
 
@@ -275,4 +321,7 @@ def review_input_from_parsed(doc: ParsedPostmortem) -> ReviewInput:
         actions=[ReviewAction(f.description, f.owner, f.due, f.success_criteria, f.lessons, f.line) for f in doc.followups],
         timeline=[ReviewEntry(e.at, e.text, e.kind, e.zone, e.line) for e in doc.timeline],
         detected_at=detection, started_at=None, reference_date=reference, sections=doc.sections,
+        impact_line=doc.lines.get("key_facts.customer impact"), summary_line=doc.lines.get("summary"),
+        other_texts=[(t, doc.lines.get(f"{key}.{i}")) for key in ("mitigators", "risks", "diagnostics")
+                     for i, t in enumerate(getattr(doc, key))],
     )

@@ -22,6 +22,7 @@ class Postmortem(SQLModel, table=True):
     root_cause: list of {"number": "1.2", "text": "..."} why-chain steps (branches 1.x, 2.x).
     lessons: list of {"number": 1, "text": "...", "category": "technical"|None}.
     contributors / mitigators / risks / diagnostics: lists of strings.
+    kept_sections: list of {"title": "...", "text": "..."}: sections outside the template, kept verbatim.
     """
 
     __tablename__ = "postmortem"
@@ -47,6 +48,7 @@ class Postmortem(SQLModel, table=True):
     mitigation_analysis: str | None = None
     diagnostics: list = JSONListField()
     lessons: list = JSONListField()
+    kept_sections: list = JSONListField()
     reviewer: str | None = None
     source_markdown: str | None = None
     source_sha256: str | None = Field(default=None, max_length=64)

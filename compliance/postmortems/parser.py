@@ -2,25 +2,29 @@
 
 Sections are found from the markdown-it token stream (headings and their line ranges); items are
 read from list items and paragraphs inside each section, one inline text at a time, with line numbers.
+Sections the template does not have are kept verbatim (exported again) and reported as "kept, not parsed".
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markdown_it import MarkdownIt
 
 from compliance.core.errors import ValidationError
+from compliance.postmortems.items import (
+    ZONES,
+    FollowUp,
+    TimelineItem,
+    parse_followups,
+    parse_timeline,
+)
 
-UTC = UTC
+__all__ = ["ZONES", "FollowUp", "ParsedPostmortem", "TimelineItem", "parse_postmortem", "read_markdown_file"]
 MAX_BYTES = 10 * 1024 * 1024
-ZONES = {"UTC": 0, "GMT": 0, "Z": 0, "CET": 60, "CEST": 120, "WET": 0, "WEST": 60, "EET": 120, "EEST": 180,
-         "BST": 60, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480,
-         "PDT": -420, "IST": 330, "JST": 540, "SGT": 480, "AEST": 600, "AEDT": 660}
 SECTION_ALIASES = {
     "key facts": "key_facts", "executive summary": "summary", "summary": "summary", "timeline": "timeline",
     "contributors, mitigators, risks": "cmr", "contributors": "contributors", "mitigators": "mitigators",
@@ -33,40 +37,12 @@ SECTION_ALIASES = {
 }
 REQUIRED_SECTIONS = ("key_facts", "summary", "timeline", "contributors", "mitigators", "risks", "root_cause",
                      "learnings", "followups")
-_TIME = re.compile(r"^\**\s*(\d{1,2}):(\d{2})(?::\d{2})?\s*([A-Za-z][A-Za-z_/+\-]*)?\s*:?\s*\**\s*:?\s*[-–—:]?\s*(.*)$")
-_DATE = re.compile(r"^\**\s*(\d{4}-\d{2}-\d{2})\s*\**:?\s*$")
+# Sub-headings these sections read as part of themselves (lesson categories, date headings).
+_ABSORBING = {"learnings", "timeline"}
 _FACT = re.compile(r"^\*\*([^*:]+):?\*\*:?\s*(.*)$")
 _WHY = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+(.+)$")
-_CHECK = re.compile(r"^\[( |x|X)\]\s*(.*)$")
-_OWNER = re.compile(r"^\*\*@?([^*]+?):?\*\*:?\s*(.*)$")
-_DUE = re.compile(r"\*\*\[([^\]]+)\]\*\*\s*$|\[([^\]]+)\]\s*$")
-_LESSON_REF = re.compile(r"\((?:lessons?|L)\s*([\d,\s]+)\)", re.IGNORECASE)
 _CATEGORY = re.compile(r"^\*\*([^*]+?):?\*\*:?$")
-
-
-@dataclass
-class TimelineItem:
-    """One timeline bullet: instant in UTC, text, the time as written, its line."""
-
-    at: datetime
-    text: str
-    original_time: str
-    zone: str
-    line: int
-    kind: str = "other"
-
-
-@dataclass
-class FollowUp:
-    """One follow-up checkbox."""
-
-    description: str
-    owner: str | None
-    due: date | None
-    done: bool
-    lessons: list[int]
-    line: int
-    success_criteria: str | None = None
+THEME_TAGS = re.compile(r"^\s*[-*]?\s*\*\*theme tags:?\*\*:?\s*\[?([^\]]*)\]?\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -85,9 +61,10 @@ class ParsedPostmortem:
     lessons: list[dict] = field(default_factory=list)
     followups: list[FollowUp] = field(default_factory=list)
     theme_tags: list[str] = field(default_factory=list)
+    kept_sections: list[dict] = field(default_factory=list)  # {"title", "text"}: verbatim, exported again
     sections: dict[str, int] = field(default_factory=dict)  # section → heading line
     problems: list[str] = field(default_factory=list)  # "line N: what could not be parsed"
-    skipped: list[str] = field(default_factory=list)  # sections outside the template, reported not imported
+    skipped: list[str] = field(default_factory=list)  # "line N: section 'X' kept, not parsed" (reported once)
     lines: dict[str, int] = field(default_factory=dict)  # e.g. "contributors.0" → line
 
     @property
@@ -98,37 +75,8 @@ class ParsedPostmortem:
         return f"sev{match.group(1)}" if match and match.group(1) in "1234" else None
 
 
-def _zone_offset(name: str | None, day: date, hour: int, minute: int) -> tuple[timedelta, str]:
-    if not name:
-        return timedelta(0), "UTC"
-    upper = name.upper()
-    if upper in ZONES:
-        return timedelta(minutes=ZONES[upper]), upper
-    try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}") from None
-    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-    return local.utcoffset(), name
-
-
-def _infer_kind(text: str, index: int) -> str:
-    lowered = text.lower()
-    rules = [("resolution", ("all-clear", "all clear", "resolved", "closed")),
-             ("communication", ("status page", "customers notified", "notified", "communicat", "announce")),
-             ("decision", ("decision", "decided", "decide")),
-             ("mitigation", ("restored", "mitigat", "rolled back", "rollback", "restart", "revoked", "blocked",
-                             "isolated", "deployed fix", "disabled")),
-             ("escalation", ("declared", "paged", "page sent", "escalat", "engaged")),
-             ("detection", ("alert", "detected", "noticed", "reported", "fire"))]
-    for kind, words in rules:
-        if any(w in lowered for w in words):
-            return kind
-    return "trigger" if index == 0 else "other"
-
-
 _SPECIAL_LINE = re.compile(
-    r"^(\*\*[^*]+\*\*:?|\*\*[^*]+:\*\*.*|\[.*\]|\**\d{4}-\d{2}-\d{2}\**:?|\d+(?:\.\d+)+\.?\s.*)$")
+    r"^(\*\*[^*]+\*\*:?|\*\*[^*]+:\*\*.*|\[.*\]|\**\d{4}-\d{1,2}-\d{1,2}\**:?|\d+(?:\.\d+)+\.?\s.*)$")
 
 
 def _blocks(tokens, start: int, end: int):
@@ -185,39 +133,79 @@ def read_markdown_file(path: str | Path) -> str:
         raise ValidationError(f"{path} is not UTF-8 text", field="FILE") from None
 
 
+def _classify(headings) -> list[str]:
+    """Returns per heading: title, known, absorbed (part of the section above), kept, or inside (a kept one)."""
+    kinds: list[str] = []
+    kept_level = None
+    enclosing = None  # (level, key) of the known section we are in
+    for _index, level, key, _line, _title in headings:
+        if level == 1:
+            kinds.append("title")
+            kept_level = enclosing = None
+            continue
+        if kept_level is not None and level > kept_level:
+            kinds.append("inside")
+            continue
+        kept_level = None
+        if enclosing and level <= enclosing[0]:
+            enclosing = None
+        if key is None or key == "appendix":
+            if enclosing and enclosing[1] in _ABSORBING and key is None:
+                kinds.append("absorbed")
+                continue
+            kinds.append("kept")
+            kept_level = level
+            continue
+        kinds.append("known")
+        enclosing = (level, key)
+    return kinds
+
+
+def _kept_text(lines: list[str], start: int, end: int) -> str:
+    body = [line for line in lines[start - 1:end - 1] if not THEME_TAGS.match(line)]
+    while body and not body[-1].strip():
+        body.pop()
+    return "\n".join(body)
+
+
 def parse_postmortem(text: str, *, source: str = "<document>", year: int | None = None) -> ParsedPostmortem:
     """Parses Markdown text; unparseable items are listed in `problems` with their line numbers."""
     if not text.strip():
         raise ValidationError(f"{source} is empty", field="FILE")
     tokens = MarkdownIt("commonmark").parse(text)
+    lines = text.splitlines()
     doc = ParsedPostmortem()
     headings = []  # (token index, level, section key or None, line, text)
     for i, token in enumerate(tokens):
         if token.type == "heading_open":
             title = tokens[i + 1].content.strip()
             key = SECTION_ALIASES.get(re.sub(r"[^a-z0-9,\- ]", "", title.lower()).strip())
-            if key is None and int(token.tag[1]) == 1 and ":" in title:
+            if key is None and int(token.tag[1]) == 1 and ":" in title and doc.title is None:
                 doc.title = _clean(title.split(":", 1)[1])
             headings.append((i, int(token.tag[1]), key, token.map[0] + 1, title))
     if doc.title is None and headings and headings[0][1] == 1 and headings[0][2] is None:
         doc.title = _clean(headings[0][4])
+    kinds = _classify(headings)
     for n, (index, level, key, line, title) in enumerate(headings):
-        end = len(tokens)
-        for later in headings[n + 1:]:
-            if later[1] <= level or key == "cmr":
-                end = later[0]
-                break
-        if key is None:
-            if level > 1:
-                doc.skipped.append(f"line {line}: section '{title}' is not part of the template and was not imported")
+        kind = kinds[n]
+        later = list(zip(headings[n + 1:], kinds[n + 1:], strict=True))
+        if kind == "kept":
+            end_line = next((h[3] for h, _ in later if h[1] <= level), len(lines) + 1)
+            doc.kept_sections.append({"title": title, "text": _kept_text(lines, line, end_line)})
+            if key is None:
+                doc.skipped.append(f"line {line}: section '{title}' is not part of the template: kept, not parsed")
             continue
+        if kind != "known":
+            continue
+        end = next((h[0] for h, k in later
+                    if h[1] <= level or k in ("kept", "known", "title") or key == "cmr"), len(tokens))
         doc.sections.setdefault(key, line)
         if key == "cmr":
             continue
-        _parse_section(doc, key, tokens, index + 3, end, year, source)
-    # Theme tags may stand anywhere.
+        _parse_section(doc, key, tokens, index + 3, end, year)
+    # Theme tags may stand anywhere outside kept sections.
     for _line, content, _, _, _ in _blocks(tokens, 0, len(tokens)):
-        match = re.match(r"^\*\*theme tags:?\*\*:?\s*\[?([^\]]*)\]?\s*$", content, re.IGNORECASE)
+        match = THEME_TAGS.match(content)
         if match:
             doc.theme_tags = [t.strip().lower() for t in match.group(1).split(",") if t.strip()]
     return doc
@@ -233,31 +221,21 @@ def _resolve_year(doc: ParsedPostmortem, year: int | None) -> int:
     return datetime.now(UTC).year
 
 
-def _parse_due(raw: str, year: int) -> date:
-    raw = raw.strip()
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        pass
-    for fmt in ("%b %d %Y", "%B %d %Y", "%d %b %Y", "%d %B %Y"):
-        try:
-            return datetime.strptime(f"{raw} {year}" if not re.search(r"\d{4}", raw) else raw, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(raw)
-
-
-def _parse_section(doc, key, tokens, start, end, year, source) -> None:
+def _parse_section(doc, key, tokens, start, end, year) -> None:
     items = list(_blocks(tokens, start, end))
     if key == "key_facts":
         for line, content, _, _, _ in items:
             match = _FACT.match(content)
             if match:
-                doc.key_facts[match.group(1).strip().lower()] = match.group(2).strip()
+                name = match.group(1).strip().lower()
+                doc.key_facts[name] = match.group(2).strip()
+                doc.lines[f"key_facts.{name}"] = line
             elif content:
                 doc.problems.append(f"line {line}: key fact not in '**Name:** value' form: {content[:60]}")
     elif key == "summary":
         doc.summary = _clean(" ".join(c for _, c, _, _, _ in items)) or None
+        if items:
+            doc.lines["summary"] = items[0][0]
     elif key in ("contributors", "mitigators", "risks", "diagnostics"):
         target = getattr(doc, key)
         for line, content, in_list, _, _ in items:
@@ -265,97 +243,41 @@ def _parse_section(doc, key, tokens, start, end, year, source) -> None:
                 doc.lines[f"{key}.{len(target)}"] = line
                 target.append(_clean(content))
     elif key == "root_cause":
-        for line, content, _, _, token in items:
-            raw = content.strip()
-            match = _WHY.match(raw)
-            number = None
-            if match:
-                number, text_ = match.group(1), match.group(2)
-            else:
-                position = tokens.index(token)
-                opener = tokens[position - 2] if position >= 2 else None
-                if opener is not None and opener.type == "list_item_open" and opener.info:
-                    number, text_ = opener.info, raw
-            if number is None:
-                doc.problems.append(f"line {line}: root-cause step without a number like 1. or 1.1: {raw[:60]}")
-                continue
-            doc.lines[f"root_cause.{len(doc.root_cause)}"] = line
-            doc.root_cause.append({"number": number.rstrip("."), "text": _clean(text_)})
+        _parse_root_cause(doc, tokens, items)
     elif key == "learnings":
         category = None
-        for line, content, in_list, _, _ in items:
+        for line, content, in_list, _, token in items:
             match = _CATEGORY.match(content)
-            if not in_list and match:
-                category = match.group(1).strip().lower()
+            if not in_list and (match or _is_heading(tokens, token)):
+                category = (match.group(1) if match else content).strip().rstrip(":").lower()
             elif in_list and content:
                 doc.lines[f"lessons.{len(doc.lessons)}"] = line
                 doc.lessons.append({"number": len(doc.lessons) + 1, "text": _clean(content), "category": category})
     elif key == "timeline":
-        _parse_timeline(doc, items, year)
+        parse_timeline(doc, items)
     elif key == "followups":
-        _parse_followups(doc, items, year)
+        parse_followups(doc, items, _resolve_year(doc, year))
 
 
-def _parse_timeline(doc, items, year) -> None:
-    day: date | None = None
-    for line, content, in_list, _, _ in items:
-        date_match = _DATE.match(content)
-        if date_match:
-            day = date.fromisoformat(date_match.group(1))
-            continue
-        if not in_list:
-            continue
-        match = _TIME.match(content)
-        if not match:
-            doc.problems.append(f"line {line}: timeline entry without a time like '14:23 UTC': {content[:60]}")
-            continue
-        if day is None:
-            doc.problems.append(f"line {line}: timeline entry before any date heading (e.g. **2024-01-15**)")
-            continue
-        hour, minute, zone, text_ = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
-        if hour > 23 or minute > 59:
-            doc.problems.append(f"line {line}: {hour:02d}:{minute:02d} is not a time of day")
-            continue
-        try:
-            offset, zone_name = _zone_offset(zone, day, hour, minute)
-        except ValueError as exc:
-            doc.problems.append(f"line {line}: {exc}")
-            continue
-        at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - offset
-        original = f"{day.isoformat()} {hour:02d}:{minute:02d}{' ' + zone if zone else ''}"
-        text_ = _clean(text_.strip("* :"))
-        doc.timeline.append(TimelineItem(at=at, text=text_, original_time=original, zone=zone_name, line=line,
-                                         kind=_infer_kind(text_, len(doc.timeline))))
+def _is_heading(tokens, token) -> bool:
+    position = tokens.index(token)
+    return position > 0 and tokens[position - 1].type == "heading_open"
 
 
-def _parse_followups(doc, items, year) -> None:
-    year = _resolve_year(doc, year)
-    for line, content, in_list, _, _ in items:
-        check = _CHECK.match(content)
-        if not in_list or not check:
+def _parse_root_cause(doc, tokens, items) -> None:
+    for line, content, _, _, token in items:
+        raw = content.strip()
+        match = _WHY.match(raw)
+        number = None
+        if match:
+            number, text_ = match.group(1), match.group(2)
+        else:
+            position = tokens.index(token)
+            opener = tokens[position - 2] if position >= 2 else None
+            if opener is not None and opener.type == "list_item_open" and opener.info:
+                number, text_ = opener.info, raw
+        if number is None:
+            doc.problems.append(f"line {line}: root-cause step without a number like 1. or 1.1: {raw[:60]}")
             continue
-        done, rest = check.group(1).lower() == "x", check.group(2).strip()
-        owner = None
-        owner_match = _OWNER.match(rest)
-        if owner_match:
-            owner, rest = owner_match.group(1).strip().lstrip("@"), owner_match.group(2)
-        due = None
-        due_match = _DUE.search(rest)
-        if due_match:
-            raw = due_match.group(1) or due_match.group(2)
-            try:
-                due = _parse_due(raw, year)
-            except ValueError:
-                doc.problems.append(f"line {line}: due date {raw!r} does not parse (use YYYY-MM-DD or 'Jan 22')")
-            rest = rest[:due_match.start()]
-        lessons = []
-        lesson_match = _LESSON_REF.search(rest)
-        if lesson_match:
-            lessons = [int(n) for n in re.findall(r"\d+", lesson_match.group(1))]
-            rest = rest[:lesson_match.start()] + rest[lesson_match.end():]
-        criteria = None
-        if " — success: " in rest or " - success: " in rest.lower():
-            rest, criteria = re.split(r"\s[—-]\s[Ss]uccess:\s", rest, maxsplit=1)
-            criteria = _clean(criteria) or None
-        doc.followups.append(FollowUp(description=_clean(rest.strip("* ")), owner=owner, due=due, done=done,
-                                      lessons=lessons, line=line, success_criteria=criteria))
+        doc.lines[f"root_cause.{len(doc.root_cause)}"] = line
+        doc.root_cause.append({"number": number.rstrip("."), "text": _clean(text_)})

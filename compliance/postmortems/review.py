@@ -75,6 +75,7 @@ def review_input_from_rows(*, incident: Incident, postmortem: Postmortem, timeli
         timeline=[ReviewEntry(e.at, e.text, e.kind, z) for e, z in zip(timeline, zones, strict=True)],
         detected_at=incident.detected_at, started_at=incident.started_at,
         reference_date=(incident.resolved_at or incident.detected_at).date(),
+        other_texts=[(t, None) for key in ("mitigators", "risks", "diagnostics") for t in getattr(postmortem, key) or []],
     )
 
 

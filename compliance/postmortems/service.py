@@ -23,7 +23,7 @@ _INTS = ("impact_users", "impact_duration_minutes")
 _STRING_LISTS = ("contributors", "mitigators", "risks", "diagnostics")
 _INSTANTS = ("drafted_at", "in_review_at", "published_at")
 SETTABLE = set(_TEXT) | set(_INTS) | set(_STRING_LISTS) | set(_INSTANTS) | {
-    "status", "impact_money", "root_cause", "lessons"}
+    "status", "impact_money", "root_cause", "lessons", "kept_sections"}
 
 
 def _as_list(name: str, value: Any) -> list:
@@ -66,6 +66,15 @@ def _lessons(value: Any) -> list[dict]:
     return lessons
 
 
+def _kept_sections(value: Any) -> list[dict]:
+    sections = []
+    for index, item in enumerate(_as_list("kept_sections", value)):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not item["text"].strip():
+            raise ValidationError(f"item {index + 1} needs a title and the section's Markdown text", field="kept_sections")
+        sections.append({"title": str(item.get("title") or "").strip(), "text": item["text"].rstrip()})
+    return sections
+
+
 def _normalise(name: str, value: Any) -> Any:
     if name in _TEXT:
         return None if value is None else str(value).strip() or None
@@ -93,6 +102,8 @@ def _normalise(name: str, value: Any) -> Any:
         return _root_cause(value)
     if name == "lessons":
         return _lessons(value)
+    if name == "kept_sections":
+        return _kept_sections(value)
     raise ValidationError("unknown post-mortem field", field=name)  # pragma: no cover - filtered before
 
 
@@ -172,6 +183,7 @@ def get_postmortem_document(*, session: Session, incident: Incident, as_of=None)
         "mitigation_analysis": fields.get("mitigation_analysis"),
         "diagnostics": fields.get("diagnostics", []),
         "lessons": fields.get("lessons", []),
+        "kept_sections": fields.get("kept_sections", []),
         "action_items": [action_to_dict(a, incident, as_of=as_of)
                          for a in get_incident_actions(session=session, incident=incident)],
         "theme_tags": list(incident.tags or []),

@@ -28,7 +28,7 @@ def test_template_from_the_guides_parses_completely():
     doc = parse_postmortem(TEMPLATE.read_text(), year=2024)
     assert doc.problems == []
     assert [e.kind for e in doc.timeline][:3] == ["detection", "other", "escalation"]
-    assert len(doc.followups) == 4 and doc.followups[3].owner == "comms-team"
+    assert len(doc.followups) == 4 and doc.followups[3].owner == "@comms-team"
     assert doc.theme_tags == ["capacity", "configuration", "monitoring", "communications"]
     assert [lesson["category"] for lesson in doc.lessons] == ["technical", "technical", "coordination", "coordination",
                                                     "product", "product"]
@@ -131,7 +131,11 @@ def test_public_export_drops_names_and_internal_detail(cli_run):
     (b"# Incident Post-mortem: X\n## Key Facts\n- **Severity:** Sev-2\n- **Impact start:** 2026-01-01 10:00 UTC\n"
      b"## Follow-ups\n- [ ] **@a:** Do a thing **[Febtember 40]**\n", "due date 'Febtember 40' does not parse"),
     (b"# Incident Post-mortem: X\n## Key Facts\n- **Severity:** Sev-2\n- **Impact start:** 2026-01-01 10:00 UTC\n"
-     b"## Follow-ups\n- [ ] Do a thing **[2026-02-01]**\n", "follow-up has no owner"),
+     b"## Follow-ups\n- [ ] **@a:** Do a thing **[2024-13-45]**\n", "line 6: due date '2024-13-45' does not parse"),
+    (b"# Incident Post-mortem: X\n## Key Facts\n- **Severity:** Sev-2\n- **Impact start:** 2026-01-01 10:00 UTC\n"
+     b"## Timeline\n**2026-02-30**\n- **10:00 UTC:** Deploy\n", "line 6: date heading '2026-02-30' is not a calendar date"),
+    (b"# Incident Post-mortem: X\n## Key Facts\n- **Severity:** Sev-2\n- **Impact start:** 2026-01-01 25:00 UTC\n",
+     "line 4: Key Facts 'impact start' '2026-01-01 25:00 UTC' is not a date-time"),
 ])
 def test_bad_documents_give_one_line_and_change_nothing(cli_run, tmp_path, content, message):
     path = tmp_path / "bad.md"

@@ -1,13 +1,13 @@
 """Clock instants for the stages added with the new regimes, and affected residents per State or jurisdiction.
 
 Revision ID: 0009_regimes
-Revises: 0006_verdicts
+Revises: 0008_postmortem_input
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_regimes"
-down_revision = "0006_verdicts"
+down_revision = "0008_postmortem_input"
 branch_labels = None
 depends_on = None
 
