@@ -7,7 +7,7 @@ policy to the leaks issue 12 found in public packs: custody notes and timeline a
 from __future__ import annotations
 
 from compliance.core.redaction import REDACTED, RedactionPolicy, redact_tree
-from compliance.reports.model import CustodyEvent, TimelineRow
+from compliance.reports.model import CustodyLogEntry, TimelineRow
 from compliance.reports.render import render_pack
 
 
@@ -21,7 +21,7 @@ def test_public_pack_shows_no_person_in_custody_notes_timeline_actors_or_texts(s
         inc.timeline = [TimelineRow(at=inc.detected_at, kind="decision", actor="Dana Ruiz",
                                     text="Dana Ruiz isolated the host; call +44 20 7946 0958 or dana.ruiz@example.com")]
         for ev in inc.evidence:
-            ev.custody = [CustodyEvent(seq=1, at=inc.detected_at, action="transferred", actor="Dana Ruiz",
+            ev.custody = [CustodyLogEntry(seq=1, at=inc.detected_at, action="transferred", actor="Dana Ruiz",
                                        note="from Dana Ruiz to Forensics Ltd")]
         for action in inc.actions:
             action.status = "cancelled"
