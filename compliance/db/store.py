@@ -23,8 +23,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The migration chain, oldest first. Every command checks the store's revision against it, so it is
 # kept here rather than parsed from the migration scripts at each start (Alembic is imported only by
 # `init`); tests/db/test_store.py proves it equals the scripts' chain.
-REVISIONS = ("0001_incident_register", "0002_evidence_custody", "0003_notifications", "0004_ledger", "0006_verdicts",
-             "0008_postmortem_input", "0009_regimes")
+REVISIONS = ("0001_incident_register", "0002_evidence_custody", "0003_notifications", "0006_verdicts",
+             "0008_postmortem_input", "0009_regimes", "0010_ledger")
 
 
 def alembic_config():

@@ -19,7 +19,8 @@ from compliance.ledger.canonical import canonical_state
 # Table name -> ledger kind. Everything an audit pack states.
 _TRACKED: dict[str, str] = {}
 DEFAULT_TABLES = ("incident", "incident_change", "timeline_entry", "notification", "notification_waiver",
-                  "postmortem", "action_item", "evidence", "custody_event")
+                  "postmortem", "action_item", "evidence", "custody_event", "incident_declaration", "breach_assessment",
+                  "programme_evidence")
 
 
 def track(table: Any, *, kind: str | None = None) -> None:

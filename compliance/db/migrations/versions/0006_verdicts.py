@@ -1,7 +1,7 @@
 """Verdicts: declaration decisions, breach risk assessments, filing content, action verification, programme evidence.
 
 Revision ID: 0006_verdicts
-Revises: 0004_ledger
+Revises: 0003_notifications
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from compliance.db.types import JSONType, UTCDateTime
 
 revision = "0006_verdicts"
-down_revision = "0004_ledger"
+down_revision = "0003_notifications"
 branch_labels = None
 depends_on = None
 

@@ -5,14 +5,14 @@ append-only, installs (PostgreSQL) the only write path of the ledger, compliance
 back-fills one entry per existing row of every tracked table so old stores verify after the upgrade
 (custody events keep their own chain and hash format).
 
-Revision ID: 0004_ledger
-Revises: 0003_notifications
+Revision ID: 0010_ledger
+Revises: 0009_regimes
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_ledger"
-down_revision = "0003_notifications"
+revision = "0010_ledger"
+down_revision = "0009_regimes"
 branch_labels = None
 depends_on = None
 
@@ -113,8 +113,12 @@ REVOKE ALL ON FUNCTION compliance_custody_check(text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION compliance_ledger_append(text, text, text) FROM PUBLIC;
 """
 
+# The ledger comes last in the chain: the back-fill reads every tracked table with the model's columns, which
+# exist only once every earlier migration has run. A later migration that adds a column to a tracked table must
+# re-snapshot that table's rows into the ledger (append_states) so that old stores keep verifying.
 BACKFILL_ORDER = ("incident", "incident_change", "timeline_entry", "notification", "notification_waiver", "postmortem",
-                  "action_item", "evidence", "custody_event")
+                  "action_item", "evidence", "custody_event", "incident_declaration", "breach_assessment",
+                  "programme_evidence")
 
 
 def upgrade() -> None:
