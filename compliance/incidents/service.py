@@ -16,6 +16,7 @@ from compliance.core.refs import format_number_ref, parse_number_ref
 from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.db.store import serialize
+from compliance.incidents.enums import parse_affected_by_state
 from compliance.incidents.models import (
     CLOCK_FIELDS,
     Incident,
@@ -24,7 +25,6 @@ from compliance.incidents.models import (
     Severity,
     TimelineEntry,
     TimelineKind,
-    parse_affected_by_state,
 )
 
 SEVERITIES = [s.value for s in Severity]
