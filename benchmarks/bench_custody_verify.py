@@ -48,12 +48,12 @@ def build(store_dir: Path, events: int, blobs: int, blob_bytes: int):
 
     from compliance.custody.chain import GENESIS, compute_event_hash
     from compliance.custody.models import CustodyEvent, CustodyHead
+    from compliance.db.ledger.canonical import canonical_state
+    from compliance.db.ledger.service import append_states
     from compliance.db.store import init_store
     from compliance.evidence.blobs import LocalBlobStore
     from compliance.evidence.models import Evidence
     from compliance.incidents.service import open_incident
-    from compliance.ledger.canonical import canonical_state
-    from compliance.ledger.service import append_states
 
     store, _, _ = init_store(url=f"sqlite:///{store_dir / 'c.db'}", evidence_dir=store_dir / "evidence")
     t0 = datetime(2026, 3, 1, 11, tzinfo=UTC)

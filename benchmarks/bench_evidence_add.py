@@ -44,7 +44,7 @@ def run(cmd: list[str], *, cwd: Path | None = None, env: dict | None = None) -> 
 _IN_PROCESS = """
 import sys, time
 from compliance.db.store import open_store
-from compliance.evidence.service import add_evidence
+from compliance.custody.evidence import add_evidence
 store = open_store(url="sqlite:///compliance.db", evidence_dir="evidence")
 start = time.perf_counter()
 add_evidence(store=store, incident_ref="INC-0001", path=sys.argv[1], collected_by="bench")
@@ -117,7 +117,7 @@ def main() -> None:
             inside.append(float(out.strip().splitlines()[-1]))
             shutil.rmtree(store, ignore_errors=True)
             settle()
-        _, import_rss = run([sys.executable, "-c", "import compliance.cli, compliance.evidence.service"], env=env)
+        _, import_rss = run([sys.executable, "-c", "import compliance.cli, compliance.custody.evidence"], env=env)
         best_floor, best_hand, best_add = min(floor), min(by_hand), min(add)
         mib = 1024 * 1024
         print(f"file: {args.size_mib} MiB, best of {args.repeat} runs each (page-cached source)")

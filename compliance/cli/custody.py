@@ -26,7 +26,7 @@ def _print_event(data: dict, as_json: bool) -> None:
 
 
 def _blob_size(store, ref: str) -> int:
-    from compliance.evidence.service import get_evidence
+    from compliance.custody.evidence import get_evidence
 
     with store.session() as session:
         return get_evidence(session=session, ref=ref).size

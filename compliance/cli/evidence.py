@@ -55,7 +55,7 @@ def add_command(store, as_json, tz, incident_id, file, collected_by, collected_a
         compliance evidence add INC-0001 waf-export.json --collected-by "Dana Ruiz" \\
             --collected-at 2026-03-01T12:10:00Z --source "WAF console export"
     """
-    from compliance.evidence.service import add_evidence
+    from compliance.custody.evidence import add_evidence
 
     when = parse_instant(collected_at, field="--collected-at", tz=tz) if collected_at else None
     with progress_bar("hashing and copying", _file_size(file), quiet=as_json) as progress:
@@ -80,7 +80,7 @@ def list_command(store, as_json, incident_id) -> None:
     \b
         compliance evidence list INC-0001 --json
     """
-    from compliance.evidence.service import list_evidence
+    from compliance.custody.evidence import list_evidence
 
     with store.session() as session:
         rows = list_evidence(session=session, incident_ref=incident_id)
@@ -105,7 +105,7 @@ def show_command(store, as_json, evidence_id) -> None:
     \b
         compliance evidence show EV-0001 --json
     """
-    from compliance.evidence.service import show_evidence
+    from compliance.custody.evidence import show_evidence
 
     with store.session() as session:
         data = show_evidence(session=session, ref=evidence_id)
@@ -137,7 +137,7 @@ def export_command(store, as_json, evidence_id, dest, actor, reason) -> None:
     \b
         compliance evidence export EV-0001 /media/usb/EV-0001.json --reason "handed to counsel"
     """
-    from compliance.evidence.service import export_evidence, get_evidence
+    from compliance.custody.evidence import export_evidence, get_evidence
 
     with store.session() as session:
         size = get_evidence(session=session, ref=evidence_id).size

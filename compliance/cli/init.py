@@ -23,8 +23,8 @@ def init_command(db_url: str, evidence_dir: str, as_json: bool) -> None:
         compliance init
         compliance init --db postgresql+psycopg://team@db.example/compliance
     """
+    from compliance.custody.evidence import remove_interrupted_uploads
     from compliance.db.store import init_store
-    from compliance.evidence.service import remove_interrupted_uploads
 
     store, old, new = init_store(url=db_url, evidence_dir=evidence_dir)
     try:

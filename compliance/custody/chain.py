@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring as _json_str
 from typing import Any
 
-from compliance.ledger.canonical import GENESIS, Break, canonical_instant, short
+from compliance.db.ledger.canonical import GENESIS, Break, canonical_instant, short
 
 __all__ = ["GENESIS", "Break", "canonical_instant", "short"]
 

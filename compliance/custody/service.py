@@ -27,12 +27,12 @@ from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.chain import GENESIS, ROW_COLUMNS, Break, ChainChecker, compute_event_hash, short
 from compliance.custody.models import CustodyAction, CustodyEvent, CustodyHead
 from compliance.custody.rules import NEEDS_REASON, CustodyState, advance, future_problem, rule_problem
+from compliance.db.ledger.service import lock_ledger
 from compliance.db.retry import run_with_retry
 from compliance.db.store import Store
 from compliance.evidence.blobs import NotRegularFile
 from compliance.evidence.lookup import get_blob_store, get_evidence
 from compliance.evidence.models import Evidence
-from compliance.ledger.service import lock_ledger
 
 ACTIONS = [a.value for a in CustodyAction]
 RECORDABLE = [a for a in ACTIONS if a != "collected"]

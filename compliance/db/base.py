@@ -9,8 +9,8 @@ from sqlalchemy import Column
 from sqlmodel import Field
 
 from compliance.core.timeutil import utcnow
+from compliance.db.ledger import registry as _ledger_registry  # noqa: F401 (installs the ledger's session hook)
 from compliance.db.types import JSONType, UTCDateTime
-from compliance.ledger import registry as _ledger_registry  # noqa: F401 (installs the ledger's session hook)
 
 
 def InstantField(*, nullable: bool = True, default_now: bool = False, index: bool = False) -> Any:

@@ -16,7 +16,7 @@ MODEL_MODULES = (
     "compliance.custody.models",
     "compliance.decisions.models",
     "compliance.programme.models",
-    "compliance.ledger.models",
+    "compliance.db.ledger.models",
 )
 
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from compliance.custody.evidence import add_evidence
 from compliance.custody.service import record_custody_event
 from compliance.demo.scenarios import PEOPLE
-from compliance.evidence.service import add_evidence
 from compliance.incidents.service import get_incident
 
 SHARE = 0.6  # share of incidents that get evidence

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from compliance.actions.models import ActionItem
 from compliance.actions.service import action_to_dict, get_incident_actions
 from compliance.core.timeutil import ensure_utc
+from compliance.custody.evidence import get_evidence_documents_by_incident, get_incident_evidence_documents
 from compliance.deadlines.service import (
     get_awareness_gap,
     get_incident_obligation_documents,
@@ -29,7 +30,6 @@ from compliance.decisions.service import (
     is_significant,
 )
 from compliance.documents.types import IncidentDocument
-from compliance.evidence.service import get_evidence_documents_by_incident, get_incident_evidence_documents
 from compliance.incidents.models import Incident, TimelineEntry
 from compliance.incidents.service import get_timeline, incident_to_dict, timeline_entry_to_dict
 from compliance.postmortems.lint import review

@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, SQLModel
 
+from compliance.db.ledger.canonical import jcs
+from compliance.db.ledger.models import LedgerEntry
+from compliance.db.ledger.service import check_prefix, get_ledger_fingerprint
 from compliance.deadlines.models import Notification, Waiver
 from compliance.incidents.models import Incident
-from compliance.ledger.canonical import jcs
-from compliance.ledger.models import LedgerEntry
-from compliance.ledger.service import check_prefix, get_ledger_fingerprint
 
 STORE_FORMAT = "compliance-store-fingerprint/1"
 

@@ -21,10 +21,10 @@ from sqlmodel import Session
 
 from compliance.custody.models import CustodyEvent
 from compliance.custody.rules import CustodyState, advance, future_problem, rule_problem
+from compliance.db.ledger.canonical import Break
+from compliance.db.ledger.models import LedgerEntry
 from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident, IncidentChange
-from compliance.ledger.canonical import Break
-from compliance.ledger.models import LedgerEntry
 
 
 def _instant(text: str) -> datetime:

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.custody.service import Progress, VerifyResult, verify_custody
+from compliance.db.ledger.canonical import Break
+from compliance.db.ledger.service import LedgerVerifyResult, verify_ledger
 from compliance.db.store import Store
 from compliance.integrity.rules import replay_rules
-from compliance.ledger.canonical import Break
-from compliance.ledger.service import LedgerVerifyResult, verify_ledger
 
 
 @dataclass

@@ -23,8 +23,8 @@ from sqlmodel import Session, select
 from compliance.core.errors import IntegrityError, NotFoundError, ValidationError
 from compliance.core.refs import format_number_ref, parse_number_ref
 from compliance.core.timeutil import ensure_utc, parse_date, utcnow
+from compliance.custody.evidence import get_blob_store
 from compliance.db.store import Store, serialize
-from compliance.evidence.service import get_blob_store
 from compliance.programme.models import ProgrammeEvidence, ProgrammeKind
 
 KINDS = [k.value for k in ProgrammeKind]

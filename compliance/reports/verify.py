@@ -63,7 +63,7 @@ class VerifyResult:
 
 def verify_evidence_hashes(store: Any, manifest: dict[str, Any]) -> list[Check]:
     """Checks every evidence hash of the manifest against the store (each blob re-hashed)."""
-    from compliance.evidence.service import verify_evidence_hash
+    from compliance.custody.evidence import verify_evidence_hash
 
     items = manifest.get("evidence") or []
     problems: list[str] = []

@@ -30,7 +30,7 @@ def triggers_bypassed(store, *tables: str):
 
 def add_file(store, incident_ref, tmp_path, content: bytes, name="export.log", **kwargs):
     """Writes `content` to a file and adds it as evidence; returns the evidence dict."""
-    from compliance.evidence.service import add_evidence
+    from compliance.custody.evidence import add_evidence
     from tests.conftest import at
 
     path = tmp_path / name

@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from compliance.core.errors import ConflictError, IntegrityError, ValidationError
+from compliance.custody.evidence import get_blob_store
 from compliance.custody.service import get_custody_log, get_custody_log_rows, record_custody_event, verify_custody
-from compliance.evidence.service import get_blob_store
 from tests.conftest import at
 from tests.custody.helpers import add_file
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from compliance.core.exitcodes import ExitCode
+from compliance.custody.evidence import get_blob_store
 from compliance.custody.service import record_custody_event, verify_custody
-from compliance.evidence.service import get_blob_store
 from tests.conftest import at
 from tests.custody.helpers import add_file, triggers_bypassed
 
@@ -111,7 +111,7 @@ def test_moving_an_event_to_another_evidence_item_is_named(store, chain):
 
 def test_adding_content_whose_stored_blob_was_altered_is_refused(store, chain, tmp_path):
     from compliance.core.errors import IntegrityError
-    from compliance.evidence.service import list_evidence
+    from compliance.custody.evidence import list_evidence
 
     blob = get_blob_store(store=store).path_of(chain["EV-0001"])
     blob.chmod(0o600)
@@ -127,7 +127,7 @@ def test_adding_content_whose_stored_blob_was_altered_is_refused(store, chain, t
     "DELETE FROM custody_event WHERE seq = 1",  # first event is no longer `collected`
 ])
 def test_a_tampered_custody_event_makes_the_evidence_document_unverified(store, chain, tamper):
-    from compliance.evidence.service import get_incident_evidence_documents
+    from compliance.custody.evidence import get_incident_evidence_documents
 
     with triggers_bypassed(store, "custody_event") as conn:
         conn.execute(text(tamper))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from compliance.custody.evidence import list_evidence
 from compliance.custody.service import get_custody_log, verify_custody
 from compliance.db.store import init_store
 from compliance.demo.generator import generate_demo
-from compliance.evidence.service import list_evidence
 
 AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from compliance.custody.evidence import add_evidence
 from compliance.custody.service import verify_custody
 from compliance.evidence.models import Evidence
-from compliance.evidence.service import add_evidence
 from tests.custody.helpers import add_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 _CHILD = """
 import sys
 from compliance.db.store import open_store
-from compliance.evidence.service import add_evidence
+from compliance.custody.evidence import add_evidence
 store = open_store(url=sys.argv[1], evidence_dir=sys.argv[2])
 add_evidence(store=store, incident_ref=sys.argv[3], path=sys.argv[4], collected_by="cron")
 """
@@ -84,7 +84,7 @@ def test_a_failure_after_the_copy_and_before_commit_writes_no_row(store, make_in
     def _boom(**kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr("compliance.evidence.service.append_custody_event", _boom)
+    monkeypatch.setattr("compliance.custody.evidence.append_custody_event", _boom)
     with pytest.raises(RuntimeError):
         add_evidence(store=store, incident_ref=ref, path=path, collected_by="Dana")
     monkeypatch.undo()

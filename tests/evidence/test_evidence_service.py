@@ -13,9 +13,7 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from compliance.core.errors import ConflictError, IntegrityError, NotFoundError, ValidationError
-from compliance.custody.service import get_custody_log, record_custody_event, verify_custody
-from compliance.evidence.models import Evidence
-from compliance.evidence.service import (
+from compliance.custody.evidence import (
     add_evidence,
     export_evidence,
     get_blob_store,
@@ -23,6 +21,8 @@ from compliance.evidence.service import (
     list_evidence,
     verify_evidence_hash,
 )
+from compliance.custody.service import get_custody_log, record_custody_event, verify_custody
+from compliance.evidence.models import Evidence
 from tests.conftest import at
 from tests.custody.helpers import add_file
 
@@ -253,7 +253,7 @@ def test_verify_evidence_hash_names_a_missing_or_changed_blob(store, make_incide
 
 def test_bulk_evidence_documents_match_what_was_recorded_across_chunks(store, make_incident, tmp_path):
     # The per-incident function delegates to the bulk one, so the expectation is computed here from the inputs.
-    from compliance.evidence.service import get_evidence_documents_by_incident
+    from compliance.custody.evidence import get_evidence_documents_by_incident
     from compliance.incidents.service import get_incident
 
     first, second, bare = make_incident(), make_incident(), make_incident()

@@ -30,14 +30,14 @@ def test_custody_imports_only_the_lower_evidence_modules_even_inside_functions(m
     assert evidence <= LOWER_EVIDENCE, f"custody/{module} reaches up into {sorted(evidence - LOWER_EVIDENCE)}"
 
 
-@pytest.mark.parametrize("module", sorted(LOWER_EVIDENCE | {"compliance.ledger.service", "compliance.ledger.chain"}))
+@pytest.mark.parametrize("module", sorted(LOWER_EVIDENCE | {"compliance.db.ledger.service", "compliance.db.ledger.chain"}))
 def test_lower_modules_never_import_custody_or_the_evidence_workflows(module):
     path = ROOT.parent / (module.replace(".", "/") + ".py")
-    bad = {m for m in _imports(path) if m.startswith(("compliance.custody", "compliance.evidence.service"))}
+    bad = {m for m in _imports(path) if m.startswith(("compliance.custody", "compliance.custody.evidence"))}
     assert not bad, f"{module} imports {sorted(bad)}"
 
 
-@pytest.mark.parametrize("package", ["compliance.evidence.service", "compliance.custody.service", "compliance.ledger"])
+@pytest.mark.parametrize("package", ["compliance.custody.evidence", "compliance.custody.service", "compliance.db.ledger"])
 def test_each_package_imports_alone_in_a_fresh_interpreter(package):
     done = subprocess.run([sys.executable, "-c", f"import {package}"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -47,7 +47,7 @@ def test_each_package_imports_alone_in_a_fresh_interpreter(package):
 def test_one_line_check_is_one_function():
     from compliance.core.textinput import one_line
 
-    for module in ("compliance.custody.service", "compliance.evidence.service"):
+    for module in ("compliance.custody.service", "compliance.custody.evidence"):
         mod = importlib.import_module(module)
         assert not hasattr(mod, "_one_line") and not hasattr(mod, "_text")
         assert mod.one_line is one_line

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from compliance.core.exitcodes import ExitCode
+from compliance.db.ledger.canonical import canonical_state, jcs
+from compliance.db.ledger.chain import entry_hash
 from compliance.integrity.service import verify_store
-from compliance.ledger.canonical import canonical_state, jcs
-from compliance.ledger.chain import entry_hash
 from tests.custody.helpers import triggers_bypassed
 
 
@@ -146,8 +146,8 @@ def test_a_consistent_rehash_of_the_whole_ledger_is_caught_by_the_rows(store, re
 def _forge_custody(store, conn, *, action, at, from_holder=None, to_holder=None, db_role="postgres"):
     """Appends a custody event with a correct custody hash and a correct ledger entry, as a superuser could."""
     from compliance.custody.chain import compute_event_hash
+    from compliance.db.ledger.service import append_states
     from compliance.db.metadata import get_metadata
-    from compliance.ledger.service import append_states
 
     last = conn.execute(text("SELECT seq, event_hash, evidence_id, evidence_ref, sha256 FROM custody_event "
                              "ORDER BY seq DESC LIMIT 1")).one()

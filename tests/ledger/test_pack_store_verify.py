@@ -53,8 +53,8 @@ def test_an_edited_incident_instant_fails_an_old_pack(cli_run, store, old_pack):
 
 def test_a_consistent_rewrite_of_history_fails_an_old_pack_at_its_head(cli_run, store, old_pack):
     """Re-hash the whole ledger with the late filing made on time and the row edited to match: only the old head sees it."""
-    from compliance.ledger.canonical import jcs
-    from compliance.ledger.chain import entry_hash
+    from compliance.db.ledger.canonical import jcs
+    from compliance.db.ledger.chain import entry_hash
     from tests.ledger.test_ledger_tamper import _entries
 
     with triggers_bypassed(store, "notification", "ledger_entry") as conn:

@@ -10,8 +10,8 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.ledger.canonical import jcs
-from compliance.ledger.chain import LedgerChecker, entry_hash
+from compliance.db.ledger.canonical import jcs
+from compliance.db.ledger.chain import LedgerChecker, entry_hash
 from tests.custody.helpers import triggers_bypassed
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "verify_ledger.py"
@@ -106,9 +106,9 @@ def test_a_chain_verifies_and_any_single_change_breaks_it(items, data):
 def test_the_per_table_canonicaliser_equals_the_definition_on_every_tracked_row(store, recorded):
     from sqlalchemy import select
 
+    from compliance.db.ledger.canonical import canonical_state, row_canonicaliser
+    from compliance.db.ledger.registry import tracked_kinds
     from compliance.db.metadata import get_metadata
-    from compliance.ledger.canonical import canonical_state, row_canonicaliser
-    from compliance.ledger.registry import tracked_kinds
 
     metadata, seen = get_metadata(), 0
     with store.engine.connect() as conn:

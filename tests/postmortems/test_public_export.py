@@ -17,8 +17,8 @@ LEAKS = ["Dana", "Ruiz", "dana", "example.com", "Priya", "Natarajan", "7946", "4
 def incident_with_people(store, make_incident, tmp_path):
     """An incident whose texts name the people recorded as owners, actors, collectors and custody holders."""
     from compliance.actions.service import add_action, complete_action
+    from compliance.custody.evidence import add_evidence
     from compliance.custody.service import record_custody_event
-    from compliance.evidence.service import add_evidence
     from compliance.incidents.service import add_timeline_entry, get_incident
     from compliance.postmortems.service import set_postmortem
 

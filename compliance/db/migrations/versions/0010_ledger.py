@@ -171,9 +171,9 @@ def upgrade() -> None:
 
 def _backfill(conn) -> None:
     """One entry per existing row, in a fixed order (custody events in chain order), hashed here."""
+    from compliance.db.ledger.canonical import canonical_state
+    from compliance.db.ledger.service import append_states
     from compliance.db.metadata import get_metadata
-    from compliance.ledger.canonical import canonical_state
-    from compliance.ledger.service import append_states
 
     metadata = get_metadata()
     changes = []

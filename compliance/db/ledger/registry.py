@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from compliance.ledger.canonical import canonical_state
+from compliance.db.ledger.canonical import canonical_state
 
 # Table name -> ledger kind. Everything an audit pack states.
 _TRACKED: dict[str, str] = {}
@@ -86,6 +86,6 @@ def _changes(session: Session) -> list[tuple[str, str, str]]:
 def _append_after_flush(session: Session, _context: Any) -> None:
     changes = _changes(session)
     if changes:
-        from compliance.ledger.service import append_states
+        from compliance.db.ledger.service import append_states
 
         append_states(session.connection(), changes)

@@ -14,7 +14,7 @@ import hashlib
 from json.encoder import encode_basestring as _json_str
 from typing import Any
 
-from compliance.ledger.canonical import GENESIS, Break, short
+from compliance.db.ledger.canonical import GENESIS, Break, short
 
 FORMAT = 1
 FORMATS = {1}

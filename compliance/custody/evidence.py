@@ -35,13 +35,13 @@ from compliance.custody.service import (
     record_custody_event,
     run_with_retry,
 )
+from compliance.db.ledger.service import lock_ledger
 from compliance.db.store import Store
 from compliance.evidence.blobs import NotRegularFile, _fsync_dir, _hash_and_copy, open_regular
 from compliance.evidence.lookup import get_blob_store, get_evidence, parse_evidence_ref  # noqa: F401 (re-exported)
 from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident
 from compliance.incidents.service import get_incident
-from compliance.ledger.service import lock_ledger
 
 Progress = Callable[[int], None]
 

@@ -5,7 +5,7 @@ LG-SVC-1  Appends are serialised store-wide by a row lock on ledger_head: BEGIN 
           checks the custody rules, fills session_user and the sequence, hashes and inserts (LG-PG-1).
 LG-SVC-2  The store fingerprint is the ledger head: its length and hash (get_ledger_fingerprint).
 LG-SVC-3  verify_ledger recomputes every entry, its link and the head, then compares the latest state
-          of every entity with its table row and replays the rules (compliance.ledger.rules).
+          of every entity with its table row and replays the rules (compliance.db.ledger.rules).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from sqlmodel import Session
 
 from compliance.core.errors import IntegrityError
 from compliance.core.timeutil import utcnow
-from compliance.ledger.canonical import GENESIS, Break, canonical_instant, short
-from compliance.ledger.chain import FORMAT, ROW_COLUMNS, LedgerChecker, entry_hash
-from compliance.ledger.models import LedgerEntry, LedgerHead
+from compliance.db.ledger.canonical import GENESIS, Break, canonical_instant, short
+from compliance.db.ledger.chain import FORMAT, ROW_COLUMNS, LedgerChecker, entry_hash
+from compliance.db.ledger.models import LedgerEntry, LedgerHead
 
 
 def append_states(conn: Connection, changes: Iterable[tuple[str, str, str]], *, server: bool = True
@@ -176,9 +176,9 @@ def verify_ledger(*, session: Session, rules: Callable[[Session, Latest], list[B
 def compare_projection(*, session: Session, latest: dict[tuple[str, str], tuple[int, str, str | None, str]]
                        ) -> tuple[int, list[Break]]:
     """Compares every tracked table row with the latest ledger state of its entity; returns (rows, breaks)."""
+    from compliance.db.ledger.canonical import row_canonicaliser
+    from compliance.db.ledger.registry import tracked_kinds
     from compliance.db.metadata import get_metadata
-    from compliance.ledger.canonical import row_canonicaliser
-    from compliance.ledger.registry import tracked_kinds
 
     metadata = get_metadata()
     problems: list[Break] = []
