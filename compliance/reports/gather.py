@@ -79,7 +79,8 @@ def _integrity(store: Any) -> Integrity:
     return Integrity(chain_head=result.head_hash, chain_length=result.events_checked, verified=not broken,
                      broken=broken, message=str(whole.first_break) if broken else
                      f"{result.events_checked} custody events and {result.blobs_checked} blobs verified; ledger of "
-                     f"{whole.length} entries verified")
+                     f"{whole.length} entries verified",
+                     ledger_head=whole.ledger.head_hash, ledger_length=whole.length, ledger_counts=dict(whole.counts))
 
 
 def _metrics(session: Session, period_from: date | None, period_to: date | None, as_of: datetime,

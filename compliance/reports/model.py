@@ -335,6 +335,9 @@ class Integrity:
     broken: bool = False
     message: str | None = None
     store: dict | None = None  # what the manifest records about the store (compliance.integrity.pack)
+    ledger_head: str | None = None  # the store fingerprint: the ledger's head hash ...
+    ledger_length: int = 0  # ... at this many entries
+    ledger_counts: dict[str, int] = field(default_factory=dict)  # records the ledger covers, per kind
 
 
 @dataclass

@@ -101,3 +101,22 @@ def test_a_public_pack_from_the_store_names_no_person_anywhere(cli_run, store, r
     for leak in ("DanaRuiz", "dana.ruiz", "7946"):
         assert leak not in text, leak
     assert "ForensicsLtd" in text and "[redacted]" in text
+
+
+def test_the_cover_fingerprint_is_the_ledger_head_and_the_integrity_page_counts_what_it_covers(cli_run, store, recorded,
+                                                                                               tmp_path, text_of):
+    from compliance.db.ledger.service import get_ledger_fingerprint
+
+    pack = tmp_path / "pack.pdf"
+    assert cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(pack), "--generated-at",
+                    GENERATED]).exit_code == ExitCode.OK
+    with store.session() as session:
+        fingerprint = get_ledger_fingerprint(session=session, with_items=False)
+    pages = text_of(pack.read_bytes())
+    cover = "".join(pages[0].split())
+    assert fingerprint.head_hash in cover and f"ledgerof{fingerprint.length}entries" in cover
+    text = "".join("".join(pages).split())
+    assert "Recordscoveredbytheledger" in text
+    for kind, label in (("incident", "incidents"), ("notification", "notificationfilings"),
+                        ("custody_event", "custodyevents")):
+        assert f"{label}{fingerprint.counts[kind]}" in text, kind

@@ -31,7 +31,9 @@ def build(w: PackWriter) -> list[Flowable]:
                                  ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
         out += [box, Spacer(1, 5 * mm)]
     frameworks = ", ".join(f"{f.name} ({f.id})" + (f" {f.version}" if f.version else "") for f in pack.frameworks)
-    head = pack.integrity.chain_head or "— (no custody entries)"
+    integrity = pack.integrity
+    head = (f"{integrity.ledger_head} (ledger of {integrity.ledger_length} entries)" if integrity.ledger_head
+            else "— (nothing recorded in the ledger)")
 
     def cover_cell(text):
         return w.cell(text, styles.cover_cell)

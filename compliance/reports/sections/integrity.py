@@ -11,6 +11,13 @@ from compliance.reports.text import clip, esc, fill, plain
 from compliance.reports.writer import PackWriter
 
 MANIFEST_TITLE = "Evidence manifest"
+LEDGER_KINDS = {
+    "incident": "incidents", "incident_change": "incident changes (audit trail)", "timeline_entry": "timeline entries",
+    "notification": "notification filings", "notification_waiver": "notification waivers",
+    "postmortem": "post-mortems", "action_item": "action items", "evidence": "evidence items",
+    "custody_event": "custody events", "incident_declaration": "declaration decisions",
+    "breach_assessment": "breach risk assessments", "programme_evidence": "programme evidence",
+}
 
 
 def build(w: PackWriter) -> list[Flowable]:
@@ -28,11 +35,26 @@ def build(w: PackWriter) -> list[Flowable]:
         out.append(Callout(Paragraph(text, w.styles.body), w.width, w.colours["zebra"], w.colours["accent"]))
     out.append(Spacer(1, 4))
     out.append(w.kv_table([
+        ("Store fingerprint (ledger head)", Paragraph(esc(integrity.ledger_head or "—", limit=200), w.styles.mono)),
+        ("Ledger entries", str(integrity.ledger_length)),
         ("Custody chain head", Paragraph(esc(head, limit=200), w.styles.mono)),
-        ("Chain entries", str(integrity.chain_length)),
+        ("Custody chain entries", str(integrity.chain_length)),
         ("Full verification", "passed" if (integrity.verified and not integrity.broken) else "FAILED"),
         ("Verified at", fmt_instant(pack.generated_at)),
     ], cols=1, label_w=0.25))
+    if integrity.ledger_counts:
+        out.append(Spacer(1, 4))
+        out += w.table(["Records covered by the ledger", "Count"],
+                       [[w.cell(LEDGER_KINDS.get(kind, kind)), plain(str(n), 12)]
+                        for kind, n in sorted(integrity.ledger_counts.items())],
+                       [w.width - 30 * mm, 30 * mm])
+        shown = sum(len(ev.custody) for ev in pack.all_evidence())
+        counted = integrity.chain_length
+        if shown < counted:
+            out.append(w.paragraph(
+                f"{counted} custody events are counted and verified; {shown} are listed on the incident pages of "
+                f"this pack. The other {counted - shown} belong to evidence of incidents outside the period or "
+                "shown only as redacted rows (restricted), and are verified the same way."))
     out.append(Spacer(1, 4))
     out.append(w.markup(wording["how_to_verify"], w.styles.muted))
     out.append(w.h2(MANIFEST_TITLE))
