@@ -13,6 +13,7 @@ from compliance.deadlines.service import get_org_zone
 from compliance.documents.service import build_incident_documents
 from compliance.incidents.service import get_setting, list_incidents
 from compliance.reports.adapt import section_from_document
+from compliance.reports.exceptions import requirement_exceptions
 from compliance.reports.model import (
     AssessmentRow,
     AuditPack,
@@ -59,11 +60,14 @@ def _assess(document: dict[str, Any], frameworks: list[Any]) -> list[AssessmentR
     from compliance.controls.engine import assess_document
 
     rows = []
+    obligations = document.get("obligations") or []
     for framework in frameworks:
         for result in assess_document(document, framework):
+            status = _STATUS.get(result.status, result.status)
+            exceptions = requirement_exceptions(result, obligations) if status == "satisfied" else []
             rows.append(AssessmentRow(framework_id=framework.id, requirement_id=result.requirement_id,
-                                      title=result.title, status=_STATUS.get(result.status, result.status),
-                                      reasons=[result.reason] if result.reason else []))
+                                      title=result.title, status=status,
+                                      reasons=[result.reason] if result.reason else [], exceptions=exceptions))
     return rows
 
 
@@ -149,7 +153,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
                 hit = next((a for a in section.assessment if a.framework_id == framework.id
                             and a.requirement_id == requirement.id), None)
                 cells.append(Cell(incident_ref=section.ref, status=hit.status if hit else "n/a",
-                                  reasons=hit.reasons if hit else []))
+                                  reasons=hit.reasons if hit else [], exceptions=hit.exceptions if hit else []))
             rows.append(RequirementRow(requirement_id=requirement.id, title=requirement.title,
                                        citation=getattr(requirement, "citation", None), cells=cells))
         matrices.append(CoverageMatrix(framework=Framework(id=framework.id, name=framework.name,

@@ -20,6 +20,7 @@ PARTIAL = "partial"
 MISSING = "missing"
 NOT_APPLICABLE = "n/a"
 CELL_STATUSES = (SATISFIED, PARTIAL, MISSING, NOT_APPLICABLE)
+EXCEPTION = "exception"  # a satisfied cell with an exception: counted apart from plain satisfied (RP-EXC-1)
 
 # Notification statuses (the incident document's obligation statuses); the first group sorts first.
 ATTENTION_STATUSES = ("late_open", "undue_delay", "late", "open", "due_soon")
@@ -106,6 +107,12 @@ class Cell:
     incident_ref: str
     status: str  # one of CELL_STATUSES
     reasons: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)  # a satisfied cell with an exception is never plain
+
+    @property
+    def exception(self) -> bool:
+        """Satisfied, but with an exception (late with reasons, waiver, filing before its clock start)."""
+        return self.status == SATISFIED and bool(self.exceptions)
 
 
 @dataclass
@@ -118,10 +125,12 @@ class RequirementRow:
     cells: list[Cell] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
-        """Number of cells in each status."""
+        """Number of cells in each status; `exception` counts satisfied cells with an exception (also in satisfied)."""
         out = {s: 0 for s in CELL_STATUSES}
+        out[EXCEPTION] = 0
         for cell in self.cells:
             out[cell.status] = out.get(cell.status, 0) + 1
+            out[EXCEPTION] += int(cell.exception)
         return out
 
 
@@ -136,6 +145,7 @@ class CoverageMatrix:
     def totals(self) -> dict[str, int]:
         """Number of cells in each status over the whole matrix."""
         out = {s: 0 for s in CELL_STATUSES}
+        out[EXCEPTION] = 0
         for row in self.rows:
             for status, n in row.totals().items():
                 out[status] = out.get(status, 0) + n
@@ -157,6 +167,13 @@ class NotificationRow:
     delay_reason: str | None = None
     waived: bool = False
     waiver_reason: str | None = None
+    recipient: str | None = None
+    reference: str | None = None
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    exceptions: list[str] = field(default_factory=list)  # late with reasons, waived, filed before its clock start
 
     @property
     def needs_attention(self) -> bool:
@@ -208,6 +225,7 @@ class ActionRow:
     completed_at: datetime | None = None
     overdue: bool = False
     link: str | None = None
+    success_criteria: str | None = None
 
 
 @dataclass
@@ -235,6 +253,8 @@ class EvidenceRow:
     collected_by: str | None = None
     collected_by_role: str | None = None
     collected_at: datetime | None = None
+    source: str | None = None
+    description: str | None = None
     custody_verified: bool = False  # fail closed: only a verification result makes an item verified
     custody: list[CustodyEvent] = field(default_factory=list)
 
@@ -248,6 +268,12 @@ class AssessmentRow:
     title: str
     status: str
     reasons: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+
+    @property
+    def exception(self) -> bool:
+        """Satisfied, but with an exception: shown and counted apart from plain satisfied."""
+        return self.status == SATISFIED and bool(self.exceptions)
 
 
 @dataclass
