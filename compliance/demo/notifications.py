@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from compliance.db.store import Store
-from compliance.deadlines.service import get_incident_obligation_documents, record_notification, waive_obligation
+from compliance.deadlines.service import get_incident_obligation_documents, waive_obligation
+from compliance.deadlines.service import record_notification as _record
 from compliance.incidents.service import get_incident, update_incident
 
 RECIPIENTS = {
@@ -59,8 +60,14 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                     if start > as_of:
                         continue
                     common = dict(session=session, incident=incident, regime=doc["regime"], stage=doc["stage"],
-                                  recorded_by="privacy officer", now=as_of,
+                                  recorded_by="privacy officer",
                                   recipient=RECIPIENTS.get(doc["regime"], doc["recipient"]))
+                    # filings follow awareness, and are recorded minutes after they are made (not back-filled)
+                    start = max(start, incident.aware_at) if incident.aware_at else start
+                    lag = timedelta(minutes=rng.randint(5, 90))
+
+                    def record_notification(*, at, _lag=lag, **kw):
+                        return _record(at=at, now=min(as_of, at + _lag), **kw)
                     if due is None:  # without undue delay (data subjects)
                         roll = rng.random()
                         if roll < 0.2 and (incident.data_subjects_approx or 0) < 1000:

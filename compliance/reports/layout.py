@@ -127,7 +127,7 @@ class Styles:
         self.toc_levels = [
             ParagraphStyle("toc0", parent=self.body, fontName=FONT_BOLD, fontSize=10, leading=14,
                            leftIndent=0, firstLineIndent=0, spaceBefore=5),
-            ParagraphStyle("toc1", parent=self.small, leftIndent=14, firstLineIndent=0, leading=10.5),
+            ParagraphStyle("toc1", parent=self.small, leftIndent=14, firstLineIndent=0, leading=9.2),
         ]
         self.root_cause = [ParagraphStyle(f"rc{depth}", parent=self.body, leftIndent=10 + 12 * depth, spaceAfter=1)
                            for depth in range(ROOT_CAUSE_DEPTHS + 1)]

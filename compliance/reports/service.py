@@ -21,7 +21,7 @@ from typing import Any
 from compliance.core.errors import IntegrityError, ValidationError
 from compliance.core.timeutil import ensure_utc
 from compliance.reports.manifest import build_manifest, dump_manifest, manifest_path_for, sha256_bytes
-from compliance.reports.model import AuditPack
+from compliance.reports.model import Assertion, AuditPack
 from compliance.reports.render import render_pack
 from compliance.reports.sign import SignOptions, load_signer, sign_pdf, signer_name
 
@@ -56,7 +56,9 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                      include_restricted: bool, public: bool, title: str | None, organisation: str | None,
                      generated_at: datetime, output: str | Path, sign: SignOptions | None = None,
                      allow_broken: bool = False, manifest_path: str | Path | None = None,
-                     controls_dirs: list[str] | None = None, allow_open_period: bool = False) -> PackResult:
+                     controls_dirs: list[str] | None = None, allow_open_period: bool = False,
+                     prepared_by: str | None = None, approved_by: str | None = None,
+                     approved_at: datetime | None = None) -> PackResult:
     """Gathers the period's pack model from the store and writes the PDF and its manifest."""
     if not frameworks:
         raise ValidationError("give at least one framework", field="--framework")
@@ -64,10 +66,13 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
         raise ValidationError(f"{period_from} is after --to {period_to}", field="--from")
     generated_at = ensure_utc(generated_at, field="--generated-at")
     check_output(output, manifest_path)
+    assertion = management_assertion(prepared_by=prepared_by, approved_by=approved_by, approved_at=approved_at,
+                                      generated_at=generated_at)
     pack = gather_pack_model(store=store, frameworks=list(frameworks), period_from=period_from,
                              period_to=period_to, include_restricted=include_restricted,
                              generated_at=generated_at, title=title or DEFAULT_TITLE, organisation=organisation,
-                             controls_dirs=controls_dirs, allow_open_period=allow_open_period)
+                             controls_dirs=controls_dirs, allow_open_period=allow_open_period,
+                             assertion=assertion)
     return produce_pack(pack=pack, output=output, public=public, sign=sign, allow_broken=allow_broken,
                         include_restricted=include_restricted, manifest_path=manifest_path)
 
@@ -100,6 +105,23 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
                       incidents=len(pack.incidents), restricted_excluded=pack.restricted_excluded,
                       restricted_redacted=pack.restricted_redacted,
                       chain_broken=pack.integrity.broken)
+
+
+def management_assertion(*, prepared_by: str | None, approved_by: str | None, approved_at: datetime | None,
+                         generated_at: datetime) -> Assertion:
+    """The sign-off of a pack: prepared at the generation instant; an approval needs its instant, not after it."""
+    prepared_by = (prepared_by or "").strip() or None
+    approved_by = (approved_by or "").strip() or None
+    if approved_at is not None and approved_by is None:
+        raise ValidationError("an approval instant needs --approved-by", field="--approved-at")
+    if approved_by is not None:
+        if approved_at is None:
+            raise ValidationError("give the instant of the approval (ISO 8601 with offset)", field="--approved-at")
+        approved_at = ensure_utc(approved_at, field="--approved-at")
+        if approved_at > generated_at:
+            raise ValidationError("the approval cannot be after the pack was generated", field="--approved-at")
+    return Assertion(prepared_by=prepared_by, prepared_at=generated_at, approved_by=approved_by,
+                     approved_at=approved_at)
 
 
 def check_output(output: str | Path, manifest_path: str | Path | None) -> None:

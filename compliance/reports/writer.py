@@ -34,7 +34,8 @@ class PackWriter:
         self.colours = load_colours(layout)
         self.limits = layout["limits"]
         self.wording = layout["text"]
-        self.sections = {"scope": "Scope, population and reconciliation", **layout["sections"]}
+        self.sections = {"scope": "Scope, population and reconciliation", "assertion": "Management assertion",
+                         "exceptions": "Exceptions", "methodology": "Methodology appendix", **layout["sections"]}
         self.geometry = PageGeometry.from_layout(layout)
         self.width = self.geometry.width
         self.styles = Styles(layout, self.colours)

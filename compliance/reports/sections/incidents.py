@@ -43,7 +43,7 @@ def build(w: PackWriter) -> list[Flowable]:
     for n in w.pack.notifications:
         obligations.setdefault(n.incident_ref, []).append(n)
     for i, inc in enumerate(w.pack.incidents):
-        out.append(CondPageBreak(45 * mm))  # a new incident starts on a fresh page only when little room is left
+        out.append(CondPageBreak(38 * mm))  # a new incident starts on a fresh page only when little room is left
         out.append(w.lazy(f"inc{i}", lambda inc=inc: incident(w, inc, obligations.get(inc.ref, []))))
     return out
 
@@ -57,6 +57,7 @@ def incident(w: PackWriter, inc: IncidentSection, obligations: list[Notification
     if len(clean(inc.title)) > 100:
         out.append(w.paragraph(inc.title, w.styles.muted, limit=w.limit("title_chars")))
     out += _key_facts(w, inc)
+    out += _crosschecks(w, inc)
     out += _summary(w, inc)
     out += _timeline(w, inc)
     out += _postmortem(w, inc.postmortem)
@@ -99,6 +100,16 @@ def _key_facts(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
             + ("Justification: " + esc(clip(why, w.limit("paragraph_chars"))) if why and why.strip()
                else "<b>No justification recorded.</b>"), w.styles.body))
     return out
+
+
+def _crosschecks(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
+    """Records of this incident that contradict each other (named findings, both records given)."""
+    if not inc.crosschecks:
+        return []
+    return [w.h3(f"Cross-check findings ({len(inc.crosschecks)})")] + w.table(
+        ["Finding", "Records compared", "What disagrees"],
+        [[w.ident(f.code, bold=True), w.cell(f"{f.first}\n{f.second}"), w.cell(f.message)] for f in inc.crosschecks],
+        [48 * mm, 56 * mm, w.width - 104 * mm], row_styles=w.colour_column(0, [w.colours["late"]] * len(inc.crosschecks)))
 
 
 def _summary(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
@@ -301,11 +312,11 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     order = {MISSING: 0, PARTIAL: 1}
     items = sorted(groups.items(), key=lambda kv: order.get(kv[0][0], 2))
     rows = [[Paragraph(", ".join(f"<b>{esc(a.requirement_id, limit=40)}</b>" for a in group), w.styles.cell_id),
-             w.cell(status), w.cell(text)] for (status, text), group in items]
+             w.cell(status, w.styles.cell_id), w.cell(text)] for (status, text), group in items]
     colours = [w.status_colour(status) if status in (MISSING, PARTIAL) else w.colours["exception"]
                for (status, _), _ in items]
     return out + [Spacer(1, 2)] + w.table(["Requirements", "Status", "Finding"], rows,
-                                          [40 * mm, 26 * mm, w.width - 66 * mm],
+                                          [40 * mm, 40 * mm, w.width - 80 * mm],
                                           row_styles=w.colour_column(1, colours))
 
 
@@ -316,7 +327,7 @@ def finding_text(a: AssessmentRow) -> str:
     """The row's findings without the check names that prefix them (so that requirements with the same finding
     share a row); the exceptions for a satisfied-with-exception row."""
     if a.exception and not a.reasons:
-        return "; ".join(clean(x) for x in a.exceptions)
+        return "every check passes; the exception is in the status"
     parts = [p for r in a.reasons for p in clean(r).split("; ")]
     return "; ".join(_CHECK_NAME.sub("", p, count=1) for p in parts) or "no reason recorded"
 
