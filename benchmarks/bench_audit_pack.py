@@ -1,6 +1,7 @@
 """Benchmark: audit packs for 100 and 1,000 incidents, from demo stores (default) or synthetic models.
 
-Prints time, pages, pages per incident (target <= 2.0 for 100 demo incidents), pages/second and peak memory of each build (each in its own process, so the
+Prints time, pages, pages per incident (target <= 2.0 for 100 demo incidents), pages/second and peak
+memory of each build (each in its own process, so the
 peak RSS is that build's own) and the ratio of the two times. Targets: ratio <= 12 (no worse
 than linear growth) and the 1,000-incident pack under 1 GiB.
 
