@@ -100,8 +100,8 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                     if missed_budget and as_of - due < timedelta(days=10):  # recent: one or two left missed
                         missed_budget -= 1
                         counts["notifications_missed"] += 1
-                    elif roll < 0.2:
-                        at = min(as_of, due + timedelta(hours=rng.randint(3, 60)))
+                    elif roll < 0.2 or start >= due:  # aware only after the deadline: late, with its reason
+                        at = min(as_of, max(due, start) + timedelta(hours=rng.randint(3, 60)))
                         record_notification(at=at, reference=f"{ref}-{doc['stage']}",
                                             delay_reason=rng.choice(DELAY_REASONS), **common)
                         counts["notifications_late"] += 1
