@@ -58,12 +58,15 @@ def report() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing pack and manifest (refused otherwise).")
 @click.option("--allow-broken", is_flag=True,
               help="Produce the pack even if the custody chain does not verify (the cover says so).")
+@click.option("--prepared-by", metavar="NAME", help="Who prepared the pack (management assertion; at generation).")
+@click.option("--approved-by", metavar="NAME", help="Who approved the pack (management assertion); needs --approved-at.")
+@click.option("--approved-at", metavar="INSTANT", help="When the pack was approved (ISO 8601 with offset).")
 @controls_dir_option
 @store_options
 @json_option
 def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_open_period, include_restricted, public,
                title, organisation, generated_at, sign_key, sign_cert, sign_pkcs12, tsa_url, force, allow_broken,
-               controls_dirs, as_json, db_url, evidence_dir):
+               prepared_by, approved_by, approved_at, controls_dirs, as_json, db_url, evidence_dir):
     """Build the PDF audit pack of a period and its manifest.
 
     Sections: cover, executive summary, control coverage per framework, breach
@@ -79,7 +82,7 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_
             --sign-key key.pem --sign-cert cert.pem --tsa-url https://tsa.example/ -o q1.pdf
     """
     from compliance.core.timeutil import parse_date, parse_instant, utcnow
-    from compliance.reports.service import build_audit_pack, check_output
+    from compliance.reports.service import build_audit_pack, check_output, management_assertion
     from compliance.reports.settings import store_requires_signature
     from compliance.reports.sign import check_tsa_url, sign_options
 
@@ -89,6 +92,8 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_
     if start and end and start > end:
         raise ValidationError(f"{start} is after --to {end}", field="--from")
     sign = sign_options(key=sign_key, cert=sign_cert, pkcs12=sign_pkcs12)
+    approved = parse_instant(approved_at, field="--approved-at") if approved_at else None
+    management_assertion(prepared_by=prepared_by, approved_by=approved_by, approved_at=approved, generated_at=when)
     check_tsa_url(tsa_url)
     check_output(output, manifest_path, force=force)
     store = _open_store(db_url, evidence_dir)  # only once every option is known to be valid
@@ -100,6 +105,7 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_
         include_restricted=include_restricted, public=public, title=title, organisation=organisation,
         generated_at=when, output=output, sign=sign, allow_broken=allow_broken, manifest_path=manifest_path,
         controls_dirs=list(controls_dirs), allow_open_period=allow_open_period, tsa_url=tsa_url, force=force,
+        prepared_by=prepared_by, approved_by=approved_by, approved_at=approved,
     )
     if as_json:
         emit_json({"pdf": str(result.pdf_path), "manifest": str(result.manifest_path), "sha256": result.sha256,

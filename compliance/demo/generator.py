@@ -10,6 +10,7 @@ from typing import Any
 from compliance.actions.service import add_action, complete_action
 from compliance.db.store import Store
 from compliance.deadlines.incidents import open_incident_with_obligations, update_incident_with_obligations
+from compliance.demo.contradictions import plant_contradictions
 from compliance.demo.evidence import add_demo_evidence
 from compliance.demo.notifications import add_demo_notifications
 from compliance.demo.scenarios import PEOPLE, POOR_LANGUAGE, SCENARIOS
@@ -80,11 +81,12 @@ def generate_incident_data(*, store: Store, incidents: int, seed: int, as_of: da
                                                     "had been accessed; the breach was confirmed on this date.")
             summary.incidents.append(incident.ref)
             summary.restricted += int(incident.restricted)
+            aware_at = incident.aware_at
             if quality == "poor":
-                _add_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng)
+                _add_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng, aware_at)
             else:
                 mitigated = _add_response_timeline(session, incident, scenario, started, detected, mitigated,
-                                                   resolved, rng)
+                                                   resolved, rng, aware_at)
             if mitigated or resolved:
                 changes: dict[str, Any] = {"status": "resolved" if resolved else "mitigated"}
                 if mitigated:
@@ -99,7 +101,12 @@ def generate_incident_data(*, store: Store, incidents: int, seed: int, as_of: da
     return summary
 
 
-def _add_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng) -> None:
+def _after_awareness(kind: str, at: datetime, aware: datetime | None) -> datetime:
+    """Consistent demo records: nobody communicates about a breach before the organisation is aware of it."""
+    return max(at, aware + timedelta(minutes=5)) if kind == "communication" and aware is not None else at
+
+
+def _add_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng, aware=None) -> None:
     end = resolved or mitigated or detected + timedelta(hours=2)
     middle = [e for e in scenario["timeline"] if e[0] not in ("trigger", "detection")]
     for kind, text, source, actor in scenario["timeline"]:
@@ -114,12 +121,13 @@ def _add_timeline(session, incident, scenario, started, detected, mitigated, res
                 if resolved is None:
                     continue
                 at = resolved
+        at = _after_awareness(kind, at, aware)
         add_timeline_entry(session=session, incident=incident, at=at.replace(second=0, microsecond=0), kind=kind,
                            text=text, source=source, actor=actor,
                            customer_visible=kind in ("communication", "resolution", "detection"))
 
 
-def _add_response_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng):
+def _add_response_timeline(session, incident, scenario, started, detected, mitigated, resolved, rng, aware=None):
     """A well-kept timeline: response steps minutes apart, then what the team waited for until the all-clear.
 
     Returns the mitigation instant the timeline records (the incident's mitigated_at follows it).
@@ -147,6 +155,7 @@ def _add_response_timeline(session, incident, scenario, started, detected, mitig
     by_kind = {e[0]: e for e in scenario["timeline"]}
     for entry, when in entries:
         kind, text, source, actor = by_kind[entry] if isinstance(entry, str) else entry
+        when = _after_awareness(kind, when, aware)
         add_timeline_entry(session=session, incident=incident, at=when.replace(second=0, microsecond=0), kind=kind,
                            text=text, source=source, actor=actor,
                            customer_visible=kind in ("communication", "resolution", "detection"))
@@ -157,6 +166,8 @@ def _add_response_timeline(session, incident, scenario, started, detected, mitig
 
 def _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng) -> int:
     drafted = resolved + timedelta(hours=rng.choice([6, 20, 30, 44, 60, 96]) if quality != "poor" else rng.choice([70, 150]))
+    if incident.aware_at is not None:
+        drafted = max(drafted, incident.aware_at + timedelta(hours=2))  # a post-mortem follows awareness
     drafted = min(drafted, as_of)
     published = drafted + timedelta(days=rng.randint(1, 10))
     status = "published" if published <= as_of and quality != "poor" and rng.random() < 0.8 else "in_review"
@@ -214,4 +225,5 @@ def generate_demo(*, store: Store, incidents: int, seed: int, as_of: datetime, w
 
     summary.extras.update(add_demo_decisions(store=store, summary=summary, rng=random.Random(f"{seed}-decisions"),
                                              as_of=as_of.replace(second=0, microsecond=0), workdir=workdir))
+    summary.extras.update(plant_contradictions(store=store, summary=summary, as_of=as_of))
     return summary

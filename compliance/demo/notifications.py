@@ -8,7 +8,8 @@ from typing import Any
 
 from compliance.db.store import Store
 from compliance.deadlines.incidents import update_incident_with_obligations
-from compliance.deadlines.service import get_incident_obligation_documents, record_notification, waive_obligation
+from compliance.deadlines.service import get_incident_obligation_documents, waive_obligation
+from compliance.deadlines.service import record_notification as _record
 from compliance.incidents.service import get_incident
 
 
@@ -68,8 +69,14 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                         continue
                     content = filing_content(doc["regime"], doc["stage"], random.Random(f"{ref}/{doc['stage']}"))
                     common = dict(session=session, incident=incident, regime=doc["regime"], stage=doc["stage"],
-                                  recorded_by="privacy officer", now=as_of, content=content,
+                                  recorded_by="privacy officer", content=content,
                                   recipient=RECIPIENTS.get(doc["regime"], doc["recipient"]))
+                    # filings follow awareness, and are recorded minutes after they are made (not back-filled)
+                    start = max(start, incident.aware_at) if incident.aware_at else start
+                    lag = timedelta(minutes=rng.randint(5, 90))
+
+                    def record_notification(*, at, _lag=lag, **kw):
+                        return _record(at=at, now=min(as_of, at + _lag), **kw)
                     if due is None:  # without undue delay (data subjects)
                         roll = rng.random()
                         if roll < 0.2 and (incident.data_subjects_approx or 0) < 1000:
@@ -102,8 +109,8 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                     if missed_budget and as_of - due < timedelta(days=10):  # recent: one or two left missed
                         missed_budget -= 1
                         counts["notifications_missed"] += 1
-                    elif roll < 0.2:
-                        at = min(as_of, due + timedelta(hours=rng.randint(3, 60)))
+                    elif roll < 0.2 or start >= due:  # aware only after the deadline: late, with its reason
+                        at = min(as_of, max(due, start) + timedelta(hours=rng.randint(3, 60)))
                         record_notification(at=at, reference=f"{ref}-{doc['stage']}",
                                             delay_reason=rng.choice(DELAY_REASONS), **common)
                         counts["notifications_late"] += 1

@@ -1,5 +1,6 @@
 """Program metrics of the incident-learning process, with the targets the guides set.
 
+Every formula is in compliance.metrics.definitions (one definition, used by every path):
 MTTR: resolved_at − (started_at or detected_at) over resolved incidents, hours (mean; median too).
 Time to detect: detected_at − started_at, hours, over incidents with a recorded start.
 Time to draft: postmortem.drafted_at − resolved_at, hours, target ≤ 48 h; resolved incidents
@@ -15,9 +16,8 @@ A metric with no data is None (never a made-up zero). Periods filter on detected
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -26,6 +26,7 @@ from compliance.actions.models import ActionItem
 from compliance.core.period import period_bounds
 from compliance.incidents.models import Incident
 from compliance.incidents.service import list_incidents
+from compliance.metrics import definitions as d
 from compliance.postmortems.models import Postmortem
 
 UTC = UTC
@@ -37,12 +38,7 @@ def _hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600
 
 
-def _mean(values: list[float]) -> float | None:
-    return round(statistics.fmean(values), 2) if values else None
-
-
-def _median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 2) if values else None
+_mean, _median = d.mean, d.median
 
 
 def _metric(label: str, value: float | None, unit: str, target: float | None, lower_is_better: bool = True,
@@ -76,27 +72,20 @@ def get_program_metrics(*, session: Session, period_from: date | None = None, pe
     incidents = list_incidents(session=session, period_from=start, period_to=end)
     postmortems, actions = _load(session, incidents)
     resolved = [i for i in incidents if i.resolved_at]
-    mttr = [_hours(i.resolved_at - (i.started_at or i.detected_at)) for i in resolved]
-    detect = [_hours(i.detected_at - i.started_at) for i in incidents if i.started_at]
+    mttr = [d.resolve_hours(started_at=i.started_at, detected_at=i.detected_at, resolved_at=i.resolved_at)
+            for i in resolved]
+    detect = [d.detect_hours(started_at=i.started_at, detected_at=i.detected_at) for i in incidents if i.started_at]
     draft, publish, within_48 = [], [], 0
     for incident in resolved:
         pm = postmortems.get(incident.id)
         if pm and pm.drafted_at:
-            hours = _hours(pm.drafted_at - incident.resolved_at)
+            hours = d.draft_hours(resolved_at=incident.resolved_at, drafted_at=pm.drafted_at)
             draft.append(hours)
             within_48 += hours <= 48
         if pm and pm.published_at:
-            publish.append(_hours(pm.published_at - incident.resolved_at) / 24)
-    done = open_ = overdue = 0
-    for incident in incidents:
-        for action in actions.get(incident.id, []):
-            if action.status == "open" and action.due and action.due < as_of:
-                overdue += 1
-            if action.status == "cancelled" or action.due is None or action.due > as_of:
-                continue
-            done += action.status == "done"
-            open_ += action.status == "open"
-    closure = round(done / (done + open_), 4) if done + open_ else None
+            publish.append(d.publish_days(resolved_at=incident.resolved_at, published_at=pm.published_at))
+    counted = d.closure(((a.status, a.due) for i in incidents for a in actions.get(i.id, [])), as_of=as_of)
+    done, open_, overdue, closure = counted.done, counted.open, counted.overdue, counted.rate
     recurrence, per_tag = _recurrence(session, incidents)
     by_severity = Counter(i.severity for i in incidents)
     return {
@@ -126,20 +115,9 @@ def _recurrence(session: Session, incidents: list[Incident]) -> tuple[float | No
     earliest = min(i.detected_at for i in incidents) - timedelta(days=90)
     history = list_incidents(session=session, period_from=earliest,
                              period_to=max(i.detected_at for i in incidents) + timedelta(seconds=1))
-    seen: dict[str, list[datetime]] = defaultdict(list)
-    for incident in history:
-        for tag in incident.tags or []:
-            seen[tag].append(incident.detected_at)
     wanted = {i.id for i in incidents}
-    recurring, per_tag = 0, Counter()
-    for incident in history:
-        if incident.id not in wanted:
-            continue
-        tags = [t for t in incident.tags or []
-                if any(incident.detected_at - timedelta(days=90) <= when < incident.detected_at for when in seen[t])]
-        recurring += bool(tags)
-        per_tag.update(tags)
-    return round(recurring / len(incidents), 4), dict(sorted(per_tag.items()))
+    rows = [(i.id, i.detected_at, list(i.tags or [])) for i in history]
+    return d.recurrence([r for r in rows if r[0] in wanted], rows)
 
 
 def get_monthly_trends(*, session: Session, period_from: date | None, period_to: date | None, as_of: date,
@@ -160,7 +138,9 @@ def get_monthly_trends(*, session: Session, period_from: date | None, period_to:
             by_tag[tag][m] += 1
             tags[tag] += 1
         if incident.resolved_at:
-            mttr[month(incident.resolved_at)].append(_hours(incident.resolved_at - (incident.started_at or incident.detected_at)))
+            mttr[month(incident.resolved_at)].append(d.resolve_hours(started_at=incident.started_at,
+                                                                     detected_at=incident.detected_at,
+                                                                     resolved_at=incident.resolved_at))
         for action in actions.get(incident.id, []):
             if action.due and action.due <= as_of:
                 due[month(action.due)] += 1

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from compliance.core.timeutil import parse_date, parse_instant
+from compliance.reports.exceptions import obligation_exceptions
 from compliance.reports.model import (
     ActionRow,
     AssessmentRow,
@@ -49,6 +50,12 @@ def _strings(values: Iterable[Any] | None) -> list[str]:
         if v not in (None, ""):
             out.append(str(v))
     return out
+
+
+def _filing(ob: Mapping[str, Any], key: str) -> Any:
+    """A value of the obligation's first filing (the one its notified_at is), or None."""
+    filings = ob.get("filings") or []
+    return filings[0].get(key) if filings else None
 
 
 def postmortem_from_document(pm: Mapping[str, Any] | None, *, findings: Iterable[Mapping] = ()) -> PostmortemInfo | None:
@@ -102,23 +109,33 @@ def section_from_document(doc: Mapping[str, Any], *, as_of: datetime, actor_is_r
             ref=str(a["ref"]), description=str(a.get("description") or ""), status=status, owner=a.get("owner"),
             owner_role=a.get("owner_role"), due=due, priority=a.get("priority"),
             completed_at=_instant(a.get("completed_at"), "action.completed_at"),
-            overdue=status == "open" and due is not None and due < today, link=a.get("link")))
+            overdue=status == "open" and due is not None and due < today, link=a.get("link"),
+            success_criteria=a.get("success_criteria")))
     custody = custody or {}
     evidence = [
         EvidenceRow(ref=str(e["ref"]), incident_ref=ref, filename=str(e.get("filename") or ""), size=int(e.get("size") or 0),
                     sha256=str(e.get("sha256") or ""), collected_by=e.get("collected_by"),
                     collected_by_role=e.get("collected_by_role"),
                     collected_at=_instant(e.get("collected_at"), "evidence.collected_at"),
+                    source=e.get("source"), description=e.get("description"),
                     custody_verified=e.get("custody_verified") is True, custody=list(custody.get(str(e["ref"]), [])))
         for e in doc.get("evidence") or []
     ]
+    evidence.sort(key=lambda e: (e.collected_at is None, e.collected_at or as_of, e.ref))  # oldest first
     obligations = [
         NotificationRow(incident_ref=ref, incident_title=title, regime=str(o.get("regime") or ""),
                         stage=str(o.get("stage") or ""), clock_start=_instant(o.get("clock_start"), "obligation.clock_start"),
                         due=_instant(o.get("due"), "obligation.due"),
                         notified_at=_instant(o.get("notified_at"), "obligation.notified_at"),
                         status=str(o.get("status") or "open"), delay_reason=o.get("delay_reason"),
-                        waived=bool(o.get("waived")), waiver_reason=o.get("waiver_reason"))
+                        waived=bool(o.get("waived")), waiver_reason=o.get("waiver_reason"),
+                        recipient=_filing(o, "recipient") or o.get("recipient"),
+                        reference=o.get("reference") or _filing(o, "reference"),
+                        recorded_by=_filing(o, "recorded_by"),
+                        recorded_at=_instant(_filing(o, "recorded_at"), "obligation.filings.recorded_at"),
+                        decided_by=o.get("decided_by"),
+                        decided_at=_instant(o.get("decided_at"), "obligation.decided_at"),
+                        exceptions=obligation_exceptions(o, named=False))
         for o in doc.get("obligations") or []
     ]
     gap = inc.get("awareness_gap") or {}

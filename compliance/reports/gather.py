@@ -10,24 +10,31 @@ from sqlmodel import Session
 
 from compliance.core.errors import NotFoundError
 from compliance.core.timeutil import ensure_utc
+from compliance.crosschecks.service import get_crosscheck_findings
 from compliance.db.settings import get_setting
-from compliance.deadlines.service import get_org_zone
+from compliance.deadlines.service import get_deadline_settings, get_org_zone
 from compliance.documents.service import build_incident_documents
 from compliance.incidents.service import list_incidents
 from compliance.integrity.pack import get_store_manifest_fields
 from compliance.reports.adapt import section_from_document
+from compliance.reports.exceptions import requirement_exceptions
+from compliance.reports.figures import section_metrics
+from compliance.reports.methodology import method_requirements
 from compliance.reports.model import (
+    Assertion,
     AssessmentRow,
     AuditPack,
     Cell,
     CoverageMatrix,
+    CrossCheck,
     CustodyLogEntry,
     ExecutiveSummary,
     Framework,
     Integrity,
-    Metric,
+    Methodology,
     Population,
     RequirementRow,
+    derive_trends,
 )
 from compliance.reports.scope import ACTIVE, Period, resolve_period, scope_reason
 
@@ -62,11 +69,14 @@ def _assess(document: dict[str, Any], frameworks: list[Any]) -> list[AssessmentR
     from compliance.controls.engine import assess_document
 
     rows = []
+    obligations = document.get("obligations") or []
     for framework in frameworks:
         for result in assess_document(document, framework):
+            status = _STATUS.get(result.status, result.status)
+            exceptions = requirement_exceptions(result, obligations) if status == "satisfied" else []
             rows.append(AssessmentRow(framework_id=framework.id, requirement_id=result.requirement_id,
-                                      title=result.title, status=_STATUS.get(result.status, result.status),
-                                      reasons=[result.reason] if result.reason else []))
+                                      title=result.title, status=status,
+                                      reasons=[result.reason] if result.reason else [], exceptions=exceptions))
     return rows
 
 
@@ -83,18 +93,24 @@ def _integrity(store: Any) -> Integrity:
                      ledger_head=whole.ledger.head_hash, ledger_length=whole.length, ledger_counts=dict(whole.counts))
 
 
-def _metrics(session: Session, period_from: date | None, period_to: date | None, as_of: datetime,
-             include_restricted: bool) -> list[Metric]:
-    from compliance.metrics.service import get_program_metrics
+def _methodology(frameworks: list[Any], awareness_hours: float) -> Methodology:
+    from compliance.metrics.definitions import FORMULAS
+    from compliance.metrics.service import TARGETS
 
-    data = get_program_metrics(session=session, period_from=period_from, period_to=period_to, as_of=as_of.date(),
-                               include_restricted=include_restricted)
-    out = []
-    for key, spec in data.get("metrics", {}).items():
-        out.append(Metric(name=spec.get("label", key), value=spec.get("value"), unit=spec.get("unit", ""),
-                          target=spec.get("target"), lower_is_better=spec.get("lower_is_better", True),
-                          note=spec.get("note")))
-    return out
+    requirements = method_requirements(frameworks)
+    severities = sorted({r.applies for r in requirements if "severity" in r.applies})
+    thresholds = [
+        ("Detection to awareness gap that needs a written justification",
+         f"{awareness_hours:g} h (store setting awareness_gap_hours; `compliance deadlines settings`)"),
+        ("Post-mortem draft target", f"{TARGETS['time_to_draft_hours']:g} h after resolution (toolkit default)"),
+        ("Post-mortem publication target", f"{TARGETS['time_to_publish_days']:g} d after resolution (toolkit default)"),
+        ("Action-item closure target", f"{100 * TARGETS['action_closure_rate']:g} % (toolkit default)"),
+        ("90-day recurrence target", f"below {100 * TARGETS['recurrence_90d']:g} % (toolkit default)"),
+        ("Severity standing in for 'significant' or 'high risk'",
+         "; ".join(severities) + " (the requirements' 'applies when', controls/*.yaml)" if severities else "none used"),
+        ("Filing recorded long after its instant (back-filled)", "more than 24 h between the filing and its record"),
+    ]
+    return Methodology(requirements=requirements, thresholds=thresholds, formulas=list(FORMULAS))
 
 
 def _population(session: Session, period: Period, generated_at: datetime) -> tuple[Population, list[Any], list[dict]]:
@@ -127,7 +143,7 @@ def _population(session: Session, period: Period, generated_at: datetime) -> tup
 def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | None, period_to: date | None,
                       include_restricted: bool, generated_at: datetime, title: str,
                       organisation: str | None, controls_dirs: list[str] | None = None,
-                      allow_open_period: bool = False) -> AuditPack:
+                      allow_open_period: bool = False, assertion: Assertion | None = None) -> AuditPack:
     """Returns the AuditPack model of a period (RP-SCOPE-1/2), restricted incidents included and flagged."""
     chosen = _load_frameworks(frameworks, list(controls_dirs or []))
     sections, notifications = [], []
@@ -140,9 +156,12 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
             section, rows = section_from_document(document, as_of=generated_at,
                                                   custody=_custody_logs(session, document),
                                                   assessment=_assess(document, chosen))
+            section.crosschecks = [CrossCheck(f.code, f.first, f.second, f.message)
+                                   for f in get_crosscheck_findings(document=document)]
             sections.append(section)
             notifications.extend(rows)
-        metrics = _metrics(session, period_from, period_to, generated_at, include_restricted)
+        metrics = section_metrics(sections, as_of=generated_at.date())
+        threshold = get_deadline_settings(session=session).get("awareness_gap_hours") or 24
         store_fields = get_store_manifest_fields(session=session, generated_at=generated_at,
                                                  incident_refs=[s.ref for s in sections])
         organisation = organisation or get_setting(session=session, key="organisation").get("name") \
@@ -157,7 +176,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
                 hit = next((a for a in section.assessment if a.framework_id == framework.id
                             and a.requirement_id == requirement.id), None)
                 cells.append(Cell(incident_ref=section.ref, status=hit.status if hit else "n/a",
-                                  reasons=hit.reasons if hit else []))
+                                  reasons=hit.reasons if hit else [], exceptions=hit.exceptions if hit else []))
             rows.append(RequirementRow(requirement_id=requirement.id, title=requirement.title,
                                        citation=getattr(requirement, "citation", None), cells=cells))
         matrices.append(CoverageMatrix(framework=Framework(id=framework.id, name=framework.name,
@@ -169,4 +188,6 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         summary=ExecutiveSummary(metrics=metrics), matrices=matrices, notifications=notifications,
         incidents=sections, integrity=dataclasses.replace(_integrity(store), store=store_fields),
         include_restricted=True, population=population,
+        trends=derive_trends(sections, as_of=generated_at.date()), methodology=_methodology(chosen, float(threshold)),
+        assertion=assertion or Assertion(),
     )

@@ -94,13 +94,19 @@ class Styles:
         self.cell_head = ParagraphStyle("cellh", parent=self.cell, fontName=FONT_BOLD, textColor=colors.white)
         self.mono = ParagraphStyle("mono", parent=self.cell, fontName=FONT_MONO,
                                    fontSize=base - 2.3, leading=(base - 2.3) * 1.3)
+        # Identifiers and hashes are never split inside a token (a column is made wide enough instead).
+        self.cell_id = ParagraphStyle("cellid", parent=self.cell, splitLongWords=0)
+        self.cell_id_head = ParagraphStyle("cellidh", parent=self.cell_head, splitLongWords=0)
+        self.body_id = ParagraphStyle("bodyid", parent=self.body, splitLongWords=0)
+        self.small_id = ParagraphStyle("smallid", parent=self.small, splitLongWords=0)
+        self.hash = ParagraphStyle("hash", parent=self.mono, splitLongWords=0)
         self.h1 = ParagraphStyle("h1", parent=self.body, fontName=FONT_BOLD, fontSize=17,
                                  leading=21, textColor=colours["primary"], spaceBefore=0, spaceAfter=8)
         self.h2 = ParagraphStyle("h2", parent=self.body, fontName=FONT_BOLD, fontSize=12.5,
                                  leading=16, textColor=colours["primary"], spaceBefore=10, spaceAfter=5,
                                  keepWithNext=1)
         self.h3 = ParagraphStyle("h3", parent=self.body, fontName=FONT_BOLD, fontSize=10,
-                                 leading=13, textColor=colours["accent"], spaceBefore=8, spaceAfter=3,
+                                 leading=13, textColor=colours["accent"], spaceBefore=5, spaceAfter=2,
                                  keepWithNext=1)
         self.bullet = ParagraphStyle("bullet", parent=self.body, leftIndent=12, bulletIndent=2, spaceAfter=1)
         self.cover_title = ParagraphStyle("ct", parent=self.body, fontName=FONT_BOLD, fontSize=24,
@@ -121,7 +127,7 @@ class Styles:
         self.toc_levels = [
             ParagraphStyle("toc0", parent=self.body, fontName=FONT_BOLD, fontSize=10, leading=14,
                            leftIndent=0, firstLineIndent=0, spaceBefore=5),
-            ParagraphStyle("toc1", parent=self.small, leftIndent=14, firstLineIndent=0, leading=10.5),
+            ParagraphStyle("toc1", parent=self.small, leftIndent=14, firstLineIndent=0, leading=9.2),
         ]
         self.root_cause = [ParagraphStyle(f"rc{depth}", parent=self.body, leftIndent=10 + 12 * depth, spaceAfter=1)
                            for depth in range(ROOT_CAUSE_DEPTHS + 1)]

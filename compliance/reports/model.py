@@ -14,12 +14,16 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from compliance.metrics.definitions import closure as closure_of
+from compliance.metrics.definitions import resolve_hours
+
 # Cell statuses of a coverage matrix, in display order.
 SATISFIED = "satisfied"
 PARTIAL = "partial"
 MISSING = "missing"
 NOT_APPLICABLE = "n/a"
 CELL_STATUSES = (SATISFIED, PARTIAL, MISSING, NOT_APPLICABLE)
+EXCEPTION = "exception"  # a satisfied cell with an exception: counted apart from plain satisfied (RP-EXC-1)
 
 # Notification statuses (the incident document's obligation statuses); the first group sorts first.
 ATTENTION_STATUSES = ("late_open", "undue_delay", "late", "open", "due_soon")
@@ -64,6 +68,7 @@ class NotificationTally:
     late: int = 0
     open: int = 0
     waived: int = 0
+    exceptions: int = 0  # obligations met only with an exception (late with reasons, waived, before clock start)
 
 
 @dataclass
@@ -74,6 +79,7 @@ class ActionClosure:
     open: int = 0
     overdue: int = 0  # open and past due at generation time (also counted in `open`)
     cancelled: int = 0
+    rate: float | None = None  # compliance.metrics.definitions.closure: among items due by the generation date
 
     @property
     def total(self) -> int:
@@ -82,9 +88,8 @@ class ActionClosure:
 
     @property
     def closure_rate(self) -> float | None:
-        """Done / (done + open), or None when there are none."""
-        relevant = self.done + self.open
-        return None if relevant == 0 else self.done / relevant
+        """The closure rate of the one definition (items due by the generation date), or None."""
+        return self.rate
 
 
 @dataclass
@@ -106,6 +111,12 @@ class Cell:
     incident_ref: str
     status: str  # one of CELL_STATUSES
     reasons: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)  # a satisfied cell with an exception is never plain
+
+    @property
+    def exception(self) -> bool:
+        """Satisfied, but with an exception (late with reasons, waiver, filing before its clock start)."""
+        return self.status == SATISFIED and bool(self.exceptions)
 
 
 @dataclass
@@ -118,10 +129,12 @@ class RequirementRow:
     cells: list[Cell] = field(default_factory=list)
 
     def totals(self) -> dict[str, int]:
-        """Number of cells in each status."""
+        """Number of cells in each status; `exception` counts satisfied cells with an exception (also in satisfied)."""
         out = {s: 0 for s in CELL_STATUSES}
+        out[EXCEPTION] = 0
         for cell in self.cells:
             out[cell.status] = out.get(cell.status, 0) + 1
+            out[EXCEPTION] += int(cell.exception)
         return out
 
 
@@ -136,6 +149,7 @@ class CoverageMatrix:
     def totals(self) -> dict[str, int]:
         """Number of cells in each status over the whole matrix."""
         out = {s: 0 for s in CELL_STATUSES}
+        out[EXCEPTION] = 0
         for row in self.rows:
             for status, n in row.totals().items():
                 out[status] = out.get(status, 0) + n
@@ -157,6 +171,13 @@ class NotificationRow:
     delay_reason: str | None = None
     waived: bool = False
     waiver_reason: str | None = None
+    recipient: str | None = None
+    reference: str | None = None
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    exceptions: list[str] = field(default_factory=list)  # late with reasons, waived, filed before its clock start
 
     @property
     def needs_attention(self) -> bool:
@@ -208,6 +229,7 @@ class ActionRow:
     completed_at: datetime | None = None
     overdue: bool = False
     link: str | None = None
+    success_criteria: str | None = None
 
 
 @dataclass
@@ -235,6 +257,8 @@ class EvidenceRow:
     collected_by: str | None = None
     collected_by_role: str | None = None
     collected_at: datetime | None = None
+    source: str | None = None
+    description: str | None = None
     custody_verified: bool = False  # fail closed: unverified unless the store said verified
     custody: list[CustodyLogEntry] = field(default_factory=list)
 
@@ -248,6 +272,12 @@ class AssessmentRow:
     title: str
     status: str
     reasons: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+
+    @property
+    def exception(self) -> bool:
+        """Satisfied, but with an exception: shown and counted apart from plain satisfied."""
+        return self.status == SATISFIED and bool(self.exceptions)
 
 
 @dataclass
@@ -256,6 +286,16 @@ class Finding:
 
     code: str
     severity: str  # blocking | warning | info
+    message: str
+
+
+@dataclass
+class CrossCheck:
+    """A review finding where two records of one incident disagree (compliance.crosschecks)."""
+
+    code: str
+    first: str  # the two records compared, e.g. "incident.aware_at 2026-03-01 10:00 UTC"
+    second: str
     message: str
 
 
@@ -311,6 +351,7 @@ class IncidentSection:
     actions: list[ActionRow] = field(default_factory=list)
     evidence: list[EvidenceRow] = field(default_factory=list)
     assessment: list[AssessmentRow] = field(default_factory=list)
+    crosschecks: list[CrossCheck] = field(default_factory=list)
 
 
 @dataclass
@@ -360,6 +401,25 @@ class Population:
         return self.active + self.activity_only
 
 
+@dataclass
+class Assertion:
+    """Who prepared the pack and who approved it, with instants (the management assertion)."""
+
+    prepared_by: str | None = None
+    prepared_at: datetime | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+
+
+@dataclass
+class Methodology:
+    """What the appendix explains: each requirement's checks, the toolkit's own thresholds, each metric's formula."""
+
+    requirements: list = field(default_factory=list)  # compliance.reports.methodology.MethodRequirement
+    thresholds: list[tuple[str, str]] = field(default_factory=list)  # (threshold, value and where it is set)
+    formulas: list[tuple[str, str]] = field(default_factory=list)  # (metric, formula)
+
+
 REDACTED = "(restricted: withheld)"
 
 
@@ -368,6 +428,7 @@ def redact_section(inc: IncidentSection) -> IncidentSection:
     return dataclasses.replace(
         inc, title=REDACTED, description=None, affected_services=[], data_categories=[], tags=[],
         awareness_justification=None, timeline=[], postmortem=None, redacted=True,
+        crosschecks=[dataclasses.replace(c, first=REDACTED, second=REDACTED, message=REDACTED) for c in inc.crosschecks],
         actions=[dataclasses.replace(a, description=REDACTED, owner=None, owner_role=None, link=None)
                  for a in inc.actions],
         evidence=[dataclasses.replace(e, filename=REDACTED, collected_by=None, collected_by_role=None,
@@ -400,6 +461,8 @@ class AuditPack:
     population: Population | None = None  # None: a model not gathered from a store (no reconciliation)
     signer_fingerprint: str | None = None  # sign: SHA-256 of the signing certificate (AB:CD:…), printed on the cover
     timestamp_authority: str | None = None  # sign: URL of the RFC 3161 server asked for a timestamp (--tsa-url)
+    assertion: Assertion = field(default_factory=Assertion)
+    methodology: Methodology | None = None  # None: a model not gathered from controls (appendix says so)
 
     @property
     def restricted_redacted(self) -> int:
@@ -445,6 +508,7 @@ class AuditPack:
         tallies: dict[str, NotificationTally] = {}
         for row in self.notifications:
             t = tallies.setdefault(row.regime, NotificationTally(regime=row.regime))
+            t.exceptions += int(bool(row.exceptions))
             if row.status == "on_time":
                 t.on_time += 1
             elif row.status in ("late", "undue_delay"):
@@ -458,6 +522,11 @@ class AuditPack:
                 t.open += 1
         return [tallies[k] for k in sorted(tallies)]
 
+    def exception_counts(self) -> dict[str, int]:
+        """Exceptions counted apart from plain satisfied: requirement cells, and obligations met with an exception."""
+        cells = sum(m.totals()[EXCEPTION] for m in self.matrices)
+        return {"cells": cells, "obligations": sum(1 for n in self.notifications if n.exceptions)}
+
     def action_closure(self) -> ActionClosure:
         """Action items of the pack's incidents by state."""
         out = ActionClosure()
@@ -470,11 +539,13 @@ class AuditPack:
                 else:
                     out.open += 1
                     out.overdue += int(action.overdue)
+        out.rate = closure_of(((a.status, a.due) for inc in self.incidents for a in inc.actions),
+                              as_of=self.generated_at.date()).rate
         return out
 
     def trend_series(self) -> MonthlySeries:
         """The trends given by the gatherer, or series derived from the incidents."""
-        return self.trends if self.trends is not None else derive_trends(self.incidents)
+        return self.trends if self.trends is not None else derive_trends(self.incidents, as_of=self.generated_at.date())
 
 
 def _month(d: date | datetime) -> str:
@@ -490,7 +561,7 @@ def _month_range(first: str, last: str) -> list[str]:
     return out
 
 
-def derive_trends(incidents: list[IncidentSection], *, top: int = 10) -> MonthlySeries:
+def derive_trends(incidents: list[IncidentSection], *, top: int = 10, as_of: date | None = None) -> MonthlySeries:
     """Monthly series from incidents: count by severity (detection month), MTTR (detected → resolved,
     by resolution month), actions due and closed per month, and the most frequent tags."""
     keys: list[str] = []
@@ -499,7 +570,7 @@ def derive_trends(incidents: list[IncidentSection], *, top: int = 10) -> Monthly
         if inc.resolved_at:
             keys.append(_month(inc.resolved_at))
         for a in inc.actions:
-            if a.due:
+            if a.due and (as_of is None or a.due <= as_of):
                 keys.append(_month(a.due))
             if a.completed_at:
                 keys.append(_month(a.completed_at))
@@ -518,10 +589,11 @@ def derive_trends(incidents: list[IncidentSection], *, top: int = 10) -> Monthly
         by_sev[inc.severity][index[_month(inc.detected_at)]] += 1
         if inc.resolved_at:
             i = index[_month(inc.resolved_at)]
-            mttr_sum[i] += max(0.0, (inc.resolved_at - inc.detected_at).total_seconds() / 3600)
+            mttr_sum[i] += resolve_hours(started_at=inc.started_at, detected_at=inc.detected_at,
+                                         resolved_at=inc.resolved_at)
             mttr_n[i] += 1
         for a in inc.actions:
-            if a.due:
+            if a.due and (as_of is None or a.due <= as_of):
                 due[index[_month(a.due)]] += 1
             if a.completed_at and a.status == "done":
                 closed[index[_month(a.completed_at)]] += 1
@@ -530,7 +602,7 @@ def derive_trends(incidents: list[IncidentSection], *, top: int = 10) -> Monthly
     return MonthlySeries(
         months=months,
         incidents_by_severity=by_sev,
-        mttr_hours=[(s / n if n else None) for s, n in zip(mttr_sum, mttr_n, strict=True)],
+        mttr_hours=[(round(s / n, 2) if n else None) for s, n in zip(mttr_sum, mttr_n, strict=True)],
         actions_due=due,
         actions_closed=closed,
         top_tags=sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:top],

@@ -19,11 +19,14 @@ from compliance.reports.guide_section import guide_flowables
 from compliance.reports.layout import load_layout, register_fonts
 from compliance.reports.model import AuditPack
 from compliance.reports.sections import (
+    assertion,
     contents,
     cover,
     coverage,
+    exceptions,
     incidents,
     integrity,
+    methodology,
     notifications,
     scope,
     summary,
@@ -34,8 +37,11 @@ from compliance.reports.writer import PackWriter
 
 __all__ = ["clean", "esc", "load_layout", "render_pack", "story"]
 
-BODY = (("scope", scope.build), ("summary", summary.build), ("coverage", coverage.build), ("notifications", notifications.build),
-        ("incidents", incidents.build), ("trends", trends.build), ("integrity", integrity.build))
+# RP-ORDER-1  What an auditor reads first comes first: population, sign-off, figures, exceptions, then the detail.
+BODY = (("scope", scope.build), ("assertion", assertion.build), ("summary", summary.build),
+        ("exceptions", exceptions.build), ("coverage", coverage.build), ("notifications", notifications.build),
+        ("incidents", incidents.build), ("trends", trends.build), ("methodology", methodology.build),
+        ("integrity", integrity.build))
 
 
 def story(w: PackWriter) -> list[Flowable]:

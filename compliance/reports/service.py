@@ -28,7 +28,7 @@ from compliance.reports.manifest import (
     manifest_path_for,
     sha256_bytes,
 )
-from compliance.reports.model import AuditPack
+from compliance.reports.model import Assertion, AuditPack
 from compliance.reports.packfiles import check_output, write_pack_files
 from compliance.reports.render import render_pack
 from compliance.reports.sign import SignOptions, load_signer, sign_pdf, signer_name
@@ -68,7 +68,8 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                      generated_at: datetime, output: str | Path, sign: SignOptions | None = None,
                      allow_broken: bool = False, manifest_path: str | Path | None = None,
                      controls_dirs: list[str] | None = None, allow_open_period: bool = False,
-                     tsa_url: str | None = None, force: bool = False) -> PackResult:
+                     tsa_url: str | None = None, force: bool = False, prepared_by: str | None = None,
+                     approved_by: str | None = None, approved_at: datetime | None = None) -> PackResult:
     """Gathers the period's pack model from the store and writes the PDF and its manifest."""
     if not frameworks:
         raise ValidationError("give at least one framework", field="--framework")
@@ -82,10 +83,13 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
 
         with store.session() as session:
             policy = get_redaction_policy(session=session)
+    assertion = management_assertion(prepared_by=prepared_by, approved_by=approved_by, approved_at=approved_at,
+                                      generated_at=generated_at)
     pack = gather_pack_model(store=store, frameworks=list(frameworks), period_from=period_from,
                              period_to=period_to, include_restricted=include_restricted,
                              generated_at=generated_at, title=title or DEFAULT_TITLE, organisation=organisation,
-                             controls_dirs=controls_dirs, allow_open_period=allow_open_period)
+                             controls_dirs=controls_dirs, allow_open_period=allow_open_period,
+                             assertion=assertion)
     return produce_pack(pack=pack, output=output, public=public, sign=sign, allow_broken=allow_broken,
                         include_restricted=include_restricted, manifest_path=manifest_path, policy=policy,
                         tsa_url=tsa_url, force=force)
@@ -136,6 +140,23 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
                       incidents=len(pack.incidents), restricted_excluded=pack.restricted_excluded,
                       restricted_redacted=pack.restricted_redacted,
                       chain_broken=pack.integrity.broken, timestamp=timestamp)
+
+
+def management_assertion(*, prepared_by: str | None, approved_by: str | None, approved_at: datetime | None,
+                         generated_at: datetime) -> Assertion:
+    """The sign-off of a pack: prepared at the generation instant; an approval needs its instant, not after it."""
+    prepared_by = (prepared_by or "").strip() or None
+    approved_by = (approved_by or "").strip() or None
+    if approved_at is not None and approved_by is None:
+        raise ValidationError("an approval instant needs --approved-by", field="--approved-at")
+    if approved_by is not None:
+        if approved_at is None:
+            raise ValidationError("give the instant of the approval (ISO 8601 with offset)", field="--approved-at")
+        approved_at = ensure_utc(approved_at, field="--approved-at")
+        if approved_at > generated_at:
+            raise ValidationError("the approval cannot be after the pack was generated", field="--approved-at")
+    return Assertion(prepared_by=prepared_by, prepared_at=generated_at, approved_by=approved_by,
+                     approved_at=approved_at)
 
 
 def _timestamp(pdf: bytes, tsa_url: str, pack: AuditPack) -> dict[str, Any]:

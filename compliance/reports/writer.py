@@ -34,7 +34,8 @@ class PackWriter:
         self.colours = load_colours(layout)
         self.limits = layout["limits"]
         self.wording = layout["text"]
-        self.sections = {"scope": "Scope, population and reconciliation", **layout["sections"]}
+        self.sections = {"scope": "Scope, population and reconciliation", "assertion": "Management assertion",
+                         "exceptions": "Exceptions", "methodology": "Methodology appendix", **layout["sections"]}
         self.geometry = PageGeometry.from_layout(layout)
         self.width = self.geometry.width
         self.styles = Styles(layout, self.colours)
@@ -81,6 +82,15 @@ class PackWriter:
     def cell(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
         """A table cell of user text (escaped, bounded to limits.cell_chars)."""
         return Paragraph(esc(text, limit=self.limit("cell_chars")) or "—", style or self.styles.cell)
+
+    def ident(self, text: Any, *, bold: bool = False) -> Paragraph:
+        """An identifier (ref, requirement, stage) in a cell: never split inside a token."""
+        body = esc(text, limit=80)
+        return Paragraph(f"<b>{body}</b>" if bold else body, self.styles.cell_id)
+
+    def hash_cell(self, digest: Any) -> Paragraph:
+        """A hash in full, in the monospaced face, on one line of its own (never cut, never split)."""
+        return Paragraph(esc(digest, limit=200), self.styles.hash)
 
     def markup(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
         """A paragraph of trusted markup (wording from the layout file filled by `fill`)."""
@@ -132,8 +142,8 @@ class PackWriter:
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
-                ("TOPPADDING", (0, 0), (-1, -1), 2.2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.6),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.0),
                 ("LEFTPADDING", (0, 0), (-1, -1), 3),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 3),
             ]
@@ -164,8 +174,8 @@ class PackWriter:
         t.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
-            ("TOPPADDING", (0, 0), (-1, -1), 2.2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.6),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.6),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.0),
             ("LEFTPADDING", (0, 0), (-1, -1), 3),
             *[("BACKGROUND", (2 * c, 0), (2 * c, -1), self.colours["zebra"]) for c in range(cols)],
         ]))
@@ -179,7 +189,7 @@ class PackWriter:
             NOT_APPLICABLE: c["not_applicable"], "late": c["late"], "undue_delay": c["late"],
             "late_open": c["late"], "open": c["open"], "due_soon": c["open"],
             "on_time": c["on_time"], "waived": c["waived"], "done": c["on_time"],
-            "cancelled": c["waived"],
+            "cancelled": c["waived"], "exception": c["exception"],
         }.get(status)
 
     def colour_column(self, column: int, colours: list) -> RowStyles:

@@ -333,3 +333,22 @@ def test_audit_pack_command_refuses_a_broken_chain_with_exit_4(stubbed_gatherer,
     ok = CliRunner().invoke(cli, ["report", "audit-pack", "--framework", "iso27001", "-o", str(tmp_path / "p.pdf"),
                                   "--allow-broken"])
     assert ok.exit_code == 0 and (tmp_path / "p.pdf").exists()
+
+
+def test_an_approval_needs_its_instant_and_cannot_follow_the_generation():
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from compliance.core.errors import ValidationError
+    from compliance.reports.service import management_assertion
+
+    when = datetime(2026, 4, 1, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="instant of the approval"):
+        management_assertion(prepared_by="A", approved_by="B", approved_at=None, generated_at=when)
+    with pytest.raises(ValidationError, match="after the pack was generated"):
+        management_assertion(prepared_by="A", approved_by="B", approved_at=datetime(2026, 4, 2, tzinfo=UTC),
+                             generated_at=when)
+    ok = management_assertion(prepared_by=" A ", approved_by="B", approved_at=datetime(2026, 3, 31, tzinfo=UTC),
+                              generated_at=when)
+    assert (ok.prepared_by, ok.prepared_at, ok.approved_by) == ("A", when, "B")

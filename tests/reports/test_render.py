@@ -73,6 +73,7 @@ def test_user_markup_in_titles_is_shown_not_interpreted(sample_model, text_of):
     model.matrices[0].rows[0].title = f"Req {nasty}"
     model.matrices[0].rows[0].cells[0].status = "missing"
     model.matrices[0].rows[0].cells[0].reasons = [f"Reason {nasty}"]
+    inc.assessment[0].status, inc.assessment[0].reasons = "missing", [f"Reason {nasty}"]  # shown on the incident page
     if inc.postmortem:
         inc.postmortem.summary = None
     pdf = render_pack(model)
@@ -237,8 +238,8 @@ def test_public_pack_shows_roles_instead_of_personal_names(sample_model, text_of
     assert squash("incident commander") in public
 
 
-def test_wide_matrix_is_split_into_column_pages_with_incidents_as_rows(text_of):
-    refs = [f"INC-{i:04d}" for i in range(1, 61)]
+def _wide_model(n_incidents: int):
+    refs = [f"INC-{i:04d}" for i in range(1, n_incidents + 1)]
     reqs = [RequirementRow(f"R-{k:02d}", f"Requirement {k}", None,
                            [Cell(r, "satisfied" if (i + k) % 3 else "missing", ["no evidence"] if (i + k) % 3 == 0 else [])
                             for i, r in enumerate(refs)]) for k in range(1, 21)]
@@ -246,13 +247,25 @@ def test_wide_matrix_is_split_into_column_pages_with_incidents_as_rows(text_of):
     incidents = [IncidentSection(ref=r, title=f"Incident {r}", severity="sev3", status="open",
                                  detected_at=datetime(2026, 1, 1 + i % 28, tzinfo=UTC))
                  for i, r in enumerate(refs)]
-    model = AuditPack(title="Wide", organisation="Org", generated_at=datetime(2026, 4, 1, tzinfo=UTC),
-                      frameworks=[fw], matrices=[CoverageMatrix(fw, refs, reqs)], incidents=incidents)
-    text = " ".join(" ".join(text_of(render_pack(model))).split())
+    return AuditPack(title="Wide", organisation="Org", generated_at=datetime(2026, 4, 1, tzinfo=UTC),
+                     frameworks=[fw], matrices=[CoverageMatrix(fw, refs, reqs)], incidents=incidents)
+
+
+def test_wide_matrix_is_split_into_column_pages_with_incidents_as_rows(text_of):
+    text = " ".join(" ".join(text_of(render_pack(_wide_model(30)))).split())
     for part in ("requirements 1–8 of 20", "requirements 9–16 of 20", "requirements 17–20 of 20"):
         assert part in text
     for k in range(1, 21):
         assert f"R-{k:02d}" in text
+
+
+def test_matrix_of_many_incidents_is_given_as_lists_naming_every_cell_not_satisfied(text_of):
+    model = _wide_model(60)
+    text = " ".join(" ".join(text_of(render_pack(model))).split())
+    assert "requirements 1–8 of 20" not in text and "grid is not printed" in text
+    for row in model.matrices[0].rows:
+        missing = ", ".join(c.incident_ref for c in row.cells if c.status == "missing")
+        assert f"missing: {missing}" in text, row.requirement_id
 
 
 def test_layout_file_missing_a_key_is_a_definition_error(tmp_path):
@@ -301,7 +314,7 @@ def test_ratio_metrics_are_printed_as_percentages(sample_model, text_of):
 
     model = dataclasses.replace(sample_model(1), summary=ExecutiveSummary(metrics=[
         Metric("Action-item closure rate", 0.8333, "ratio", 0.9, lower_is_better=False)]))
-    text = squash(" ".join(text_of(render_pack(model))[:4]))
+    text = squash(" ".join(text_of(render_pack(model))[:7]))
     assert "Action-itemclosurerate83%90%notmet" in text
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, Spacer
 
 from compliance.reports.flowables import ChunkedTOC, Heading, Rule
-from compliance.reports.sections import coverage, incidents, integrity, trends
+from compliance.reports.sections import coverage, incidents, integrity, methodology, trends
 from compliance.reports.text import esc
 from compliance.reports.verification_guide import TITLE as GUIDE_TITLE
 from compliance.reports.writer import PackWriter
 
-BODY_SECTIONS = ("scope", "summary", "coverage", "notifications", "incidents", "trends", "integrity")
+BODY_SECTIONS = ("scope", "assertion", "summary", "exceptions", "coverage", "notifications", "incidents", "trends",
+                 "methodology", "integrity")
 
 
 def build(w: PackWriter) -> list[Flowable]:
@@ -42,6 +43,9 @@ def expected_entries(w: PackWriter) -> list[tuple]:
             out += [(1, incidents.heading_markup(inc), 0, None) for inc in w.pack.incidents]
         elif name == "trends":
             out += [h2(t) for t in trends.TITLES]
+        elif name == "methodology":
+            titles = methodology.TITLES if w.pack.methodology is not None else methodology.TITLES[:1]
+            out += [h2(t) for t in titles]
         elif name == "integrity":
             out.append(h2(integrity.MANIFEST_TITLE))
     out.append((0, esc(GUIDE_TITLE), 0, None))  # the verification appendix (guide_section.py)

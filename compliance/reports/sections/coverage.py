@@ -8,8 +8,8 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 from compliance.reports.flowables import Legend
 from compliance.reports.formats import pct
 from compliance.reports.layout import FONT_BOLD
-from compliance.reports.model import MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, CoverageMatrix, Framework
-from compliance.reports.text import clean, clip, esc, plain
+from compliance.reports.model import EXCEPTION, MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, CoverageMatrix, Framework
+from compliance.reports.text import clean, esc, plain
 from compliance.reports.writer import PackWriter
 
 
@@ -44,8 +44,11 @@ def matrix(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flo
         out.append(w.paragraph("No incidents to assess in this period." if not m.incident_refs
                                else "No requirements defined."))
         return out
-    out += _grid(w, m, titles)
-    out.append(Legend([SATISFIED, PARTIAL, MISSING, NOT_APPLICABLE], w.status_colour))
+    if len(m.incident_refs) <= w.limit("matrix_incidents"):
+        out += _grid(w, m, titles)
+        out.append(Legend([SATISFIED, EXCEPTION, PARTIAL, MISSING, NOT_APPLICABLE], w.status_colour))
+    else:  # the lists below name every cell that is not plainly satisfied: the same facts in far fewer pages
+        out.append(w.paragraph(w.wording["matrix_as_lists"].format(incidents=len(m.incident_refs)), w.styles.muted))
     out += _reasons(w, m, titles)
     return out
 
@@ -56,9 +59,10 @@ def _totals_per_requirement(w: PackWriter, m: CoverageMatrix) -> list[Flowable]:
         c = r.totals()
         totals.append(c)
         app = c[SATISFIED] + c[PARTIAL] + c[MISSING]
-        rows.append([Paragraph(_requirement_markup(r, title_limit=200), w.styles.cell),
-                     c[SATISFIED], c[PARTIAL], c[MISSING], c[NOT_APPLICABLE], pct(c[SATISFIED], app)])
-    status_columns = {1: SATISFIED, 2: PARTIAL, 3: MISSING}
+        rows.append([Paragraph(_requirement_markup(r, title_limit=200), w.styles.cell_id),
+                     c[SATISFIED] - c[EXCEPTION], c[EXCEPTION], c[PARTIAL], c[MISSING], c[NOT_APPLICABLE],
+                     pct(c[SATISFIED] - c[EXCEPTION], app)])
+    status_columns = {1: SATISFIED, 2: EXCEPTION, 3: PARTIAL, 4: MISSING}
 
     def styles(i, _row):
         if not totals:
@@ -67,9 +71,9 @@ def _totals_per_requirement(w: PackWriter, m: CoverageMatrix) -> list[Flowable]:
                 for col, status in status_columns.items() if totals[i][status]]
 
     return [w.h3("Totals per requirement")] + w.table(
-        ["Requirement", "Satisfied", "Partial", "Missing", "n/a", "Satisfied %"],
-        rows or [["No requirements defined.", "", "", "", "", ""]],
-        [w.width - 80 * mm, 16 * mm, 16 * mm, 16 * mm, 12 * mm, 20 * mm], row_styles=styles)
+        ["Requirement", "Satisfied", "Exception", "Partial", "Missing", "n/a", "Satisfied %"],
+        rows or [["No requirements defined.", "", "", "", "", "", ""]],
+        [w.width - 94 * mm, 15 * mm, 15 * mm, 14 * mm, 14 * mm, 12 * mm, 24 * mm], row_styles=styles)
 
 
 def _grid(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flowable]:
@@ -85,16 +89,17 @@ def _grid(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flow
         out.append(CondPageBreak(60 * mm))
         out.append(w.h3(label))
         col_w = (w.width - ref_w - title_w) / len(reqs)
-        header = ["Incident", "Title"] + [Paragraph(esc(r.requirement_id, limit=30), w.styles.cell_head) for r in reqs]
+        header = ["Incident", "Title"] + [Paragraph(esc(r.requirement_id, limit=30), w.styles.cell_id_head) for r in reqs]
         body, statuses = [], []
         for ref in m.incident_refs:
             row_statuses = []
             for r in reqs:
                 c = grid.get((r.requirement_id, ref))
-                row_statuses.append(c.status if c else "—")
+                row_statuses.append((EXCEPTION if c.exception else c.status) if c else "—")
             statuses.append(row_statuses)
             body.append([plain(ref, 16), plain(titles.get(ref, ""), 30)] + row_statuses)
-        body.append(["Satisfied", ""] + [f"{r.totals()[SATISFIED]} / {len(m.incident_refs)}" for r in reqs])
+        body.append(["Satisfied", "(plain)"] + [f"{r.totals()[SATISFIED] - r.totals()[EXCEPTION]} / {len(m.incident_refs)}"
+                                                for r in reqs])
         totals_row = len(body) - 1
 
         def styles(i, _row, _statuses=statuses, _totals_row=totals_row):
@@ -112,33 +117,28 @@ def _grid(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flow
 
 
 def _reasons(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flowable]:
-    """The reasons of every cell that is not satisfied, per requirement."""
-    index = {ref: k for k, ref in enumerate(m.incident_refs)}
-    out: list[Flowable] = [CondPageBreak(45 * mm), w.h3(w.wording["coverage_reasons"])]
+    """Per requirement, the incidents whose cell is not plainly satisfied, by status (reasons on each incident's page)."""
+    out: list[Flowable] = [CondPageBreak(45 * mm), w.h3(w.wording["coverage_reasons"]),
+                           w.paragraph(w.wording["coverage_reasons_where"], w.styles.muted)]
     for r in m.rows:
-        bad = [c for c in r.cells if c.status not in (SATISFIED, NOT_APPLICABLE)]
+        groups: dict[str, list[str]] = {}
         not_applicable: dict[str, list[str]] = {}
         for c in r.cells:
             if c.status == NOT_APPLICABLE:
-                reason = "; ".join(clean(x) for x in c.reasons) or "no reason recorded"
+                reason = "; ".join(clean(x) for x in c.reasons).removeprefix("not applicable: ") or "no reason recorded"
                 not_applicable.setdefault(reason, []).append(c.incident_ref)
-        head = Paragraph(_requirement_markup(r, title_limit=300, separator=" — "), w.styles.body)
-        na_paras = [Paragraph(f"<b>n/a</b> ({esc(reason, limit=300)}): "
-                              + esc(", ".join(refs), limit=w.limit("paragraph_chars")), w.styles.small)
-                    for reason, refs in not_applicable.items()]
-        if not bad:
-            text = w.wording["all_satisfied"] if not na_paras else w.wording["all_applicable_satisfied"]
-            out.append(KeepTogether([head, w.paragraph(text, w.styles.muted), *na_paras, Spacer(1, 4)]))
-            continue
-        bad.sort(key=lambda c: ({MISSING: 0, PARTIAL: 1}.get(c.status, 2), index.get(c.incident_ref, 0)))
-        rows = [[plain(c.incident_ref, 16), w.cell(clip(titles.get(c.incident_ref, ""), 100)), c.status,
-                 w.cell("\n".join(f"• {clean(x)}" for x in c.reasons) or "no reason recorded")]
-                for c in bad]
-        out.append(CondPageBreak(30 * mm))
-        out.append(head)
-        out += w.table(["Incident", "Title", "Status", "Reasons"], rows,
-                       [20 * mm, 42 * mm, 16 * mm, w.width - 78 * mm],
-                       row_styles=w.colour_column(2, [w.status_colour(c.status) for c in bad]))
-        out += na_paras
-        out.append(Spacer(1, 4))
+            elif c.exception:
+                groups.setdefault(EXCEPTION, []).append(c.incident_ref)
+            elif c.status != SATISFIED:
+                groups.setdefault(c.status, []).append(c.incident_ref)
+        lines = [f"<b>{esc(status)}</b>: " + esc(", ".join(refs), limit=w.limit("paragraph_chars"))
+                 for status in (MISSING, PARTIAL, EXCEPTION) if (refs := groups.get(status))]
+        lines += [f"<b>n/a</b> ({esc(reason, limit=300)}): " + esc(", ".join(refs), limit=w.limit("paragraph_chars"))
+                  for reason, refs in not_applicable.items()]
+        if not lines:
+            lines = [esc(w.wording["all_satisfied"])]
+        elif not groups:
+            lines.insert(0, esc(w.wording["all_applicable_satisfied"]))
+        head = Paragraph(_requirement_markup(r, title_limit=300, separator=" — "), w.styles.body_id)
+        out.append(KeepTogether([head, *[Paragraph(line, w.styles.small_id) for line in lines], Spacer(1, 4)]))
     return out

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import re
+
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
 
 from compliance.core.timeutil import format_timedelta
+from compliance.reports.exceptions import exception_marking
 from compliance.reports.flowables import Heading
-from compliance.reports.formats import fmt_date, fmt_instant, fmt_short, fmt_size, fmt_stacked
+from compliance.reports.formats import fmt_instant, fmt_short, fmt_size, fmt_stacked, fmt_stacked_date
 from compliance.reports.layout import FONT
-from compliance.reports.model import EvidenceRow, IncidentSection, NotificationRow, PostmortemInfo
+from compliance.reports.model import (
+    MISSING,
+    NOT_APPLICABLE,
+    PARTIAL,
+    SATISFIED,
+    ActionRow,
+    AssessmentRow,
+    EvidenceRow,
+    IncidentSection,
+    NotificationRow,
+    PostmortemInfo,
+)
 from compliance.reports.text import clean, clip, esc, plain
 from compliance.reports.writer import PackWriter
 
@@ -29,8 +43,7 @@ def build(w: PackWriter) -> list[Flowable]:
     for n in w.pack.notifications:
         obligations.setdefault(n.incident_ref, []).append(n)
     for i, inc in enumerate(w.pack.incidents):
-        if i:
-            out.append(PageBreak())
+        out.append(CondPageBreak(38 * mm))  # a new incident starts on a fresh page only when little room is left
         out.append(w.lazy(f"inc{i}", lambda inc=inc: incident(w, inc, obligations.get(inc.ref, []))))
     return out
 
@@ -44,6 +57,7 @@ def incident(w: PackWriter, inc: IncidentSection, obligations: list[Notification
     if len(clean(inc.title)) > 100:
         out.append(w.paragraph(inc.title, w.styles.muted, limit=w.limit("title_chars")))
     out += _key_facts(w, inc)
+    out += _crosschecks(w, inc)
     out += _summary(w, inc)
     out += _timeline(w, inc)
     out += _postmortem(w, inc.postmortem)
@@ -76,7 +90,7 @@ def _key_facts(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         ("Tags", ", ".join(map(clean, inc.tags)) or "—"),
         ("Personal data", personal_data), ("Restricted", "yes" if inc.restricted else "no"),
     ]
-    out: list[Flowable] = [w.h3("Key facts"), w.kv_table(facts)]
+    out: list[Flowable] = [w.h3("Key facts"), w.kv_table(facts, cols=3, label_w=0.12)]
     if inc.awareness_gap_hours is not None:
         why = inc.awareness_justification
         out.append(Spacer(1, 4))
@@ -86,6 +100,16 @@ def _key_facts(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
             + ("Justification: " + esc(clip(why, w.limit("paragraph_chars"))) if why and why.strip()
                else "<b>No justification recorded.</b>"), w.styles.body))
     return out
+
+
+def _crosschecks(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
+    """Records of this incident that contradict each other (named findings, both records given)."""
+    if not inc.crosschecks:
+        return []
+    return [w.h3(f"Cross-check findings ({len(inc.crosschecks)})")] + w.table(
+        ["Finding", "Records compared", "What disagrees"],
+        [[w.ident(f.code, bold=True), w.cell(f"{f.first}\n{f.second}"), w.cell(f.message)] for f in inc.crosschecks],
+        [48 * mm, 56 * mm, w.width - 104 * mm], row_styles=w.colour_column(0, [w.colours["late"]] * len(inc.crosschecks)))
 
 
 def _summary(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
@@ -105,8 +129,8 @@ def _timeline(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     entries = sorted(inc.timeline, key=lambda e: e.at)
     rows = [[fmt_short(e.at), plain(e.kind, 14),
              w.cell(w.person(e.actor, e.actor_role)),
-             w.cell(clean(e.text) + (f"\n[source: {clean(e.source)}]" if e.source else "")
-                    + ("\n[customer-visible]" if e.customer_visible else ""))]
+             w.cell(clean(e.text) + (f" [source: {clean(e.source)}]" if e.source else "")
+                    + (" [customer-visible]" if e.customer_visible else ""))]
             for e in entries[:lim]]
     out += w.table(["When (UTC)", "Kind", "Actor", "What happened"], rows,
                    [27 * mm, 23 * mm, 32 * mm, w.width - 82 * mm])
@@ -163,19 +187,37 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
 
 
 def _actions(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
+    """Action items: what, success criteria, owner, due, status, completion instant and how it was verified."""
     out: list[Flowable] = [w.h3("Action items")]
     if not inc.actions:
         return out + [w.paragraph("No action items recorded.", w.styles.muted)]
     rows, colours = [], []
     for a in inc.actions[:w.limit("list_items")]:
         status = a.status + (" (overdue)" if a.overdue and a.status == "open" else "")
-        rows.append([plain(a.ref, 24), w.cell(a.description + (f"\n{a.link}" if a.link else "")),
+        what = clean(a.description) + "\nSuccess criteria: " + (clean(a.success_criteria) if a.success_criteria
+                                                                 else "none recorded")
+        rows.append([w.ident(a.ref), [w.cell(what), w.ident(a.link)] if a.link else w.cell(what),
                      w.cell(w.person(a.owner, a.owner_role) if (a.owner or a.owner_role) else "—"),
-                     fmt_date(a.due), plain(a.priority or "—", 10), status])
+                     fmt_stacked_date(a.due), w.cell(status), fmt_stacked(a.completed_at) if a.completed_at else "—",
+                     w.cell(verification(a))])
         colours.append(w.colours["late"] if a.overdue and a.status == "open" else w.status_colour(a.status))
-    return out + w.table(["Ref", "Action", "Owner", "Due", "Priority", "Status"], rows,
-                         [26 * mm, w.width - 126 * mm, 32 * mm, 20 * mm, 16 * mm, 32 * mm],
-                         row_styles=w.colour_column(5, colours))
+    return out + w.table(["Ref", "Action and success criteria", "Owner", "Due", "Status", "Completed (UTC)",
+                          "Completion verified by"], rows,
+                         [22 * mm, w.width - 122 * mm, 24 * mm, 14 * mm, 17 * mm, 18 * mm, 27 * mm],
+                         row_styles=w.colour_column(4, colours))
+
+
+def verification(a: ActionRow) -> str:
+    """How completion of an action was verified, in words (from what the store records)."""
+    if a.status != "done":
+        return "not done" if a.status == "open" else "cancelled"
+    if a.completed_at is None:
+        return "NO completion instant recorded"
+    if a.link and a.success_criteria:
+        return "linked record, against the success criteria"
+    if a.link:
+        return "linked record; no success criteria to check against"
+    return "completion recorded without a linked record"
 
 
 def _obligations(w: PackWriter, obligations: list[NotificationRow]) -> list[Flowable]:
@@ -183,16 +225,22 @@ def _obligations(w: PackWriter, obligations: list[NotificationRow]) -> list[Flow
     if not obligations:
         return out + [w.paragraph("No notification obligations.", w.styles.muted)]
     return out + w.table(["Regime / stage", "Clock start (UTC)", "Due (UTC)", "Notified (UTC)", "Status", "Delay reason"],
-                         [[w.cell(f"{n.regime} / {n.stage}"), fmt_stacked(n.clock_start),
+                         [[w.ident(f"{n.regime} / {n.stage}"), fmt_stacked(n.clock_start),
                            fmt_stacked(n.due), fmt_stacked(n.notified_at),
-                           n.status.replace("_", " "), w.cell(n.delay_reason or "")]
+                           w.cell(notification_status(n)), w.cell(n.delay_reason or "")]
                           for n in obligations],
-                         [34 * mm, 25 * mm, 25 * mm, 25 * mm, 18 * mm, w.width - 127 * mm],
-                         row_styles=w.colour_column(4, [w.status_colour(n.status.replace(" ", "_"))
-                                                        for n in obligations]))
+                         [44 * mm, 19 * mm, 19 * mm, 19 * mm, 30 * mm, w.width - 131 * mm],
+                         row_styles=w.colour_column(4, [w.status_colour(n.status) for n in obligations]))
+
+
+def notification_status(n: NotificationRow) -> str:
+    """The status in words, with the exception when it was met only with one."""
+    text = n.status.replace("_", " ")
+    return text + (" (exception: " + "; ".join(n.exceptions) + ")" if n.exceptions else "")
 
 
 def _evidence(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
+    """Evidence oldest first: what it is, how and from where it was collected, its full SHA-256, its custody log."""
     out: list[Flowable] = [w.h3("Evidence and chain of custody")]
     if not inc.evidence:
         return out + [w.paragraph("No evidence recorded.", w.styles.muted)]
@@ -203,46 +251,103 @@ def _evidence(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
 
 
 def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
-    """One evidence item: ref, file, size, collector, custody state, full SHA-256, and its custody log."""
+    """One evidence item: ref, file and description, collection (by, at, method and source), custody, SHA-256, log."""
     custody_ok = "verified" if ev.custody_verified else "DOES NOT VERIFY"
+    method = ("copied into the evidence store and hashed on intake"
+              + (f", from {clean(ev.source)}" if ev.source else ", source not recorded"))
     head = [
-        [Paragraph(f"<b>{esc(ev.ref, limit=24)}</b>", w.styles.cell), w.cell(ev.filename),
-         plain(fmt_size(ev.size), 14),
-         w.cell(f"{w.person(ev.collected_by, ev.collected_by_role)}\n{fmt_instant(ev.collected_at)}"),
-         w.cell(f"custody {custody_ok}")],
-        [Paragraph("SHA-256", w.styles.cell_bold), Paragraph(esc(ev.sha256, limit=200), w.styles.mono), "", "", ""],
+        [w.ident(ev.ref, bold=True), w.cell(ev.filename + (f"\n{ev.description}" if ev.description else "")),
+         w.cell(f"{w.person(ev.collected_by, ev.collected_by_role)}, {fmt_instant(ev.collected_at)}\n{method}"),
+         plain(fmt_size(ev.size), 14), w.cell(f"custody {custody_ok}")],
+        [Paragraph("SHA-256", w.styles.cell_bold), w.hash_cell(ev.sha256), "", "", ""],
     ]
-    t = Table(head, colWidths=[22 * mm, w.width - 110 * mm, 20 * mm, 40 * mm, 28 * mm], hAlign="LEFT")
+    t = Table(head, colWidths=[24 * mm, w.width - 120 * mm, 56 * mm, 16 * mm, 24 * mm], hAlign="LEFT")
     t.setStyle(TableStyle([
         ("SPAN", (1, 1), (-1, 1)), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), w.styles.cell.fontSize),
         ("BACKGROUND", (0, 0), (-1, -1), w.colours["zebra"]),
         ("LINEABOVE", (0, 0), (-1, 0), 0.8, w.colours["accent"]),
         ("BACKGROUND", (4, 0), (4, 0), w.colours["on_time"] if ev.custody_verified else w.colours["late"]),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]))
-    out: list[Flowable] = [Spacer(1, 3), t]
+    out: list[Flowable] = [Spacer(1, 2), t]
     if ev.custody:
-        rows = [[str(c.seq), fmt_short(c.at), plain(c.action, 20),
-                 w.cell(w.person(c.actor, c.actor_role)), w.cell(c.note or ""),
-                 Paragraph(esc((c.entry_hash or "")[:16] + ("…" if c.entry_hash else ""), limit=20), w.styles.mono)]
-                for c in ev.custody[:lim]]
-        out += w.table(["#", "When (UTC)", "Action", "By", "Note", "Entry hash"], rows,
-                       [8 * mm, 27 * mm, 20 * mm, 32 * mm, w.width - 117 * mm, 30 * mm], zebra=False)
+        rows = [[str(c.seq), fmt_short(c.at), plain(c.action, 20), w.cell(w.person(c.actor, c.actor_role)),
+                 [w.cell(c.note or "—"), w.hash_cell(c.entry_hash or "—")]]
+                for c in sorted(ev.custody, key=lambda c: c.seq)[:lim]]
+        out += w.table(["#", "When (UTC)", "Action", "By", "Note and entry hash"], rows,
+                       [9 * mm, 24 * mm, 18 * mm, 30 * mm, w.width - 81 * mm], zebra=False)
     return out
 
 
 def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
+    """One line per framework ('31 of 35 satisfied'); then only the requirements not plainly satisfied, those with
+    the same status and finding on one row (the methodology appendix says what each requirement checks)."""
     out: list[Flowable] = [w.h3("Requirement assessment")]
     if not inc.assessment:
         return out + [w.paragraph("Not assessed.", w.styles.muted)]
-    rows = [[w.cell(f"{a.framework_id}"), Paragraph(f"<b>{esc(a.requirement_id, limit=40)}</b> "
-                                                    f"{esc(a.title, limit=160)}", w.styles.cell),
-             a.status, w.cell("\n".join(f"• {clean(x)}" for x in a.reasons) or "—")]
-            for a in inc.assessment]
-    return out + w.table(["Framework", "Requirement", "Status", "Reasons"], rows,
-                         [22 * mm, 58 * mm, 16 * mm, w.width - 96 * mm],
-                         row_styles=w.colour_column(2, [w.status_colour(a.status) for a in inc.assessment]))
+    frameworks: dict[str, list[AssessmentRow]] = {}
+    for a in inc.assessment:
+        frameworks.setdefault(a.framework_id, []).append(a)
+    names = {f.id: f.name for f in w.pack.frameworks}
+    lines: list[str] = []
+    for framework_id, rows in frameworks.items():
+        lines.append(assessment_line(names.get(framework_id, framework_id), framework_id, rows))
+        not_applicable: dict[str, list[str]] = {}
+        for a in rows:
+            if a.status == NOT_APPLICABLE:
+                reason = "; ".join(clean(x) for x in a.reasons).removeprefix("not applicable: ") or "no reason recorded"
+                not_applicable.setdefault(reason, []).append(a.requirement_id)
+        lines += [f"<i>not applicable</i> {', '.join(esc(i, limit=40) for i in ids)}: {esc(reason, limit=400)}"
+                  for reason, ids in not_applicable.items()]
+    out += [Paragraph(line, w.styles.small_id) for line in lines]
+    groups: dict[tuple[str, str], list[AssessmentRow]] = {}
+    for a in inc.assessment:
+        if a.status in (SATISFIED, NOT_APPLICABLE) and not a.exception:
+            continue
+        status = exception_marking(a.exceptions) if a.exception else a.status
+        groups.setdefault((status, finding_text(a)), []).append(a)
+    if not groups:
+        return out
+    order = {MISSING: 0, PARTIAL: 1}
+    items = sorted(groups.items(), key=lambda kv: order.get(kv[0][0], 2))
+    rows = [[Paragraph(", ".join(f"<b>{esc(a.requirement_id, limit=40)}</b>" for a in group), w.styles.cell_id),
+             w.cell(status, w.styles.cell_id), w.cell(text)] for (status, text), group in items]
+    colours = [w.status_colour(status) if status in (MISSING, PARTIAL) else w.colours["exception"]
+               for (status, _), _ in items]
+    return out + [Spacer(1, 2)] + w.table(["Requirements", "Status", "Finding"], rows,
+                                          [40 * mm, 40 * mm, w.width - 80 * mm],
+                                          row_styles=w.colour_column(1, colours))
+
+
+_CHECK_NAME = re.compile(r"^[a-z][a-z0-9 ,()'/-]{0,60}: ")
+
+
+def finding_text(a: AssessmentRow) -> str:
+    """The row's findings without the check names that prefix them (so that requirements with the same finding
+    share a row); the exceptions for a satisfied-with-exception row."""
+    if a.exception and not a.reasons:
+        return "every check passes; the exception is in the status"
+    parts = [p for r in a.reasons for p in clean(r).split("; ")]
+    return "; ".join(_CHECK_NAME.sub("", p, count=1) for p in parts) or "no reason recorded"
+
+
+def assessment_line(name: str, framework_id: str, rows: list[AssessmentRow]) -> str:
+    """'<b>ISO/IEC 27001</b> (iso27001-2022): 31 of 35 satisfied; 1 with an exception; 2 partial …' (markup)."""
+    plain_ok = sum(1 for a in rows if a.status == SATISFIED and not a.exception)
+    exceptions = sum(1 for a in rows if a.exception)
+    applicable = sum(1 for a in rows if a.status != NOT_APPLICABLE)
+    bits = [f"{plain_ok} of {applicable} applicable satisfied"]
+    if exceptions:
+        bits.append(f"{exceptions} satisfied with an exception")
+    for status in (PARTIAL, MISSING):
+        n = sum(1 for a in rows if a.status == status)
+        if n:
+            bits.append(f"{n} {status}")
+    n_a = len(rows) - applicable
+    if n_a:
+        bits.append(f"{n_a} not applicable")
+    return f"<b>{esc(name, limit=80)}</b> ({esc(framework_id, limit=40)}): " + "; ".join(bits) + "."
 
 
 def _redacted(w: PackWriter, inc: IncidentSection, obligations: list[NotificationRow]) -> list[Flowable]:

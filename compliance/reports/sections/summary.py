@@ -7,7 +7,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from compliance.reports.flowables import Callout
 from compliance.reports.formats import metric_value, pct, period_text
-from compliance.reports.model import MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED
+from compliance.reports.model import EXCEPTION, MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED
 from compliance.reports.text import esc, fill, plain
 from compliance.reports.writer import PackWriter
 
@@ -26,14 +26,14 @@ def build(w: PackWriter) -> list[Flowable]:
     tallies = pack.notification_tallies()
     late = sum(t.late for t in tallies)
     still_open = sum(t.open for t in tallies)
-    coverage_totals = [m.totals() for m in pack.matrices]
-    satisfied = sum(c[SATISFIED] for c in coverage_totals)
-    applicable = sum(c[SATISFIED] + c[PARTIAL] + c[MISSING] for c in coverage_totals)
+    exceptions = pack.exception_counts()
+    findings = sum(len(inc.crosschecks) for inc in pack.incidents)
     out += [Spacer(1, 4), _tiles(w, [
         (str(len(pack.incidents)), "incidents in the period"),
         (f"{late} / {still_open}", "notifications late / still open"),
-        (pct(satisfied, applicable), "requirement cells satisfied"),
-        (pct(closure.done, closure.done + closure.open), "action items closed"),
+        (f"{exceptions['obligations']} / {exceptions['cells']}", "exceptions: obligations / requirement cells"),
+        (str(findings), "cross-check findings"),
+        (metric_value(closure.closure_rate, "ratio"), "action items closed (due by now)"),
     ]), Spacer(1, 6)]
 
     out.append(w.h2("Incidents by severity", toc=False))
@@ -51,26 +51,28 @@ def build(w: PackWriter) -> list[Flowable]:
         return ([("BACKGROUND", (late_col, 0), (late_col, 0), w.colours["late"])] if t.late else []) \
             + ([("BACKGROUND", (open_col, 0), (open_col, 0), w.colours["open"])] if t.open else [])
 
-    out += w.table(["Regime", "On time", "Late", "Open", "Waived"],
-                   [[plain(t.regime, 60), t.on_time, t.late, t.open, t.waived] for t in tallies]
-                   or [[wording["no_notifications"], "", "", "", ""]],
-                   [70 * mm, 22 * mm, 22 * mm, 22 * mm, 22 * mm], row_styles=regime_styles)
+    out += w.table(["Regime", "On time", "Late", "Open", "Waived", "Exceptions"],
+                   [[plain(t.regime, 60), t.on_time, t.late, t.open, t.waived, t.exceptions] for t in tallies]
+                   or [[wording["no_notifications"], "", "", "", "", ""]],
+                   [60 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm, 22 * mm], row_styles=regime_styles)
 
     out.append(w.h2("Control coverage per framework", toc=False))
     rows = []
     for m in pack.matrices:
         c = m.totals()
         app = c[SATISFIED] + c[PARTIAL] + c[MISSING]
-        rows.append([w.cell(m.framework.name), len(m.rows), len(m.incident_refs), c[SATISFIED],
-                     c[PARTIAL], c[MISSING], c[NOT_APPLICABLE], pct(c[SATISFIED], app)])
-    out += w.table(["Framework", "Req.", "Incidents", "Satisfied", "Partial", "Missing", "n/a",
-                    "Satisfied %"], rows or [["—", "", "", "", "", "", "", ""]],
-                   [52 * mm, 12 * mm, 17 * mm, 17 * mm, 15 * mm, 15 * mm, 12 * mm, 20 * mm])
+        plain_ok = c[SATISFIED] - c[EXCEPTION]
+        rows.append([w.cell(m.framework.name), len(m.rows), len(m.incident_refs), plain_ok, c[EXCEPTION],
+                     c[PARTIAL], c[MISSING], c[NOT_APPLICABLE], pct(plain_ok, app)])
+    out += w.table(["Framework", "Req.", "Incidents", "Satisfied", "Exception", "Partial", "Missing", "n/a",
+                    "Satisfied %"], rows or [["—", "", "", "", "", "", "", "", ""]],
+                   [44 * mm, 11 * mm, 16 * mm, 16 * mm, 17 * mm, 14 * mm, 14 * mm, 11 * mm, 20 * mm])
+    out.append(w.paragraph(wording["coverage_not_blended"], w.styles.muted))
 
     out.append(w.h2("Action items", toc=False))
     out += w.table(["Total", "Done", "Open", "of which overdue", "Cancelled", "Closure rate"],
                    [[closure.total, closure.done, closure.open, closure.overdue, closure.cancelled,
-                     pct(closure.done, closure.done + closure.open)]],
+                     metric_value(closure.closure_rate, "ratio")]],
                    [25 * mm, 25 * mm, 25 * mm, 30 * mm, 25 * mm, 30 * mm])
 
     out.append(w.h2("Key metrics and targets", toc=False))
