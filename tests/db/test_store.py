@@ -94,6 +94,24 @@ def test_upgrade_from_the_first_migration_keeps_every_incident(store_url, eviden
     store.close()
 
 
+def test_a_store_upgraded_from_the_first_release_verifies_with_every_old_row_in_the_ledger(store_url, evidence_dir):
+    with _schema_at_first_migration(store_url) as conn:
+        conn.execute(text(
+            "INSERT INTO incident (number, ref, title, severity, status, detected_at, affected_services, "
+            "personal_data, data_categories, regimes, restricted, tags, extra, created_at, updated_at) VALUES "
+            "(1, 'INC-0001', 'Old incident', 'sev2', 'open', :t, '[]', false, '[]', '[]', false, '[]', '{}', :t, :t)"),
+            {"t": at("2026-01-05T10:00:00Z")})
+    store, _, _ = init_store(url=store_url, evidence_dir=evidence_dir)
+    from compliance.db.ledger.service import get_ledger_fingerprint
+    from compliance.integrity.service import verify_store
+
+    with store.session() as session:
+        assert get_ledger_fingerprint(session=session, with_items=False).counts.get("incident") == 1
+    result = verify_store(store=store)
+    store.close()
+    assert result.intact, str(result.first_break)
+
+
 def test_store_behind_the_code_asks_for_init(store_url, evidence_dir):
     assert get_head_revision() != "0001_incident_register"
     with _schema_at_first_migration(store_url):
