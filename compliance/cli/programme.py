@@ -5,8 +5,7 @@ from __future__ import annotations
 import click
 
 from compliance.cli.base import ComplianceGroup
-from compliance.cli.incident import default_actor
-from compliance.cli.options import emit_json, json_option, pass_store, print_fields, print_table, timezone_option
+from compliance.cli.options import default_actor, emit_json, json_option, pass_store, print_fields, print_table, timezone_option
 from compliance.core.timeutil import parse_instant
 
 _KINDS = ("ir_plan, roles, oncall_rota, reporting_channels, training_records, exercise, authority_contacts, "

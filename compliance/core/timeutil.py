@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,9 +38,24 @@ def check_range(dt: datetime, *, field: str) -> datetime:
     return utc
 
 
+_FROZEN_NOW: ContextVar[datetime | None] = ContextVar("compliance_frozen_now", default=None)
+
+
 def utcnow() -> datetime:
-    """Returns the current instant, timezone-aware UTC."""
-    return datetime.now(UTC)
+    """Returns the current instant, timezone-aware UTC (the frozen instant inside `frozen_clock`)."""
+    frozen = _FROZEN_NOW.get()
+    return frozen if frozen is not None else datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def frozen_clock(instant: datetime) -> Iterator[None]:
+    """Makes `utcnow()` return `instant` inside the block: the demo records a whole simulated year "as of" one
+    instant, so that the same seed and --as-of give the same store, ledger and pack byte for byte."""
+    token = _FROZEN_NOW.set(ensure_utc(instant, field="--as-of"))
+    try:
+        yield
+    finally:
+        _FROZEN_NOW.reset(token)
 
 
 def get_zone(name: str, *, field: str = "--timezone") -> ZoneInfo:

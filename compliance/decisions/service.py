@@ -86,14 +86,17 @@ def record_breach_assessment(*, session: Session, incident: Incident, regime: st
     regime = str(regime or "").strip().lower()
     if regime not in BREACH_REGIMES:
         raise ValidationError(f"{regime!r} is not one of {', '.join(BREACH_REGIMES)}", field="--regime")
-    if regime not in (incident.regimes or []):
-        raise ValidationError(f"{incident.ref} does not carry regime {regime!r}", field="--regime")
-    if not incident.personal_data:
-        raise ValidationError(f"{incident.ref} is not marked as a personal-data breach", field="--regime")
+    likelihood = _choice(likelihood, RiskRating, "--likelihood")  # what was given first, then how it relates
+    severity = _choice(severity, RiskRating, "--severity")
     level = _choice(level, RiskLevel, "--level")
     code = None
     if exemption is not None and str(exemption).strip():
         code = _choice(str(exemption).strip().lower().removeprefix("34(3)(").rstrip(")"), Art34Exemption, "--exemption")
+    if regime not in (incident.regimes or []):
+        raise ValidationError(f"{incident.ref} does not carry regime {regime!r}", field="--regime")
+    if not incident.personal_data:
+        raise ValidationError(f"{incident.ref} is not marked as a personal-data breach", field="--regime")
+    if code is not None:
         if level != RiskLevel.HIGH.value:
             raise ValidationError("an Art. 34(3) exemption applies only to a high risk (--level high)",
                                   field="--exemption")
@@ -102,8 +105,7 @@ def record_breach_assessment(*, session: Session, incident: Incident, regime: st
     elif exemption_reason:
         raise ValidationError("needs --exemption", field="--exemption-reason")
     row = BreachAssessment(incident_id=incident.id, regime=regime,
-                           likelihood=_choice(likelihood, RiskRating, "--likelihood"),
-                           severity=_choice(severity, RiskRating, "--severity"), level=level,
+                           likelihood=likelihood, severity=severity, level=level,
                            rationale=_line(rationale, "--rationale", required=True), exemption=code,
                            exemption_reason=_line(exemption_reason, "--exemption-reason") if code else None,
                            decided_by=_line(decided_by, "--decided-by", required=True),
@@ -206,7 +208,15 @@ def set_significance_rule(*, session: Session, severity_at_least: str | None = N
     if personal_data is not None:
         rule["personal_data"] = bool(personal_data)
     if regimes is not None:
-        rule["regimes"] = sorted({str(r).strip().lower() for r in regimes if str(r).strip()})
+        from compliance.deadlines.regimes import known_regime_ids
+
+        chosen = sorted({str(r).strip().lower() for r in regimes if str(r).strip()})
+        known = known_regime_ids() | {"*"}
+        for regime in chosen:
+            if regime not in known:
+                raise ValidationError(f"unknown regime {regime!r} (known: *, {', '.join(sorted(known - {'*'}))})",
+                                      field="--regime")
+        rule["regimes"] = chosen
     set_setting(session=session, key=SIGNIFICANCE_KEY, value=rule)
     return rule
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from compliance.actions.service import add_action, complete_action
+from compliance.core.timeutil import frozen_clock
 from compliance.db.store import Store
 from compliance.deadlines.incidents import open_incident_with_obligations, update_incident_with_obligations
 from compliance.demo.contradictions import plant_contradictions
@@ -215,7 +216,12 @@ def _add_postmortem(session, incident, scenario, quality, resolved, as_of, rng) 
 
 
 def generate_demo(*, store: Store, incidents: int, seed: int, as_of: datetime, workdir) -> DemoSummary:
-    """Generates the whole demo: incidents with post-mortems, then evidence and notifications."""
+    """Generates the whole demo: incidents with post-mortems, then evidence and notifications, recorded as of `as_of`."""
+    with frozen_clock(as_of.replace(second=0, microsecond=0)):
+        return _generate(store=store, incidents=incidents, seed=seed, as_of=as_of, workdir=workdir)
+
+
+def _generate(*, store: Store, incidents: int, seed: int, as_of: datetime, workdir) -> DemoSummary:
     summary = generate_incident_data(store=store, incidents=incidents, seed=seed, as_of=as_of)
     summary.extras.update(add_demo_notifications(store=store, summary=summary, rng=random.Random(seed * 7919 + 3),
                                                  as_of=as_of.replace(second=0, microsecond=0)))

@@ -10,7 +10,8 @@ from compliance.cli import cli
 BAD = "no_such_valu"
 # Free-text options whose values are enumerations (checked by the library against what is known).
 ENUMERATED = {"--regime", "--stage", "--entity-type", "--member-state", "--action", "--framework", "--disable",
-              "--enable", "--timezone", "--org-timezone", "--stage-hours"}
+              "--enable", "--timezone", "--org-timezone", "--stage-hours", "--outcome", "--type", "--likelihood",
+              "--severity", "--level", "--exemption", "--severity-at-least", "--kind", "--content"}
 # Options that are genuinely free text, numbers, paths, instants or ids: anything new must be classified here.
 FREE = {"--title", "--text", "--owner", "--due", "--success-criteria", "--lesson", "--number", "--link", "--incident",
         "--as-of", "--warn-within", "--from", "--to", "--controls-dir", "--actor", "--reason", "--location", "--at",
@@ -21,12 +22,18 @@ FREE = {"--title", "--text", "--owner", "--due", "--success-criteria", "--lesson
         "--assessed-at", "--suspected-at", "--ransom-paid-at", "--awareness-justification", "--data-category",
         "--data-subjects", "--records", "--service", "--tag", "--recipient", "--reference", "--delay-reason",
         "--decided-by", "--manifest", "--organisation", "--generated-at", "--sign-key", "--sign-cert", "--sign-pkcs12",
-        "--trust", "--db", "--evidence-dir"}
+        "--trust", "--db", "--evidence-dir", "--rubric", "--rationale", "--exemption-reason", "--version",
+        "--approved-by", "--approved-at", "--valid-from", "--valid-until", "--prepared-by", "--tsa-url", "--how",
+        "--affected-in", "--further-information-at", "--corrective-measure-at", "--information-requested-at"}
 NOW = "2026-03-01T12:00:00Z"
 # Arguments that make each command valid, so that the unknown value is what gets refused.
 BASE: dict[str, tuple[list[str], dict[str, str]]] = {
     "action add": (["INC-0001"], {"--text": "t", "--owner": "o", "--due": "2026-04-01"}),
     "controls assess": (["INC-0001"], {}),
+    "decision declare": (["INC-0001"], {"--outcome": "incident", "--type": "phishing", "--rubric": "r",
+                                        "--decided-by": "d"}),
+    "decision assess": (["INC-0001"], {"--likelihood": "low", "--severity": "low", "--level": "none",
+                                       "--rationale": "r", "--decided-by": "d"}),
     "custody record": (["EV-0001"], {"--action": "accessed", "--actor": "a"}),
     "custody transfer": (["EV-0001"], {"--from": "a", "--to": "b", "--reason": "r"}),
     "deadlines compute": ([], {"--regime": "nis2", "--clock-start": NOW}),
@@ -70,9 +77,10 @@ def prepared(tmp_path_factory):
 
 
 def _commands(command=cli, path=()):
-    if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
-            yield from _commands(sub, (*path, name))
+    if isinstance(command, click.Group):  # lazy groups load their commands when looked up
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            yield from _commands(command.get_command(ctx, name), (*path, name))
     else:
         yield " ".join(path), command
 
@@ -137,4 +145,4 @@ def test_deadlines_regimes_lists_the_entity_types_and_member_states_each_regime_
 
     rows = {r["regime"]: r for r in json.loads(cli_run(["deadlines", "regimes", "--json"]).stdout)}
     assert "qualified_trust_service_provider" in rows["nis2"]["entity_types"] and "DE" in rows["dora"]["member_states"]
-    assert rows["hipaa"]["entity_types"] == [] and rows["hipaa"]["member_states"] == []
+    assert rows["hipaa"]["entity_types"] == ["business_associate"] and rows["hipaa"]["member_states"] == []

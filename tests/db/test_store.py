@@ -151,7 +151,7 @@ def test_an_empty_sqlite_file_is_a_missing_store(tmp_path):
         open_store(url=f"sqlite:///{path}", evidence_dir=tmp_path / "ev")
 
 
-def test_opening_a_store_checks_its_schema_with_one_query(store, monkeypatch):
+def test_opening_a_store_checks_its_schema_and_its_evidence_folder_with_one_query_each(store, monkeypatch):
     from sqlalchemy import event
 
     import compliance.db.store as store_module
@@ -161,5 +161,6 @@ def test_opening_a_store_checks_its_schema_with_one_query(store, monkeypatch):
     event.listen(engine, "before_cursor_execute", lambda conn, cursor, sql, *args: statements.append(sql))
     monkeypatch.setattr(store_module, "_make_engine", lambda url: engine)
     open_store(url=store.url, evidence_dir=store.evidence_dir).close()
-    assert [s for s in statements if not s.upper().startswith(("PRAGMA", "BEGIN"))] == [
-        "SELECT version_num FROM alembic_version"]
+    found = [s for s in statements if not s.upper().startswith(("PRAGMA", "BEGIN"))]
+    assert found[0] == "SELECT version_num FROM alembic_version"
+    assert len(found) == 2 and found[1].startswith("SELECT value FROM setting WHERE key =")  # the recorded folder

@@ -58,6 +58,11 @@ def test_webhook_payload_is_slack_compatible_text_with_iso_instants(store, gdpr_
 
 def test_a_window_past_the_calendar_is_refused_naming_the_field(store):
     with store.session() as session, pytest.raises(ValidationError, match="--warn-within: .* past the year 9999"):
+        get_deadline_check(session=session, at=datetime(2199, 12, 31, 23, 0, tzinfo=UTC), window=timedelta(days=3_000_000))
+
+
+def test_an_instant_past_the_accepted_range_is_refused_naming_the_field(store):
+    with store.session() as session, pytest.raises(ValidationError, match="--at: .* outside the accepted range"):
         get_deadline_check(session=session, at=datetime(9999, 12, 31, 23, 0, tzinfo=UTC), window=timedelta(hours=2))
 
 

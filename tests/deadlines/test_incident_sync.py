@@ -27,6 +27,15 @@ stages:
 """
 
 
+def _documents(store, ref):
+    from compliance.core.timeutil import utcnow
+    from compliance.deadlines.service import get_incident_obligation_documents
+
+    with store.session() as session:
+        return get_incident_obligation_documents(session=session, incident=get_incident(session=session, ref=ref),
+                                                 as_of=utcnow())
+
+
 def _obligations(store, ref):
     with store.session() as session:
         incident = get_incident(session=session, ref=ref)
@@ -100,8 +109,14 @@ def test_moving_a_clock_start_that_makes_a_filing_late_requires_the_delay_reason
     assert "warning: gdpr/authority_notification filing is now late" in accepted.stderr
     assert _obligations(store, ref)[("gdpr", "authority_notification")].late is True
     with store.session() as session:
-        filing = session.exec(select(Notification)).one()
-    assert filing.late is True and filing.delay_reason == "the breach was recognised only on review"
+        first, correction = session.exec(select(Notification).order_by(Notification.id)).all()
+    # Filings are append-only: the recorded filing is unchanged, and a correction carries the lateness and reasons.
+    assert first.late is False and first.delay_reason is None and not first.correction
+    assert correction.correction and correction.late is True and correction.notified_at == first.notified_at
+    assert correction.delay_reason == "the breach was recognised only on review"
+    docs = {(d["regime"], d["stage"]): d for d in _documents(store, ref)}
+    assert docs[("gdpr", "authority_notification")]["status"] == "late"
+    assert docs[("gdpr", "authority_notification")]["delay_reason"] == "the breach was recognised only on review"
 
 
 def test_a_clock_move_that_keeps_filings_on_time_needs_no_delay_reason(store, cli_run):

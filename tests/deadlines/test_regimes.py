@@ -501,7 +501,7 @@ def test_residents_per_state_are_recorded_through_the_library_and_reach_the_obli
         assert not [s for s in stages if s.startswith("media_notice")]
         rows = update_incident(session=session, incident=incident, changed_by="privacy officer",
                                changes={"affected_by_state": ["CA=501", "TX=50"]})
-        assert [(r.field, r.new_value) for r in rows] == [("affected_by_state", "CA=501, TX=50")]
+        assert [(r.field, r.new_value) for r in rows.changes] == [("affected_by_state", "CA=501, TX=50")]
         docs = get_incident_obligation_documents(session=session, incident=incident, as_of=at("2026-03-03T00:00:00Z"))
     media = [d for d in docs if d["stage"].startswith("media_notice")]
     assert [(d["stage"], d["due"]) for d in media] == [("media_notice_ca", at("2026-05-01T23:59:59Z"))]

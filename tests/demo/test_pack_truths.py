@@ -96,6 +96,6 @@ def test_sections_come_in_the_order_an_auditor_reads_them(demo, text):
     assert [t for t, _ in top] == [
         "Cover", "Contents", "Scope, population and reconciliation", "Management assertion", "Executive summary",
         "Exceptions", "Control coverage", "Breach notification register", "Incidents", "Trends", "Methodology appendix",
-        "Evidence manifest and integrity statement"]
+        "Evidence manifest and integrity statement", "Appendix: checking this pack with standard tools"]
     assert [p for _, p in top] == sorted(p for _, p in top)
     assert "not a test of operating effectiveness" in " ".join(text.split())

@@ -34,7 +34,8 @@ def test_a_fresh_pack_verifies_against_its_store_and_records_the_ledger_head(cli
         in fields["statuses"]["items"]
     result, checks = _verify(cli_run, old_pack)
     assert result.exit_code == ExitCode.OK, result.output
-    assert [n for n, c in checks.items() if c["ok"]] == ["pack hash", "ledger head", "store", "statuses", "evidence"]
+    assert [n for n, c in checks.items() if c["ok"]] == ["pack hash", "manifest", "ledger head", "store", "statuses",
+                                                              "evidence"]
 
 
 def test_later_legitimate_work_keeps_an_old_pack_valid(cli_run, store, old_pack):
