@@ -94,6 +94,9 @@ def compute_event_hash(event: Mapping[str, Any]) -> str:
 # Column order of check_row: the twelve hashed values in canonical_values order, then event_hash.
 ROW_COLUMNS = ("seq", "evidence_ref", "action", "at", "actor", "db_role", "from_holder", "to_holder", "location",
                "reason", "sha256", "prev_hash", "event_hash")
+# Positions in a ROW_COLUMNS tuple, by name (the verification reads tuples for speed).
+SEQ, EVIDENCE_REF, ACTION, SHA256, PREV_HASH, EVENT_HASH = (
+    ROW_COLUMNS.index(name) for name in ("seq", "evidence_ref", "action", "sha256", "prev_hash", "event_hash"))
 
 
 class ChainChecker:
@@ -116,8 +119,8 @@ class ChainChecker:
 
     def check_row(self, row: tuple) -> None:
         """Checks one event given as a tuple in ROW_COLUMNS order (the fast path of a full verification)."""
-        recomputed = hashlib.sha256(canonical_values(*row[:12])).hexdigest()
-        self.check_hashed(row[0], row[11], row[12], recomputed)
+        recomputed = hashlib.sha256(canonical_values(*row[:EVENT_HASH])).hexdigest()
+        self.check_hashed(row[SEQ], row[PREV_HASH], row[EVENT_HASH], recomputed)
 
     def check_hashed(self, seq: Any, prev_hash: Any, event_hash: Any, recomputed: str) -> None:
         """Checks an event's position, its recomputed hash and its link to the previous event."""

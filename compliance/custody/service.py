@@ -24,7 +24,18 @@ from sqlmodel import Session, select
 from compliance.core.errors import ConflictError, IntegrityError, ValidationError
 from compliance.core.textinput import one_line
 from compliance.core.timeutil import ensure_utc, utcnow
-from compliance.custody.chain import GENESIS, ROW_COLUMNS, Break, ChainChecker, compute_event_hash, short
+from compliance.custody.chain import (
+    ACTION,
+    EVIDENCE_REF,
+    GENESIS,
+    ROW_COLUMNS,
+    SEQ,
+    SHA256,
+    Break,
+    ChainChecker,
+    compute_event_hash,
+    short,
+)
 from compliance.custody.models import CustodyAction, CustodyEvent, CustodyHead
 from compliance.custody.rules import NEEDS_REASON, CustodyState, advance, future_problem, rule_problem
 from compliance.db.ledger.service import lock_ledger
@@ -242,6 +253,9 @@ def get_blob_bytes_total(*, session: Session) -> int:
     return int(sum(size for _, size in {sha: size for sha, size in sizes}.items()))
 
 
+EVIDENCE_ID = len(ROW_COLUMNS)  # the column verify_custody reads after ROW_COLUMNS
+
+
 def verify_custody(*, store: Store, progress: Progress | None = None, check_blobs: bool = True) -> VerifyResult:
     """Recomputes every event hash and link, checks the chain head, and re-hashes every referenced blob."""
     result = VerifyResult()
@@ -249,7 +263,7 @@ def verify_custody(*, store: Store, progress: Progress | None = None, check_blob
     first_event: dict[int, tuple[str, str]] = {}  # evidence id -> (first action, its sha256)
     mismatched_owner: Break | None = None
     table = CustodyEvent.__table__
-    columns = [table.c[name] for name in ROW_COLUMNS] + [table.c.evidence_id]
+    columns = [table.c[name] for name in ROW_COLUMNS] + [table.c.evidence_id]  # evidence_id at EVIDENCE_ID
     with store.session() as session:
         head = session.exec(select(CustodyHead).where(CustodyHead.id == 1)).first()
         evidence_rows = session.exec(select(Evidence.id, Evidence.ref, Evidence.sha256, Evidence.size)
@@ -259,12 +273,12 @@ def verify_custody(*, store: Store, progress: Progress | None = None, check_blob
         check_row = checker.check_row
         for row in stream:
             check_row(row)
-            evidence_id = row[13]
+            evidence_id = row[EVIDENCE_ID]
             if evidence_id not in first_event:
-                first_event[evidence_id] = (row[2], row[10])
-            if mismatched_owner is None and ref_of.get(evidence_id) != row[1]:
-                mismatched_owner = Break(f"event {row[0]}", "recorded for another evidence item",
-                                         str(row[1]), str(ref_of.get(evidence_id)))
+                first_event[evidence_id] = (row[ACTION], row[SHA256])
+            if mismatched_owner is None and ref_of.get(evidence_id) != row[EVIDENCE_REF]:
+                mismatched_owner = Break(f"event {row[SEQ]}", "recorded for another evidence item",
+                                         str(row[EVIDENCE_REF]), str(ref_of.get(evidence_id)))
     if head is None:
         checker.first_break = checker.first_break or Break("chain head", "row missing", "one head row", "none")
     else:

@@ -137,6 +137,9 @@ class LedgerVerifyResult:
         return self.first_break is None
 
 
+# Positions in a ROW_COLUMNS tuple, by name (verification reads tuples for speed).
+SEQ, KIND, ENTITY_KEY, STATE, RECORDED_AT, DB_ROLE = (
+    ROW_COLUMNS.index(name) for name in ("seq", "kind", "entity_key", "state", "recorded_at", "db_role"))
 Latest = dict[tuple[str, str], tuple[int, str, str | None, str]]  # (kind, key) -> (seq, state, db_role, recorded_at)
 
 
@@ -151,7 +154,7 @@ def verify_ledger(*, session: Session, rules: Callable[[Session, Latest], list[B
     for row in session.execute(select(*columns).order_by(table.c.seq).execution_options(yield_per=5000)):
         row = tuple(row)
         checker.check_row(row)
-        latest[(row[1], row[2])] = (row[0], row[3], row[6], row[5])
+        latest[(row[KIND], row[ENTITY_KEY])] = (row[SEQ], row[STATE], row[DB_ROLE], row[RECORDED_AT])
     head = session.exec(select(LedgerHead.seq, LedgerHead.entry_hash).where(LedgerHead.id == 1)).first()
     if head is None:
         checker._fail(Break("ledger head", "row missing", "one head row", "none"))
