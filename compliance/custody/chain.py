@@ -19,6 +19,7 @@ from json.encoder import encode_basestring as _json_str
 from typing import Any
 
 from compliance.db.ledger.canonical import GENESIS, Break, canonical_instant, short
+from compliance.db.ledger.chain import SequenceChecker
 
 __all__ = ["GENESIS", "Break", "canonical_instant", "short"]
 
@@ -99,18 +100,8 @@ SEQ, EVIDENCE_REF, ACTION, SHA256, PREV_HASH, EVENT_HASH = (
     ROW_COLUMNS.index(name) for name in ("seq", "evidence_ref", "action", "sha256", "prev_hash", "event_hash"))
 
 
-class ChainChecker:
+class ChainChecker(SequenceChecker):
     """Checks events one at a time, in seq order, in constant memory; keeps the first break."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.prev_hash = GENESIS
-        self.expected_seq = 1
-        self.first_break: Break | None = None
-
-    def _fail(self, brk: Break) -> None:
-        if self.first_break is None:
-            self.first_break = brk
 
     def check(self, event: Mapping[str, Any]) -> None:
         """Checks one event against its own hash and the previous event."""

@@ -38,8 +38,9 @@ def entry_hash(**entry: Any) -> str:
 ROW_COLUMNS = ("seq", "kind", "entity_key", "state", "prev_hash", "recorded_at", "db_role", "format", "entry_hash")
 
 
-class LedgerChecker:
-    """Checks ledger entries one at a time in seq order, in constant memory; keeps the first break."""
+class SequenceChecker:
+    """A hash chain read one entry at a time in seq order, in constant memory, keeping the first break
+    (the ledger's entries here, custody events in compliance.custody.chain)."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -50,6 +51,10 @@ class LedgerChecker:
     def _fail(self, brk: Break) -> None:
         if self.first_break is None:
             self.first_break = brk
+
+
+class LedgerChecker(SequenceChecker):
+    """Checks ledger entries one at a time in seq order, in constant memory; keeps the first break."""
 
     def check_row(self, row: tuple) -> None:
         """Checks one entry given in ROW_COLUMNS order against its own hash and the previous entry."""
