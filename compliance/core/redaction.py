@@ -48,7 +48,9 @@ PERSON_COLUMNS = (
     ("timeline_entry", "actor"), ("action_item", "owner"), ("evidence", "collected_by"),
     ("custody_event", "actor"), ("custody_event", "from_holder"), ("custody_event", "to_holder"),
     ("custody_event", "db_role"), ("postmortem", "reviewer"), ("notification", "recorded_by"),
-    ("notification_waiver", "decided_by"), ("incident_change", "changed_by"),
+    ("notification_waiver", "decided_by"), ("incident_change", "changed_by"), ("action_item", "verified_by"),
+    ("incident_declaration", "decided_by"), ("breach_assessment", "decided_by"),
+    ("programme_evidence", "approved_by"), ("programme_evidence", "recorded_by"),
 )
 # Keys of documents and fields of the pack model that name a person.
 PERSON_FIELDS = frozenset(column_name for _, column_name in PERSON_COLUMNS) | {"holder"}

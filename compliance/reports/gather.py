@@ -33,6 +33,7 @@ from compliance.reports.model import (
     Integrity,
     Methodology,
     Population,
+    ProgrammeRow,
     RequirementRow,
     derive_trends,
 )
@@ -166,6 +167,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
                                                  incident_refs=[s.ref for s in sections])
         organisation = organisation or get_setting(session=session, key="organisation").get("name") \
             or "(organisation not set)"
+        programme = _programme(session, generated_at)
     matrices = []
     for framework in chosen:
         refs = [s.ref for s in sections]
@@ -189,5 +191,15 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         incidents=sections, integrity=dataclasses.replace(_integrity(store), store=store_fields),
         include_restricted=True, population=population,
         trends=derive_trends(sections, as_of=generated_at.date()), methodology=_methodology(chosen, float(threshold)),
-        assertion=assertion or Assertion(),
+        assertion=assertion or Assertion(), programme=programme,
     )
+
+
+def _programme(session: Session, as_of: datetime) -> list[ProgrammeRow]:
+    """Programme evidence (organisation-level documents) with its freshness at the pack's generation instant."""
+    from compliance.programme.service import list_programme_evidence
+
+    return [ProgrammeRow(ref=d["ref"], kind=d["kind"], title=d["title"], version=d["version"],
+                         approved_by=d["approved_by"], approved_at=d["approved_at"], valid_from=d["valid_from"],
+                         valid_until=d["valid_until"], sha256=d["sha256"], fresh=bool(d["fresh"]))
+            for d in list_programme_evidence(session=session, as_of=as_of)]

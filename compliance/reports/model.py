@@ -440,6 +440,22 @@ def redact_section(inc: IncidentSection) -> IncidentSection:
 
 
 @dataclass
+class ProgrammeRow:
+    """One organisation-level document (IR plan, training, exercise...) and whether it was in force at generation."""
+
+    ref: str
+    kind: str
+    title: str
+    version: str | None
+    approved_by: str
+    approved_at: datetime
+    valid_from: date
+    valid_until: date | None
+    sha256: str
+    fresh: bool
+
+
+@dataclass
 class AuditPack:
     """The whole pack: cover facts, the seven sections, and what was left out."""
 
@@ -463,6 +479,7 @@ class AuditPack:
     timestamp_authority: str | None = None  # sign: URL of the RFC 3161 server asked for a timestamp (--tsa-url)
     assertion: Assertion = field(default_factory=Assertion)
     methodology: Methodology | None = None  # None: a model not gathered from controls (appendix says so)
+    programme: list[ProgrammeRow] = field(default_factory=list)  # programme evidence, fresh or stale at generation
 
     @property
     def restricted_redacted(self) -> int:

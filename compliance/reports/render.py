@@ -28,6 +28,7 @@ from compliance.reports.sections import (
     integrity,
     methodology,
     notifications,
+    programme,
     scope,
     summary,
     trends,
@@ -40,7 +41,8 @@ __all__ = ["clean", "esc", "load_layout", "render_pack", "story"]
 # RP-ORDER-1  What an auditor reads first comes first: population, sign-off, figures, exceptions, then the detail.
 BODY = (("scope", scope.build), ("assertion", assertion.build), ("summary", summary.build),
         ("exceptions", exceptions.build), ("coverage", coverage.build), ("notifications", notifications.build),
-        ("incidents", incidents.build), ("trends", trends.build), ("methodology", methodology.build),
+        ("incidents", incidents.build), ("trends", trends.build), ("programme", programme.build),
+        ("methodology", methodology.build),
         ("integrity", integrity.build))
 
 

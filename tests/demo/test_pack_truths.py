@@ -95,7 +95,8 @@ def test_sections_come_in_the_order_an_auditor_reads_them(demo, text):
     top = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline if not isinstance(item, list)]
     assert [t for t, _ in top] == [
         "Cover", "Contents", "Scope, population and reconciliation", "Management assertion", "Executive summary",
-        "Exceptions", "Control coverage", "Breach notification register", "Incidents", "Trends", "Methodology appendix",
+        "Exceptions", "Control coverage", "Breach notification register", "Incidents", "Trends", "Programme evidence",
+        "Methodology appendix",
         "Evidence manifest and integrity statement", "Appendix: checking this pack with standard tools"]
     assert [p for _, p in top] == sorted(p for _, p in top)
     assert "not a test of operating effectiveness" in " ".join(text.split())

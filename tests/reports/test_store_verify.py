@@ -120,3 +120,27 @@ def test_the_cover_fingerprint_is_the_ledger_head_and_the_integrity_page_counts_
     for kind, label in (("incident", "incidents"), ("notification", "notificationfilings"),
                         ("custody_event", "custodyevents")):
         assert f"{label}{fingerprint.counts[kind]}" in text, kind
+
+
+def test_the_pack_lists_programme_evidence_fresh_or_stale_at_its_generation(cli_run, store, recorded, tmp_path,
+                                                                               text_of):
+    from datetime import date
+
+    from compliance.programme.service import add_programme_evidence
+
+    plan, scan = tmp_path / "ir-plan.pdf", tmp_path / "scan.pdf"
+    plan.write_bytes(b"incident response plan v3")
+    scan.write_bytes(b"vulnerability scan report")
+    fresh = add_programme_evidence(store=store, kind="ir_plan", path=plan, title="IR plan", approved_by="CISO",
+                                   valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31), recorded_by="test")
+    stale = add_programme_evidence(store=store, kind="vulnerability_scans", path=scan, title="Quarterly scan",
+                                   approved_by="CISO", valid_from=date(2025, 10, 1), valid_until=date(2026, 1, 31),
+                                   recorded_by="test")
+    pack = tmp_path / "pack.pdf"
+    assert cli_run(["report", "audit-pack", "--framework", "iso27001-2022", "-o", str(pack), "--generated-at",
+                    GENERATED]).exit_code == ExitCode.OK
+    text = "".join("".join(text_of(pack.read_bytes())).split())
+    section = text[text.index("Programmeevidence", text.index("Trends")):]
+    assert fresh["ref"] in section and stale["ref"] in section
+    assert fresh["sha256"] in section and stale["sha256"] in section
+    assert "fresh" in section and "STALE" in section

@@ -11,7 +11,7 @@ from compliance.reports.verification_guide import TITLE as GUIDE_TITLE
 from compliance.reports.writer import PackWriter
 
 BODY_SECTIONS = ("scope", "assertion", "summary", "exceptions", "coverage", "notifications", "incidents", "trends",
-                 "methodology", "integrity")
+                 "programme", "methodology", "integrity")
 
 
 def build(w: PackWriter) -> list[Flowable]:
