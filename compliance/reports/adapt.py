@@ -149,6 +149,7 @@ def section_from_document(doc: Mapping[str, Any], *, as_of: datetime, actor_is_r
         closed_at=_instant(inc.get("closed_at"), "incident.closed_at"),
         affected_services=_strings(inc.get("affected_services")), personal_data=bool(inc.get("personal_data")),
         data_categories=_strings(inc.get("data_categories")), data_subjects_approx=inc.get("data_subjects_approx"),
+        affected_by_state={str(k): int(v) for k, v in (inc.get("affected_by_state") or {}).items()},
         records_approx=inc.get("records_approx"), regimes=_strings(inc.get("regimes")), tags=_strings(inc.get("tags")),
         restricted=bool(inc.get("restricted")), timeline=timeline,
         awareness_gap_hours=gap.get("gap_hours"), awareness_threshold_hours=gap.get("threshold_hours"),

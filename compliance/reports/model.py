@@ -338,6 +338,7 @@ class IncidentSection:
     data_categories: list[str] = field(default_factory=list)
     data_subjects_approx: int | None = None
     records_approx: int | None = None
+    affected_by_state: dict[str, int] = field(default_factory=dict)  # residents affected per State (HIPAA, State laws)
     regimes: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     restricted: bool = False
@@ -426,7 +427,7 @@ REDACTED = "(restricted: withheld)"
 def redact_section(inc: IncidentSection) -> IncidentSection:
     """A restricted incident as a redacted row: ref, severity, status, regimes, instants and statuses only."""
     return dataclasses.replace(
-        inc, title=REDACTED, description=None, affected_services=[], data_categories=[], tags=[],
+        inc, title=REDACTED, description=None, affected_services=[], data_categories=[], tags=[], affected_by_state={},
         awareness_justification=None, timeline=[], postmortem=None, redacted=True,
         crosschecks=[dataclasses.replace(c, first=REDACTED, second=REDACTED, message=REDACTED) for c in inc.crosschecks],
         actions=[dataclasses.replace(a, description=REDACTED, owner=None, owner_role=None, link=None)

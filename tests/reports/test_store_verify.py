@@ -144,3 +144,16 @@ def test_the_pack_lists_programme_evidence_fresh_or_stale_at_its_generation(cli_
     assert fresh["ref"] in section and stale["ref"] in section
     assert fresh["sha256"] in section and stale["sha256"] in section
     assert "fresh" in section and "STALE" in section
+
+
+def test_residents_per_state_are_shown_on_the_incident_page_and_the_register_has_one_media_notice_per_state(
+        cli_run, tmp_path, text_of):
+    assert cli_run(["incident", "open", "--title", "Patient portal exposure", "--severity", "sev2",
+                    "--detected-at", "2026-03-02T09:00:00Z", "--discovered-at", "2026-03-02T09:00:00Z",
+                    "--regime", "hipaa", "--affected-in", "CA=501", "--affected-in", "TX=50"]).exit_code == ExitCode.OK
+    pack = tmp_path / "pack.pdf"
+    assert cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(pack), "--generated-at",
+                    GENERATED]).exit_code == ExitCode.OK
+    text = "".join("".join(text_of(pack.read_bytes())).split())
+    assert "ResidentsperStateCA501,TX50" in text
+    assert "media_notice_ca" in text and "media_notice_tx" not in text

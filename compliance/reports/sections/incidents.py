@@ -90,6 +90,8 @@ def _key_facts(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         ("Tags", ", ".join(map(clean, inc.tags)) or "—"),
         ("Personal data", personal_data), ("Restricted", "yes" if inc.restricted else "no"),
     ]
+    if inc.affected_by_state:
+        facts.append(("Residents per State", ", ".join(f"{clean(k)} {v:,}" for k, v in sorted(inc.affected_by_state.items()))))
     out: list[Flowable] = [w.h3("Key facts"), w.kv_table(facts, cols=3, label_w=0.12)]
     if inc.awareness_gap_hours is not None:
         why = inc.awareness_justification
