@@ -43,6 +43,14 @@ def clean_line(value: object, *, field: str) -> str:
     return text.strip()
 
 
+def one_line(value: str | None, field: str, *, required: bool = False) -> str | None:
+    """Returns an optional one-line value trimmed (None when empty), refusing control characters (clean_line)."""
+    text = None if value is None else clean_line(value, field=field)
+    if required and not text:
+        raise ValidationError("must not be empty", field=field)
+    return text or None
+
+
 def clean_text(value: object, *, field: str) -> str:
     """Returns multi-line text trimmed with LF line ends, refusing control characters other than LF and TAB (TX-3)."""
     text = check_argument(str(value), field=field).replace("\r\n", "\n")

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, IntegrityError, NotFoundError, ValidationError
 from compliance.core.refs import format_number_ref
-from compliance.core.textinput import one_line
+from compliance.core.text import one_line
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.chain import compute_event_hash, short
 from compliance.custody.models import CustodyEvent

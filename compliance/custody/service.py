@@ -22,7 +22,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, IntegrityError, ValidationError
-from compliance.core.textinput import one_line
+from compliance.core.text import one_line
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.chain import (
     ACTION,

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from compliance.core.errors import IntegrityError, NotFoundError, ValidationError
 from compliance.core.refs import format_number_ref, parse_number_ref
+from compliance.core.text import one_line
 from compliance.core.timeutil import ensure_utc, parse_date, utcnow
 from compliance.custody.evidence import get_blob_store
 from compliance.db.store import Store, serialize
@@ -29,15 +30,6 @@ from compliance.programme.models import ProgrammeEvidence, ProgrammeKind
 
 KINDS = [k.value for k in ProgrammeKind]
 PREFIX = "PE"
-
-
-def _one_line(value: Any, field: str, *, required: bool = False) -> str | None:
-    text = "" if value is None else str(value).strip()
-    if "\n" in text or "\r" in text:
-        raise ValidationError("must be one line", field=field)
-    if required and not text:
-        raise ValidationError("must not be empty", field=field)
-    return text or None
 
 
 def _check_file(path: str | os.PathLike) -> None:
@@ -67,10 +59,10 @@ def add_programme_evidence(*, store: Store, kind: str, path: str | os.PathLike, 
                            version: str | None = None, recorded_by: str) -> dict[str, Any]:
     """Stores a programme document in the blob store and records it (PG-1, PG-2); returns its dict."""
     kind = parse_kind(kind)
-    title = _one_line(title, "--title", required=True)
-    approved_by = _one_line(approved_by, "--approved-by", required=True)
-    recorded_by = _one_line(recorded_by, "--by", required=True)
-    version = _one_line(version, "--version")
+    title = one_line(title, "--title", required=True)
+    approved_by = one_line(approved_by, "--approved-by", required=True)
+    recorded_by = one_line(recorded_by, "--by", required=True)
+    version = one_line(version, "--version")
     start = parse_date(valid_from, field="--valid-from")
     end = parse_date(valid_until, field="--valid-until")
     if end < start:

@@ -45,7 +45,7 @@ def test_each_package_imports_alone_in_a_fresh_interpreter(package):
 
 
 def test_one_line_check_is_one_function():
-    from compliance.core.textinput import one_line
+    from compliance.core.text import one_line
 
     for module in ("compliance.custody.service", "compliance.custody.evidence"):
         mod = importlib.import_module(module)
