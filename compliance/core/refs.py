@@ -6,6 +6,7 @@ import functools
 import re
 
 from compliance.core.errors import ValidationError
+from compliance.core.numbers import MAX_INT
 
 
 @functools.cache
@@ -21,6 +22,6 @@ def format_number_ref(prefix: str, number: int) -> str:
 def parse_number_ref(ref: str, *, prefix: str, noun: str, field: str) -> int:
     """Returns the number in a human id ('INC-0001', 'inc-1' or '1'); ValidationError naming `field` otherwise."""
     match = _pattern(prefix).match(str(ref).strip())
-    if not match:
-        raise ValidationError(f"{ref!r} is not {noun} id (e.g. {prefix}-0001)", field=field)
+    if not match or int(match.group(1)) > MAX_INT:  # a number no store column can hold is no id either
+        raise ValidationError(f"{str(ref)[:40]!r} is not {noun} id (e.g. {prefix}-0001)", field=field)
     return int(match.group(1))

@@ -86,3 +86,15 @@ def test_stored_control_characters_are_shown_inert(store, cli_run):
     shown = CliRunner().invoke(cli, ["timeline", "show", "INC-0001"], env=env, color=True).stdout  # as on a terminal
     assert "\x1b" not in shown and "\r" not in shown and "\x07" not in shown
     assert "paged \\x1b]0;owned\\x07 the \\x1b[2Jteam\\x0dX" in shown
+
+
+@pytest.mark.parametrize("args", [
+    ["decision", "show", "9223372036854775808"],
+    ["incident", "show", "INC-99999999999"],
+    ["evidence", "show", "EV-2147483648"],
+    ["programme", "show", "PE-9223372036854775808"],
+])
+def test_an_id_beyond_any_stored_number_is_a_one_line_error_not_an_overflow(cli_run, args):
+    result = cli_run(args)
+    assert result.exit_code == ExitCode.ERROR, result.output
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1 and "is not" in result.stderr
