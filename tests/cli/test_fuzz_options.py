@@ -45,7 +45,8 @@ VALUES = st.one_of(NASTY, NUMBERS, INSTANTS, DATES, st.text(max_size=30))
 
 def _commands(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
     found = []
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)  # lazy groups load their commands when looked up, whatever ran before
+    for name, command in ((n, group.get_command(ctx, n)) for n in group.list_commands(ctx)):
         if isinstance(command, click.Group):
             found += _commands(command, prefix + (name,))
         elif " ".join(prefix + (name,)) not in SKIPPED_COMMANDS:
@@ -125,7 +126,10 @@ def seeded(store, cli_run, tmp_path):
 def _property(seeded, examples: int) -> None:
     store, tmp = seeded
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=examples <= 100,
+    # Derandomized, so CI is repeatable; COMPLIANCE_FUZZ_RANDOM=1 explores new inputs on each run (run it before a
+    # release: it found the id-overflow bug of the decision commands).
+    explore = os.environ.get("COMPLIANCE_FUZZ_RANDOM") == "1"
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=not explore,
               suppress_health_check=list(HealthCheck))
     @given(data=st.data(), index=st.integers(min_value=0, max_value=len(COMMANDS) - 1))
     def run(data, index):
