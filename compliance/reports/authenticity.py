@@ -126,6 +126,19 @@ def _acceptable_after_signing(status, sig, facts: FileFacts) -> tuple[bool, str]
     return False, f"coverage: {status.coverage.name.lower()}, later changes: {getattr(level, 'name', 'unknown').lower()}"
 
 
+def _integrity(status, sig, facts: FileFacts) -> tuple[str | None, str]:
+    """(None | 'altered' | 'changed_after', coverage) of a validated signature or document timestamp."""
+    if not (status.intact and status.valid):
+        return "altered", ""
+    ok, coverage = _acceptable_after_signing(status, sig, facts)
+    return (None if ok else "changed_after"), coverage
+
+
+def _trusted(status, roots) -> bool | None:
+    """None when no trust anchor was given (fail closed: never reported as trusted), else whether it chains to one."""
+    return None if not roots else bool(status.trusted)
+
+
 def _check_signature(sig, roots, facts: FileFacts) -> None:
     from pyhanko.sign.validation import validate_pdf_signature
 
@@ -141,11 +154,11 @@ def _check_signature(sig, roots, facts: FileFacts) -> None:
     who = safe(certificate_name(status.signing_cert)) if status.signing_cert else "unknown signer"
     if status.signing_cert is not None:
         facts.signer = {"name": certificate_name(status.signing_cert), **certificate_info(status.signing_cert)}
-    if not (status.intact and status.valid):
+    broken, coverage = _integrity(status, sig, facts)
+    if broken == "altered":
         facts.checks.append(Check(name, False, f"signature by {who} does NOT match the document (altered after signing)"))
         return
-    ok, coverage = _acceptable_after_signing(status, sig, facts)
-    if not ok:
+    if broken:
         facts.checks.append(Check(name, False, f"signature by {who} is intact but the file was changed after signing "
                                                f"({coverage})"))
         return
@@ -154,15 +167,13 @@ def _check_signature(sig, roots, facts: FileFacts) -> None:
     info = facts.signer or {}
     facts.checks.append(Check("signer", None, f"certificate SHA-256 {info.get('sha256', '?')}; "
                                               f"subject {safe(info.get('subject', '?'))}"))
-    if not roots:
-        facts.trusted = None
+    facts.trusted = _trusted(status, roots)
+    if facts.trusted is None:
         facts.checks.append(Check("trust", None, "trust NOT checked (no --trust CA.pem given): anyone can make a "
                                                  "certificate with this subject", warning=True))
-    elif status.trusted:
-        facts.trusted = True
+    elif facts.trusted:
         facts.checks.append(Check("trust", True, "the signer's certificate chains to a --trust certificate"))
     else:
-        facts.trusted = False
         facts.checks.append(Check("trust", False, f"the signer's certificate ({who}, SHA-256 {info.get('sha256', '?')}) "
                                                   "does not chain to a --trust certificate"))
 
@@ -187,24 +198,23 @@ def _check_timestamp(stamp, roots, facts: FileFacts) -> None:
     facts.timestamps.append(entry)
     when = instant.strftime("%Y-%m-%dT%H:%M:%SZ")
     by = f"TSA {safe(tsa['subject'])} (certificate SHA-256 {tsa['sha256']})"
-    if not (status.intact and status.valid):
+    broken, coverage = _integrity(status, stamp, facts)
+    if broken == "altered":
         facts.checks.append(Check(name, False, f"the RFC 3161 timestamp of {when} by {by} does NOT match the file"))
         return
-    ok, coverage = _acceptable_after_signing(status, stamp, facts)
-    if not ok:
+    if broken:
         facts.checks.append(Check(name, False, f"the timestamp of {when} is intact but the file was changed after it "
                                                f"({coverage})"))
         return
     entry["ok"] = True
-    if not roots:
+    entry["trusted"] = _trusted(status, roots)
+    if entry["trusted"] is None:
         facts.checks.append(Check(name, True, f"RFC 3161 timestamp {when} by {by}: intact and {coverage}; "
                                               "TSA trust NOT checked (no --trust)", warning=True))
-    elif status.trusted:
-        entry["trusted"] = True
+    elif entry["trusted"]:
         facts.checks.append(Check(name, True, f"RFC 3161 timestamp {when} by {by}: intact, {coverage}, "
                                               "TSA chains to a --trust certificate"))
     else:
-        entry["trusted"] = False
         facts.checks.append(Check(name, False, f"RFC 3161 timestamp {when}: {by} does not chain to a --trust certificate"))
 
 
