@@ -29,7 +29,9 @@ from compliance.integrity.pack import restrict_store_fields
 from compliance.reports.model import AuditPack
 
 MANIFEST_FORMAT = "compliance-audit-pack-manifest/1"
-EMBEDDED_OMITS = ("file", "sha256", "size", "timestamp")  # keys of "pack" left out of the embedded copy (RP-MAN-3)
+# keys of "pack" left out of the embedded copy (RP-MAN-3); csv_dir: where the CSV exports were written, relative
+# to the side-car (a moved folder stays the same exports; their hashes are in `csv`, embedded too)
+EMBEDDED_OMITS = ("file", "sha256", "size", "timestamp", "csv_dir")
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -55,8 +57,9 @@ def manifest_path_for(pdf_path: str | Path) -> Path:
 
 def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | None, public: bool,
                    signer: str | None, signer_certificate: dict[str, str] | None = None,
-                   timestamp: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Returns the manifest document of a rendered (and possibly signed) pack."""
+                   timestamp: dict[str, Any] | None = None, csv_files: list[dict[str, Any]] | None = None,
+                   csv_dir: str | None = None) -> dict[str, Any]:
+    """Returns the manifest document of a rendered (and possibly signed) pack (with its CSV exports, if any)."""
     manifest = {
         "format": MANIFEST_FORMAT,
         "generator": f"compliance {__version__}",
@@ -92,6 +95,9 @@ def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | N
     }
     manifest["pack"]["signer_certificate"] = signer_certificate
     manifest["pack"]["timestamp"] = timestamp
+    if csv_files is not None:
+        manifest["csv"] = csv_files
+        manifest["pack"]["csv_dir"] = csv_dir
     return manifest
 
 
