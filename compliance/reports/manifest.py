@@ -29,9 +29,7 @@ from compliance.integrity.pack import restrict_store_fields
 from compliance.reports.model import AuditPack
 
 MANIFEST_FORMAT = "compliance-audit-pack-manifest/1"
-# keys of "pack" left out of the embedded copy (RP-MAN-3); csv_dir: where the CSV exports were written, relative
-# to the side-car (a moved folder stays the same exports; their hashes are in `csv`, embedded too)
-EMBEDDED_OMITS = ("file", "sha256", "size", "timestamp", "csv_dir")
+EMBEDDED_OMITS = ("file", "sha256", "size", "timestamp")  # keys of "pack" left out of the embedded copy (RP-MAN-3)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -96,8 +94,8 @@ def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | N
     manifest["pack"]["signer_certificate"] = signer_certificate
     manifest["pack"]["timestamp"] = timestamp
     if csv_files is not None:
-        manifest["csv"] = csv_files
-        manifest["pack"]["csv_dir"] = csv_dir
+        manifest["csv"] = csv_files  # the CSV exports (csvexport RP-CSV-4), in csv_dir relative to the PDF's folder
+        manifest["csv_dir"] = csv_dir
     return manifest
 
 

@@ -137,7 +137,7 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
     manifest = build_manifest(pack=pack, pdf=pdf, pdf_name=output.name, pages=stats.get("pages"), public=public,
                               signer=pack.signer, signer_certificate=cert,
                               csv_files=manifest_entries(files) if files is not None else None,
-                              csv_dir=_relative(csv_dir, manifest_path) if csv_dir is not None else None)
+                              csv_dir=_relative(csv_dir, output) if csv_dir is not None else None)
     pdf = embed_manifest(pdf, dump_manifest(embedded_view(manifest)))
     if signer is not None:
         pdf = sign_pdf(pdf, signer, reason=sign.reason, location=sign.location)
@@ -158,11 +158,11 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
                       csv=manifest.get("csv"))
 
 
-def _relative(csv_dir: Path, manifest_path: Path) -> str:
-    """Where the CSV files are, relative to the side-car manifest's folder (POSIX separators)."""
+def _relative(csv_dir: Path, pdf_path: Path) -> str:
+    """Where the CSV files are, relative to the PDF's folder (POSIX separators)."""
     import os
 
-    return Path(os.path.relpath(csv_dir.resolve(), manifest_path.resolve().parent)).as_posix()
+    return Path(os.path.relpath(csv_dir.resolve(), pdf_path.resolve().parent)).as_posix()
 
 
 def management_assertion(*, prepared_by: str | None, approved_by: str | None, approved_at: datetime | None,

@@ -112,7 +112,7 @@ def test_the_csv_totals_equal_the_pdfs_figures_and_restricted_rows_are_redacted(
     assert squash(f"less: assessed as not an incident {len(tables['events.csv'])}") in text
     manifest = json.loads((tmp_path / "pack.manifest.json").read_text())
     assert {c["file"]: c["rows"] for c in manifest["csv"]} == {name: len(t) for name, t in tables.items()}
-    assert manifest["pack"]["csv_dir"] == "csv"
+    assert manifest["csv_dir"] == "csv"
 
 
 def test_public_csv_shows_roles_not_names(populated, cli_run, tmp_path):
@@ -171,3 +171,25 @@ def test_the_csv_files_are_the_same_model_as_the_pdf(sample_model):
     assert files["obligations.csv"][1] == len(pack.notifications)
     header = files["obligations.csv"][0].split(b"\r\n", 1)[0].decode()
     assert header.split(",") == [c for c, _ in COLUMNS["obligations.csv"]]
+
+
+def test_a_missing_export_fails_and_a_missing_folder_is_reported_not_checked(populated, cli_run, tmp_path):
+    import shutil
+
+    assert _build(cli_run, tmp_path).exit_code == 0
+    (tmp_path / "csv" / "events.csv").unlink()
+    missing = cli_run(["report", "verify", str(tmp_path / "pack.pdf")])
+    assert missing.exit_code == ExitCode.INTEGRITY and "FAIL csv: events.csv: listed in the manifest but missing" \
+        in missing.output
+    shutil.rmtree(tmp_path / "csv")
+    gone = cli_run(["report", "verify", str(tmp_path / "pack.pdf")])
+    assert gone.exit_code == 0 and "--   csv: 6 CSV export(s) listed; folder" in gone.output
+
+
+def test_every_csv_column_is_documented_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for name, columns in COLUMNS.items():
+        row = next(line for line in readme.splitlines() if line.startswith(f"| `{name}` |"))
+        assert all(f"`{column}`" in row for column, _ in columns)
