@@ -124,9 +124,10 @@ def _methodology(frameworks: list[Any], awareness_hours: float) -> Methodology:
 
 
 def _population(session: Session, period: Period, generated_at: datetime) -> tuple[Population, list[Any], list[dict],
-                                                                                 list[EventRow], int]:
+                                                                                 list[EventRow], int, set[str]]:
     """The in-scope incidents and their documents (RP-SCOPE-1), with the reconciliation counts; the events assessed
-    as not incidents in the period (RP-REG-2) and the number of 'incident' declarations taken in the period."""
+    as not incidents in the period (RP-REG-2), the number of 'incident' declarations taken in the period, and the
+    refs of every event detected by the end that is not an incident."""
     everything = list_incidents(session=session, include_restricted=True)
     def recorded(incident: Any) -> bool:
         detected = ensure_utc(incident.detected_at, field="detected_at")
@@ -140,11 +141,12 @@ def _population(session: Session, period: Period, generated_at: datetime) -> tup
     population = Population(zone=period.zone, first_instant=period.start, last_instant=period.last_instant,
                             still_open=period.still_open, in_store=len(everything),
                             after_end=len(everything) - len(candidates))
-    incidents, documents, events, declared = [], [], [], 0
+    incidents, documents, events, declared, dismissed = [], [], [], 0, set()
     for incident, document in zip(candidates, build_incident_documents(session=session, incidents=candidates,
                                                                        as_of=generated_at), strict=True):
         if is_not_incident(document):
             population.not_incident += 1
+            dismissed.add(incident.ref)
             if assessed_in_period(document):
                 events.append(event_row(document))
             continue
@@ -160,17 +162,18 @@ def _population(session: Session, period: Period, generated_at: datetime) -> tup
         incidents.append(incident)
         documents.append(document)
     events.sort(key=lambda e: (e.decided_at, e.ref))
-    return population, incidents, documents, events, declared
+    return population, incidents, documents, events, declared, dismissed
 
 
-def _recurrences(session: Session, sections: list[Any], generated_at: datetime) -> None:
-    """Links each section to the earlier incidents it recurs after a completed action (RP-REG-4)."""
+def _recurrences(session: Session, sections: list[Any], generated_at: datetime, dismissed: set[str]) -> None:
+    """Links each section to the earlier incidents it recurs after a completed action (RP-REG-4); an event assessed
+    as not an incident is never an earlier incident."""
     from compliance.actions.service import action_ref, list_actions
 
     done = [(incident.ref, action_ref(action, incident), action.completed_at)
             for action, incident in list_actions(session=session, status="done")
             if action.completed_at is not None and ensure_utc(action.completed_at, field="completed_at") <= generated_at]
-    history = list_incidents(session=session, include_restricted=True)
+    history = [i for i in list_incidents(session=session, include_restricted=True) if i.ref not in dismissed]
     links = recurrence_links(sections, history, done)
     for section in sections:
         section.recurrences = links.get(section.ref, [])
@@ -187,7 +190,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         zone = get_org_zone(session=session)
         period = resolve_period(period_from=period_from, period_to=period_to, zone=zone, zone_name=str(zone),
                                 generated_at=generated_at, allow_open_period=allow_open_period)
-        population, _incidents, documents, events, declared = _population(session, period, generated_at)
+        population, _incidents, documents, events, declared, dismissed = _population(session, period, generated_at)
         for document in documents:
             section, rows = section_from_document(document, as_of=generated_at,
                                                   custody=_custody_logs(session, document),
@@ -205,7 +208,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         organisation = organisation or get_setting(session=session, key="organisation").get("name") \
             or "(organisation not set)"
         programme = _programme(session, generated_at)
-        _recurrences(session, sections, generated_at)
+        _recurrences(session, sections, generated_at, dismissed)
     matrices = []
     for framework in chosen:
         refs = [s.ref for s in sections]

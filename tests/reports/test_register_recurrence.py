@@ -80,3 +80,17 @@ def test_a_restricted_recurrences_theme_is_withheld_but_still_counted(store, mak
     pack = _pack(store).with_restricted_redacted()
     [link] = next(i for i in pack.incidents if i.ref == later).recurrences
     assert link.tag == "(restricted: withheld)" and link.earlier_ref == earlier
+
+
+def test_an_event_dismissed_as_not_an_incident_is_never_the_earlier_incident(store, make_incident):
+    from compliance.decisions.service import record_declaration
+    from compliance.incidents.service import get_incident
+
+    event = make_incident(title="false alarm", detected_at=at("2026-04-02T10:00:00Z"), tags=["phish"])
+    _action(store, event, completed_at="2026-04-03T09:00:00Z")
+    with store.session(immediate=True) as session:
+        record_declaration(session=session, incident=get_incident(session=session, ref=event), outcome="not_incident",
+                           incident_type="phishing", rubric="R-1", decided_by="SOC", decided_at=at("2026-04-02T12:00:00Z"))
+    later = make_incident(title="real", detected_at=at("2026-05-10T10:00:00Z"), tags=["phish"])
+    pack = _pack(store)
+    assert [i.ref for i in pack.incidents] == [later] and pack.incidents[0].recurrences == []
