@@ -74,6 +74,8 @@ def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | N
         "include_restricted": pack.include_restricted,
         "incidents": [{"ref": i.ref, "title": i.title, "severity": i.severity, "status": i.status,
                        "detected_at": to_jsonable(i.detected_at)} for i in pack.incidents],
+        "events": [{"ref": e.ref, "outcome": "not_incident", "detected_at": to_jsonable(e.detected_at),
+                    "decided_at": to_jsonable(e.decided_at)} for e in pack.events],
         "requirements": [
             {"framework": m.framework.id, "requirement": row.requirement_id, "incident": c.incident_ref,
              "status": c.status}

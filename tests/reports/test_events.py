@@ -82,3 +82,17 @@ def test_the_reconciliation_and_event_register_are_printed_and_a_restricted_even
     assert squash("0 'incident', 1 'not an incident'") in text
     assert event in "".join(p for p in pages if "Eventregister" in p)
     assert "Boardmember" not in text and "SamSOClead" not in text
+
+
+def test_the_manifest_lists_the_events_the_register_shows(sample_model):
+    import dataclasses
+
+    from compliance.reports.manifest import build_manifest
+    from compliance.reports.registers import EventRow
+
+    event = EventRow(ref="INC-0009", title="spam", detected_at=at("2026-05-01T10:00:00Z"),
+                     decided_at=at("2026-05-01T11:00:00Z"), decided_by="SOC", rubric="R-1")
+    pack = dataclasses.replace(sample_model(1), events=[event])
+    manifest = build_manifest(pack=pack, pdf=b"%PDF", pdf_name="p.pdf", pages=1, public=False, signer=None)
+    assert manifest["events"] == [{"ref": "INC-0009", "outcome": "not_incident",
+                                   "detected_at": "2026-05-01T10:00:00Z", "decided_at": "2026-05-01T11:00:00Z"}]
