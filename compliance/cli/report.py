@@ -36,6 +36,10 @@ def report() -> None:
               help="Where to write the PDF; the manifest goes next to it as PACK.manifest.json.")
 @click.option("--manifest", "manifest_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the manifest here instead of next to the PDF.")
+@click.option("--csv-dir", "csv_dir", metavar="DIR",
+              help="Also write the populations for sampling as CSV files here (incidents, obligations, actions, "
+                   "evidence, requirements, events), redacted like the PDF and listed with their SHA-256 in the "
+                   "manifest.")
 @click.option("--allow-open-period", is_flag=True,
               help="Build a pack whose period ends after the generation instant (the cover says 'period still open').")
 @click.option("--include-restricted", is_flag=True,
@@ -64,7 +68,7 @@ def report() -> None:
 @controls_dir_option
 @store_options
 @json_option
-def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_open_period, include_restricted, public,
+def audit_pack(frameworks, period_from, period_to, output, manifest_path, csv_dir, allow_open_period, include_restricted, public,
                title, organisation, generated_at, sign_key, sign_cert, sign_pkcs12, tsa_url, force, allow_broken,
                prepared_by, approved_by, approved_at, controls_dirs, as_json, db_url, evidence_dir):
     """Build the PDF audit pack of a period and its manifest.
@@ -82,6 +86,7 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_
             --sign-key key.pem --sign-cert cert.pem --tsa-url https://tsa.example/ -o q1.pdf
     """
     from compliance.core.timeutil import parse_date, parse_instant, utcnow
+    from compliance.reports.csvexport import check_csv_dir
     from compliance.reports.service import build_audit_pack, check_output, management_assertion
     from compliance.reports.settings import store_requires_signature
     from compliance.reports.sign import check_tsa_url, sign_options
@@ -96,6 +101,8 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_
     management_assertion(prepared_by=prepared_by, approved_by=approved_by, approved_at=approved, generated_at=when)
     check_tsa_url(tsa_url)
     check_output(output, manifest_path, force=force)
+    if csv_dir is not None:
+        check_csv_dir(csv_dir, force=force)
     store = _open_store(db_url, evidence_dir)  # only once every option is known to be valid
     if sign is None and store_requires_signature(store):
         raise ValidationError("this store requires signed packs (report settings --require-signature): give "
@@ -105,19 +112,22 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, allow_
         include_restricted=include_restricted, public=public, title=title, organisation=organisation,
         generated_at=when, output=output, sign=sign, allow_broken=allow_broken, manifest_path=manifest_path,
         controls_dirs=list(controls_dirs), allow_open_period=allow_open_period, tsa_url=tsa_url, force=force,
-        prepared_by=prepared_by, approved_by=approved_by, approved_at=approved,
+        prepared_by=prepared_by, approved_by=approved_by, approved_at=approved, csv_dir=csv_dir,
     )
     if as_json:
         emit_json({"pdf": str(result.pdf_path), "manifest": str(result.manifest_path), "sha256": result.sha256,
                    "size": result.size, "pages": result.pages, "signed": result.signed, "signer": result.signer,
                    "incidents": result.incidents, "restricted_excluded": result.restricted_excluded,
                    "restricted_redacted": result.restricted_redacted,
-                   "chain_broken": result.chain_broken, "timestamp": result.timestamp})
+                   "chain_broken": result.chain_broken, "timestamp": result.timestamp,
+                   "csv_dir": str(result.csv_dir) if result.csv_dir else None, "csv": result.csv})
         return
     click.echo(f"wrote {result.pdf_path} ({result.pages} pages, {result.incidents} incidents"
                + (f", {result.restricted_redacted} restricted shown redacted" if result.restricted_redacted else "")
                + (f", signed by {result.signer}" if result.signed else "") + ")")
     click.echo(f"manifest {result.manifest_path}  sha256 {result.sha256}")
+    if result.csv:
+        click.echo(f"csv {result.csv_dir}: " + ", ".join(f"{c['file']} ({c['rows']} rows)" for c in result.csv))
     if result.timestamp:
         click.echo(f"timestamp {result.timestamp['instant']} ({result.timestamp['note']})")
         if result.timestamp["claim"] != "ok":

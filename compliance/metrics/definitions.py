@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 FORMULAS = (
     ("MTTR (mean time to resolve)", "mean over resolved incidents of resolved_at − (started_at, or detected_at when no "
@@ -90,12 +90,22 @@ def closure(actions: Iterable[tuple[str, date | None]], *, as_of: date) -> Closu
     return Closure(done=done, open=open_, overdue=overdue)
 
 
+RECURRENCE_WINDOW = timedelta(days=90)
+
+
+def recurring_tags(*, detected_at: datetime, tags: Iterable[str], earlier_detected_at: datetime,
+                   earlier_tags: Iterable[str]) -> list[str]:
+    """The theme tags by which an incident recurs an earlier one: shared, earlier one detected in the 90 days before."""
+    if not detected_at - RECURRENCE_WINDOW <= earlier_detected_at < detected_at:
+        return []
+    return sorted(set(tags or []) & set(earlier_tags or []))
+
+
 def recurrence(targets: Iterable[tuple[object, datetime, list[str]]],
                history: Iterable[tuple[object, datetime, list[str]]]) -> tuple[float | None, dict[str, int]]:
     """The 90-day recurrence of `targets` (key, detected_at, tags) against `history` (the same shape, targets included):
     the share of targets sharing a tag with an earlier incident detected in the 90 days before, and counts per tag."""
     from collections import Counter, defaultdict
-    from datetime import timedelta
 
     targets = list(targets)
     if not targets:
@@ -106,7 +116,7 @@ def recurrence(targets: Iterable[tuple[object, datetime, list[str]]],
             seen[tag].append(detected)
     recurring, per_tag = 0, Counter()
     for _key, detected, tags in targets:
-        hit = [t for t in tags or [] if any(detected - timedelta(days=90) <= when < detected for when in seen[t])]
+        hit = [t for t in tags or [] if any(detected - RECURRENCE_WINDOW <= when < detected for when in seen[t])]
         recurring += bool(hit)
         per_tag.update(hit)
     return round(recurring / len(targets), 4), dict(sorted(per_tag.items()))

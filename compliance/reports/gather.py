@@ -37,6 +37,15 @@ from compliance.reports.model import (
     RequirementRow,
     derive_trends,
 )
+from compliance.reports.registers import (
+    EventRow,
+    art34_basis,
+    backfill_rule,
+    declared_at,
+    event_row,
+    is_not_incident,
+    recurrence_links,
+)
 from compliance.reports.scope import ACTIVE, Period, resolve_period, scope_reason
 
 UTC = UTC
@@ -109,25 +118,38 @@ def _methodology(frameworks: list[Any], awareness_hours: float) -> Methodology:
         ("90-day recurrence target", f"below {100 * TARGETS['recurrence_90d']:g} % (toolkit default)"),
         ("Severity standing in for 'significant' or 'high risk'",
          "; ".join(severities) + " (the requirements' 'applies when', controls/*.yaml)" if severities else "none used"),
-        ("Filing recorded long after its instant (back-filled)", "more than 24 h between the filing and its record"),
+        ("Filing recorded long after its instant (back-filled)", backfill_rule()),
     ]
     return Methodology(requirements=requirements, thresholds=thresholds, formulas=list(FORMULAS))
 
 
-def _population(session: Session, period: Period, generated_at: datetime) -> tuple[Population, list[Any], list[dict]]:
-    """The in-scope incidents and their documents (RP-SCOPE-1), with the reconciliation counts."""
+def _population(session: Session, period: Period, generated_at: datetime) -> tuple[Population, list[Any], list[dict],
+                                                                                 list[EventRow], int, set[str]]:
+    """The in-scope incidents and their documents (RP-SCOPE-1), with the reconciliation counts; the events assessed
+    as not incidents in the period (RP-REG-2), the number of 'incident' declarations taken in the period, and the
+    refs of every event detected by the end that is not an incident."""
     everything = list_incidents(session=session, include_restricted=True)
     def recorded(incident: Any) -> bool:
         detected = ensure_utc(incident.detected_at, field="detected_at")
         return detected <= generated_at if period.stop is None else detected < period.stop
 
+    def assessed_in_period(document: dict) -> bool:
+        when = declared_at(document)
+        return period.contains(when) and when <= generated_at
+
     candidates = [i for i in everything if recorded(i)]
     population = Population(zone=period.zone, first_instant=period.start, last_instant=period.last_instant,
                             still_open=period.still_open, in_store=len(everything),
                             after_end=len(everything) - len(candidates))
-    incidents, documents = [], []
+    incidents, documents, events, declared, dismissed = [], [], [], 0, set()
     for incident, document in zip(candidates, build_incident_documents(session=session, incidents=candidates,
                                                                        as_of=generated_at), strict=True):
+        if is_not_incident(document):
+            population.not_incident += 1
+            dismissed.add(incident.ref)
+            if assessed_in_period(document):
+                events.append(event_row(document))
+            continue
         reason = scope_reason(document, period)
         if reason is None:
             population.inactive += 1
@@ -136,9 +158,25 @@ def _population(session: Session, period: Period, generated_at: datetime) -> tup
             population.active += 1
         else:
             population.activity_only += 1
+        declared += int(document.get("declaration") is not None and assessed_in_period(document))
         incidents.append(incident)
         documents.append(document)
-    return population, incidents, documents
+    events.sort(key=lambda e: (e.decided_at, e.ref))
+    return population, incidents, documents, events, declared, dismissed
+
+
+def _recurrences(session: Session, sections: list[Any], generated_at: datetime, dismissed: set[str]) -> None:
+    """Links each section to the earlier incidents it recurs after a completed action (RP-REG-4); an event assessed
+    as not an incident is never an earlier incident."""
+    from compliance.actions.service import action_ref, list_actions
+
+    done = [(incident.ref, action_ref(action, incident), action.completed_at)
+            for action, incident in list_actions(session=session, status="done")
+            if action.completed_at is not None and ensure_utc(action.completed_at, field="completed_at") <= generated_at]
+    history = [i for i in list_incidents(session=session, include_restricted=True) if i.ref not in dismissed]
+    links = recurrence_links(sections, history, done)
+    for section in sections:
+        section.recurrences = links.get(section.ref, [])
 
 
 def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | None, period_to: date | None,
@@ -152,11 +190,13 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         zone = get_org_zone(session=session)
         period = resolve_period(period_from=period_from, period_to=period_to, zone=zone, zone_name=str(zone),
                                 generated_at=generated_at, allow_open_period=allow_open_period)
-        population, _incidents, documents = _population(session, period, generated_at)
+        population, _incidents, documents, events, declared, dismissed = _population(session, period, generated_at)
         for document in documents:
             section, rows = section_from_document(document, as_of=generated_at,
                                                   custody=_custody_logs(session, document),
                                                   assessment=_assess(document, chosen))
+            for row, obligation in zip(rows, document.get("obligations") or [], strict=True):
+                row.basis = art34_basis(obligation, document.get("breach_assessment"))
             section.crosschecks = [CrossCheck(f.code, f.first, f.second, f.message)
                                    for f in get_crosscheck_findings(document=document)]
             sections.append(section)
@@ -168,6 +208,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         organisation = organisation or get_setting(session=session, key="organisation").get("name") \
             or "(organisation not set)"
         programme = _programme(session, generated_at)
+        _recurrences(session, sections, generated_at, dismissed)
     matrices = []
     for framework in chosen:
         refs = [s.ref for s in sections]
@@ -191,7 +232,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         incidents=sections, integrity=dataclasses.replace(_integrity(store), store=store_fields),
         include_restricted=True, population=population,
         trends=derive_trends(sections, as_of=generated_at.date()), methodology=_methodology(chosen, float(threshold)),
-        assertion=assertion or Assertion(), programme=programme,
+        assertion=assertion or Assertion(), programme=programme, events=events, assessed_incidents=declared,
     )
 
 

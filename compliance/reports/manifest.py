@@ -55,8 +55,9 @@ def manifest_path_for(pdf_path: str | Path) -> Path:
 
 def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | None, public: bool,
                    signer: str | None, signer_certificate: dict[str, str] | None = None,
-                   timestamp: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Returns the manifest document of a rendered (and possibly signed) pack."""
+                   timestamp: dict[str, Any] | None = None, csv_files: list[dict[str, Any]] | None = None,
+                   csv_dir: str | None = None) -> dict[str, Any]:
+    """Returns the manifest document of a rendered (and possibly signed) pack (with its CSV exports, if any)."""
     manifest = {
         "format": MANIFEST_FORMAT,
         "generator": f"compliance {__version__}",
@@ -73,6 +74,8 @@ def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | N
         "include_restricted": pack.include_restricted,
         "incidents": [{"ref": i.ref, "title": i.title, "severity": i.severity, "status": i.status,
                        "detected_at": to_jsonable(i.detected_at)} for i in pack.incidents],
+        "events": [{"ref": e.ref, "outcome": "not_incident", "detected_at": to_jsonable(e.detected_at),
+                    "decided_at": to_jsonable(e.decided_at)} for e in pack.events],
         "requirements": [
             {"framework": m.framework.id, "requirement": row.requirement_id, "incident": c.incident_ref,
              "status": c.status}
@@ -92,6 +95,9 @@ def build_manifest(*, pack: AuditPack, pdf: bytes, pdf_name: str, pages: int | N
     }
     manifest["pack"]["signer_certificate"] = signer_certificate
     manifest["pack"]["timestamp"] = timestamp
+    if csv_files is not None:
+        manifest["csv"] = csv_files  # the CSV exports (csvexport RP-CSV-4), in csv_dir relative to the PDF's folder
+        manifest["csv_dir"] = csv_dir
     return manifest
 
 

@@ -178,6 +178,7 @@ class NotificationRow:
     decided_by: str | None = None
     decided_at: datetime | None = None
     exceptions: list[str] = field(default_factory=list)  # late with reasons, waived, filed before its clock start
+    basis: str | None = None  # why a stage without a fixed due is owed or not (GDPR Art. 34: the risk assessment)
 
     @property
     def needs_attention(self) -> bool:
@@ -353,6 +354,7 @@ class IncidentSection:
     evidence: list[EvidenceRow] = field(default_factory=list)
     assessment: list[AssessmentRow] = field(default_factory=list)
     crosschecks: list[CrossCheck] = field(default_factory=list)
+    recurrences: list = field(default_factory=list)  # compliance.reports.registers.RecurrenceLink
 
 
 @dataclass
@@ -395,6 +397,7 @@ class Population:
     inactive: int = 0  # closed before the period's start, nothing of theirs in the period
     active: int = 0  # in the pack: active in the period
     activity_only: int = 0  # in the pack: only an obligation, filing or action in the period
+    not_incident: int = 0  # detected by the period's end but assessed as not an incident (the event register)
 
     @property
     def in_pack(self) -> int:
@@ -437,6 +440,7 @@ def redact_section(inc: IncidentSection) -> IncidentSection:
                                                for c in e.custody])
                   for e in inc.evidence],
         assessment=[dataclasses.replace(a, reasons=[REDACTED] if a.reasons else []) for a in inc.assessment],
+        recurrences=[dataclasses.replace(r, tag=REDACTED) for r in inc.recurrences],
     )
 
 
@@ -481,6 +485,8 @@ class AuditPack:
     assertion: Assertion = field(default_factory=Assertion)
     methodology: Methodology | None = None  # None: a model not gathered from controls (appendix says so)
     programme: list[ProgrammeRow] = field(default_factory=list)  # programme evidence, fresh or stale at generation
+    events: list = field(default_factory=list)  # compliance.reports.registers.EventRow, assessed in the period
+    assessed_incidents: int = 0  # declaration decisions 'incident' taken in the period (the event register's counts)
 
     @property
     def restricted_redacted(self) -> int:
@@ -494,8 +500,10 @@ class AuditPack:
     def with_restricted_redacted(self) -> AuditPack:
         """Returns a copy where restricted incidents are redacted rows (RP-MODEL-4): still counted in every figure."""
         hidden = {inc.ref for inc in self.incidents if inc.restricted}
+        events = [dataclasses.replace(e, title=REDACTED, rubric=REDACTED, rationale=REDACTED if e.rationale else None,
+                                      decided_by=None, redacted=True) if e.restricted else e for e in self.events]
         if not hidden:
-            return dataclasses.replace(self, include_restricted=False)
+            return dataclasses.replace(self, include_restricted=False, events=events)
         matrices = [
             dataclasses.replace(m, rows=[dataclasses.replace(row, cells=[
                 dataclasses.replace(c, reasons=[REDACTED] if c.reasons else []) if c.incident_ref in hidden else c
@@ -504,12 +512,16 @@ class AuditPack:
         ]
         notifications = [dataclasses.replace(n, incident_title=REDACTED,
                                              delay_reason=REDACTED if n.delay_reason else None,
-                                             waiver_reason=REDACTED if n.waiver_reason else None)
+                                             waiver_reason=REDACTED if n.waiver_reason else None,
+                                             basis=REDACTED if n.basis else None,
+                                             recipient=REDACTED if n.recipient else None,
+                                             reference=REDACTED if n.reference else None,
+                                             recorded_by=None, decided_by=None)
                          if n.incident_ref in hidden else n for n in self.notifications]
         return dataclasses.replace(
             self,
             incidents=[redact_section(inc) if inc.ref in hidden else inc for inc in self.incidents],
-            notifications=notifications, matrices=matrices, include_restricted=False,
+            notifications=notifications, matrices=matrices, include_restricted=False, events=events,
         )
 
     # --- figures derived from the sections (the summary agrees with the body by construction) ---

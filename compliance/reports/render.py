@@ -23,6 +23,7 @@ from compliance.reports.sections import (
     contents,
     cover,
     coverage,
+    events,
     exceptions,
     incidents,
     integrity,
@@ -39,7 +40,7 @@ from compliance.reports.writer import PackWriter
 __all__ = ["clean", "esc", "load_layout", "render_pack", "story"]
 
 # RP-ORDER-1  What an auditor reads first comes first: population, sign-off, figures, exceptions, then the detail.
-BODY = (("scope", scope.build), ("assertion", assertion.build), ("summary", summary.build),
+BODY = (("scope", scope.build), ("events", events.build), ("assertion", assertion.build), ("summary", summary.build),
         ("exceptions", exceptions.build), ("coverage", coverage.build), ("notifications", notifications.build),
         ("incidents", incidents.build), ("trends", trends.build), ("programme", programme.build),
         ("methodology", methodology.build),

@@ -20,6 +20,7 @@ from typing import Any
 
 from compliance.core.errors import IntegrityError, ValidationError
 from compliance.core.timeutil import ensure_utc
+from compliance.reports.csvexport import check_csv_dir, manifest_entries, population_csv, write_then
 from compliance.reports.manifest import (
     build_manifest,
     dump_manifest,
@@ -54,6 +55,8 @@ class PackResult:
     restricted_redacted: int
     chain_broken: bool
     timestamp: dict[str, Any] | None = None
+    csv_dir: Path | None = None
+    csv: list[dict[str, Any]] | None = None  # the manifest's CSV entries (file, sha256, rows)
 
 
 def gather_pack_model(**kwargs: Any) -> AuditPack:
@@ -69,14 +72,17 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                      allow_broken: bool = False, manifest_path: str | Path | None = None,
                      controls_dirs: list[str] | None = None, allow_open_period: bool = False,
                      tsa_url: str | None = None, force: bool = False, prepared_by: str | None = None,
-                     approved_by: str | None = None, approved_at: datetime | None = None) -> PackResult:
-    """Gathers the period's pack model from the store and writes the PDF and its manifest."""
+                     approved_by: str | None = None, approved_at: datetime | None = None,
+                     csv_dir: str | Path | None = None) -> PackResult:
+    """Gathers the period's pack model from the store and writes the PDF and its manifest (and the CSV exports)."""
     if not frameworks:
         raise ValidationError("give at least one framework", field="--framework")
     if period_from and period_to and period_from > period_to:
         raise ValidationError(f"{period_from} is after --to {period_to}", field="--from")
     generated_at = ensure_utc(generated_at, field="--generated-at")
     check_output(output, manifest_path)
+    if csv_dir is not None:
+        check_csv_dir(csv_dir, force=force)
     policy = None
     if public:
         from compliance.core.redaction import get_redaction_policy
@@ -92,20 +98,22 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                              assertion=assertion)
     return produce_pack(pack=pack, output=output, public=public, sign=sign, allow_broken=allow_broken,
                         include_restricted=include_restricted, manifest_path=manifest_path, policy=policy,
-                        tsa_url=tsa_url, force=force)
+                        tsa_url=tsa_url, force=force, csv_dir=csv_dir)
 
 
 def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, sign: SignOptions | None = None,
                  allow_broken: bool = False, include_restricted: bool = False,
                  manifest_path: str | Path | None = None, policy: Any = None, tsa_url: str | None = None,
-                 force: bool = False) -> PackResult:
-    """Renders, attaches the manifest, optionally signs and timestamps, and writes pack + manifest (RP-SVC-1..4)."""
+                 force: bool = False, csv_dir: str | Path | None = None) -> PackResult:
+    """Renders, attaches the manifest, optionally signs and timestamps, and writes pack + manifest (RP-SVC-1..4),
+    and the population CSV files of the same model when `csv_dir` is given (csvexport RP-CSV-1..5)."""
     from compliance.reports.attach import embed_manifest
     from compliance.reports.sign import certificate_info, check_tsa_url
 
     output = Path(output)
     manifest_path = Path(manifest_path) if manifest_path else manifest_path_for(output)
     check_output(output, manifest_path, force=force)
+    csv_dir = check_csv_dir(csv_dir, force=force) if csv_dir is not None else None
     tsa_url = check_tsa_url(tsa_url)
     if pack.generated_at.tzinfo is None:
         raise ValidationError("naive datetime refused: give an offset or Z", field="--generated-at")
@@ -125,8 +133,11 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
         pack = dataclasses.replace(pack, timestamp_authority=tsa_url)
     stats: dict[str, int] = {}
     pdf = render_pack(pack, public=public, stats=stats)
+    files = population_csv(pack, public=public) if csv_dir is not None else None
     manifest = build_manifest(pack=pack, pdf=pdf, pdf_name=output.name, pages=stats.get("pages"), public=public,
-                              signer=pack.signer, signer_certificate=cert)
+                              signer=pack.signer, signer_certificate=cert,
+                              csv_files=manifest_entries(files) if files is not None else None,
+                              csv_dir=_relative(csv_dir, output) if csv_dir is not None else None)
     pdf = embed_manifest(pdf, dump_manifest(embedded_view(manifest)))
     if signer is not None:
         pdf = sign_pdf(pdf, signer, reason=sign.reason, location=sign.location)
@@ -134,12 +145,24 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
     if timestamp is not None:
         pdf = timestamp.pop("_pdf")
     manifest = finalise_manifest(manifest, pdf=pdf, timestamp=timestamp)
-    write_pack_files(output, pdf, manifest_path, dump_manifest(manifest), force=force)
+    if csv_dir is not None:
+        write_then(csv_dir, files, lambda: write_pack_files(output, pdf, manifest_path, dump_manifest(manifest),
+                                                            force=force), force=force)
+    else:
+        write_pack_files(output, pdf, manifest_path, dump_manifest(manifest), force=force)
     return PackResult(pdf_path=output, manifest_path=manifest_path, sha256=sha256_bytes(pdf), size=len(pdf),
                       pages=stats.get("pages", 0), signed=signer is not None, signer=pack.signer,
                       incidents=len(pack.incidents), restricted_excluded=pack.restricted_excluded,
                       restricted_redacted=pack.restricted_redacted,
-                      chain_broken=pack.integrity.broken, timestamp=timestamp)
+                      chain_broken=pack.integrity.broken, timestamp=timestamp, csv_dir=csv_dir,
+                      csv=manifest.get("csv"))
+
+
+def _relative(csv_dir: Path, pdf_path: Path) -> str:
+    """Where the CSV files are, relative to the PDF's folder (POSIX separators)."""
+    import os
+
+    return Path(os.path.relpath(csv_dir.resolve(), pdf_path.resolve().parent)).as_posix()
 
 
 def management_assertion(*, prepared_by: str | None, approved_by: str | None, approved_at: datetime | None,

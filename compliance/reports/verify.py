@@ -9,6 +9,9 @@ RP-VER-4  Nothing to check the bytes against (no signature, no timestamp, no sid
           an error, not a pass.
 RP-VER-5  The side-car manifest is used when present and must match the copy embedded in the pack
           (manifest.py RP-MAN-3); without it the embedded copy is used, and the output says which.
+RP-VER-7  CSV exports listed in the manifest are re-hashed in the folder it names (csv_dir, relative to the
+          pack's folder): a changed or missing file fails naming the file; without that folder they are
+          reported as not checked.
 RP-VER-6  --require-signature turns an unsigned pack, a signature not chaining to --trust and a
           missing --trust into failures (authenticity.py RP-AUTH-1..4 for the pack-file checks).
 """
@@ -84,6 +87,29 @@ def verify_store_history(store: Any, manifest: dict[str, Any]) -> list[Check]:
     return [Check(name, ok, detail) for name, ok, detail in verify_manifest_against_store(store=store, manifest=manifest)]
 
 
+def verify_csv_files(manifest: dict[str, Any] | None, pdf_path: Path) -> list[Check]:
+    """Re-hashes the CSV exports the manifest lists (RP-VER-7)."""
+    from compliance.reports.manifest import sha256_file
+
+    entries = (manifest or {}).get("csv")
+    if not entries:
+        return []
+    folder = pdf_path.parent / str(manifest.get("csv_dir") or ".")
+    if not folder.is_dir():
+        return [Check("csv", None, f"{len(entries)} CSV export(s) listed; folder {folder} not found: not checked")]
+    failures = []
+    for entry in entries:
+        name = str(entry.get("file"))
+        path = folder / name
+        if Path(name).name != name or not path.is_file():
+            failures.append(Check("csv", False, f"{name}: listed in the manifest but missing from {folder}"))
+            continue
+        digest = sha256_file(path)
+        if digest != entry.get("sha256"):
+            failures.append(Check("csv", False, f"{name}: SHA-256 {digest} differs from the manifest's {entry.get('sha256')}"))
+    return failures or [Check("csv", True, f"all {len(entries)} CSV export(s) in {folder} match the manifest")]
+
+
 def verify_pack(*, pdf_path: str | Path, manifest_path: str | Path | None = None, store: Any = None,
                 trust_certs: list[Path] = (), require_signature: bool = False) -> VerifyResult:
     """Runs every applicable check on a pack file (see RP-VER-1..6)."""
@@ -103,6 +129,7 @@ def verify_pack(*, pdf_path: str | Path, manifest_path: str | Path | None = None
     result.checks += _manifest_checks(result, facts, sidecar, embedded, manifest_path)
     manifest = sidecar if sidecar is not None else embedded
     result.checks += check_claimed_instant(manifest, facts)
+    result.checks += verify_csv_files(manifest, pdf_path)
     if store is not None:
         if manifest is None:
             raise ValidationError("checking evidence against the store needs the pack's manifest", field="--manifest")

@@ -24,7 +24,7 @@ FREE = {"--title", "--text", "--owner", "--due", "--success-criteria", "--lesson
         "--decided-by", "--manifest", "--organisation", "--generated-at", "--sign-key", "--sign-cert", "--sign-pkcs12",
         "--trust", "--db", "--evidence-dir", "--rubric", "--rationale", "--exemption-reason", "--version",
         "--approved-by", "--approved-at", "--valid-from", "--valid-until", "--prepared-by", "--tsa-url", "--how",
-        "--affected-in", "--further-information-at", "--corrective-measure-at", "--information-requested-at"}
+        "--affected-in", "--csv-dir", "--further-information-at", "--corrective-measure-at", "--information-requested-at"}
 NOW = "2026-03-01T12:00:00Z"
 # Arguments that make each command valid, so that the unknown value is what gets refused.
 BASE: dict[str, tuple[list[str], dict[str, str]]] = {

@@ -94,7 +94,8 @@ def test_sections_come_in_the_order_an_auditor_reads_them(demo, text):
     reader = PdfReader(BytesIO(demo["pdf"].read_bytes()))
     top = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline if not isinstance(item, list)]
     assert [t for t, _ in top] == [
-        "Cover", "Contents", "Scope, population and reconciliation", "Management assertion", "Executive summary",
+        "Cover", "Contents", "Scope, population and reconciliation",
+        "Event register (events assessed as not incidents)", "Management assertion", "Executive summary",
         "Exceptions", "Control coverage", "Breach notification register", "Incidents", "Trends", "Programme evidence",
         "Methodology appendix",
         "Evidence manifest and integrity statement", "Appendix: checking this pack with standard tools"]

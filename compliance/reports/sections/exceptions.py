@@ -8,6 +8,7 @@ from reportlab.platypus import Flowable
 
 from compliance.reports.formats import fmt_date, fmt_stacked
 from compliance.reports.model import MISSING
+from compliance.reports.sections import recurrence
 from compliance.reports.text import clean, esc
 from compliance.reports.writer import PackWriter
 
@@ -17,7 +18,7 @@ TITLES = ("Late without reasons, or open obligations", "Obligations met with an 
 
 
 def build(w: PackWriter) -> list[Flowable]:
-    """Five short lists, each saying 'none' when empty."""
+    """Six short lists, each saying 'none' when empty."""
     pack = w.pack
     out: list[Flowable] = [w.markup(esc(w.wording["exceptions_intro"]))]
     # a late filing with its reasons is listed once, as an exception below
@@ -60,6 +61,15 @@ def build(w: PackWriter) -> list[Flowable]:
                        [20 * mm, 34 * mm, 44 * mm, w.width - 98 * mm])
     else:
         out.append(w.paragraph(w.wording["no_crosscheck_findings"], w.styles.muted))
+    links = recurrence.all_links(pack)
+    out.append(w.h3(f"{recurrence.TITLE} ({len(links)})"))
+    if links:
+        out += w.table(["Incident", "Recurs", "Theme", "After action (completed, UTC)"],
+                       [[w.ident(r.incident_ref), w.ident(r.earlier_ref), w.cell(r.tag),
+                         w.cell(f"{r.action_ref}\n{r.completed_at:%Y-%m-%d %H:%M}")] for r in links],
+                       [22 * mm, 22 * mm, 40 * mm, w.width - 84 * mm])
+    else:
+        out.append(w.paragraph("None.", w.styles.muted))
     return out
 
 

@@ -25,6 +25,7 @@ from compliance.reports.model import (
     NotificationRow,
     PostmortemInfo,
 )
+from compliance.reports.sections import recurrence
 from compliance.reports.text import clean, clip, esc, plain
 from compliance.reports.writer import PackWriter
 
@@ -57,6 +58,7 @@ def incident(w: PackWriter, inc: IncidentSection, obligations: list[Notification
     if len(clean(inc.title)) > 100:
         out.append(w.paragraph(inc.title, w.styles.muted, limit=w.limit("title_chars")))
     out += _key_facts(w, inc)
+    out += recurrence.incident_lines(w, inc)
     out += _crosschecks(w, inc)
     out += _summary(w, inc)
     out += _timeline(w, inc)

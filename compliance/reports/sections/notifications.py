@@ -1,4 +1,9 @@
-"""Notification register: every obligation (incident × regime × stage), late and open ones first."""
+"""Notification register: every obligation (incident × regime × stage), late and open ones first.
+
+RP-REG-5  Each filing shows its recipient, its reference, who recorded it and when, and BACK-FILLED when the
+          record was made more than registers.BACKFILL_HOURS after the filing; a waiver shows who decided, when
+          and why; an Art. 34 row without a fixed due shows its basis (registers.art34_basis).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,46 @@ from datetime import UTC, datetime
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph
 
-from compliance.reports.formats import fmt_stacked
+from compliance.reports.formats import fmt_short, fmt_stacked
+from compliance.reports.model import NotificationRow
+from compliance.reports.registers import backfilled
 from compliance.reports.text import esc
 from compliance.reports.writer import PackWriter
 
 LATE_STATUSES = ("late", "undue_delay", "late_open")
+BACKFILLED = "BACK-FILLED"
+
+
+def filing_text(n: NotificationRow) -> str:
+    """The filing: instant, recipient and reference (what the authority can match against its own records)."""
+    if n.notified_at is None:
+        return "—"
+    lines = [fmt_short(n.notified_at), f"to: {n.recipient or '— not recorded —'}",
+             f"ref: {n.reference or '— not recorded —'}"]
+    return "\n".join(lines)
+
+
+def record_text(w: PackWriter, n: NotificationRow) -> str:
+    """Who recorded the filing and when, with the back-filled flag (RP-REG-1)."""
+    if n.notified_at is None:
+        return "—"
+    text = f"{w.person(n.recorded_by, None) if n.recorded_by else '—'}\n{fmt_short(n.recorded_at)}"
+    return text + (f"\n{BACKFILLED}" if backfilled(notified_at=n.notified_at, recorded_at=n.recorded_at) else "")
+
+
+def reason_text(w: PackWriter, n: NotificationRow) -> str:
+    """Delay reason, waiver decision (by, at, why) or Art. 34 basis."""
+    parts = []
+    if n.delay_reason:
+        parts.append(n.delay_reason)
+    if n.waived:
+        who = w.person(n.decided_by, None) if n.decided_by else "— not recorded —"
+        parts.append(f"waived by {who} at {fmt_short(n.decided_at)}: {n.waiver_reason or '— no reason —'}")
+    if n.basis and n.due is None:
+        parts.append(n.basis)
+    if not parts and n.status in LATE_STATUSES:
+        parts.append("— missing —")
+    return "\n".join(parts)
 
 
 def build(w: PackWriter) -> list[Flowable]:
@@ -23,20 +63,25 @@ def build(w: PackWriter) -> list[Flowable]:
     if not rows:
         out.append(w.paragraph(w.wording["no_notifications"]))
         return out
+    flagged = sum(1 for n in rows if backfilled(notified_at=n.notified_at, recorded_at=n.recorded_at))
+    hidden = {inc.ref for inc in w.pack.incidents if inc.redacted}
+    redacted = sum(1 for n in rows if n.incident_ref in hidden)
+    out.append(w.paragraph(f"{len(rows)} obligations; {flagged} filing(s) {BACKFILLED} (recorded long after the "
+                           f"filing, see the methodology); {redacted} row(s) of restricted incidents redacted, "
+                           "counted in every figure."))
     body = []
     for n in rows:
-        reason = n.delay_reason or (f"waived: {n.waiver_reason}" if n.waived and n.waiver_reason else "")
         body.append([
             Paragraph(f"<b>{esc(n.incident_ref, limit=20)}</b><br/>{esc(n.incident_title, limit=80)}", w.styles.cell),
             w.cell(f"{n.regime}\n{n.stage.replace('_', ' ')}"),  # spaces let a narrow column wrap
-            fmt_stacked(n.clock_start), fmt_stacked(n.due),
-            fmt_stacked(n.notified_at),
+            f"{fmt_stacked(n.clock_start)}\n{fmt_stacked(n.due)}",
+            w.cell(filing_text(n)), w.cell(record_text(w, n)),
             n.status.replace("_", " "),
-            w.cell(reason or ("— missing —" if n.status in LATE_STATUSES else "")),
+            w.cell(reason_text(w, n)),
         ])
     status_col = 5
-    out += w.table(["Incident", "Regime / stage", "Clock start (UTC)", "Due (UTC)", "Notified (UTC)", "Status",
-                    "Delay reason"], body,
-                   [34 * mm, 26 * mm, 21 * mm, 21 * mm, 21 * mm, 16 * mm, w.width - 139 * mm],
+    out += w.table(["Incident", "Regime / stage", "Clock start / due (UTC)", "Filed (UTC), to, reference",
+                    "Recorded by, at (UTC)", "Status", "Delay reason, waiver or basis"], body,
+                   [24 * mm, 24 * mm, 20 * mm, 32 * mm, 24 * mm, 15 * mm, w.width - 139 * mm],
                    row_styles=w.colour_column(status_col, [w.status_colour(n.status) for n in rows]))
     return out

@@ -12,13 +12,16 @@ from compliance.reports.writer import PackWriter
 
 
 def reconciliation_rows(pack: AuditPack) -> list[tuple[str, int, str]]:
-    """(line, number, explanation) of the reconciliation table; the pack's total is the last line but three."""
+    """(line, number, explanation) of the reconciliation table; the pack's total is the fifth line from the end."""
     p = pack.population
     restricted = sum(1 for inc in pack.incidents if inc.restricted or inc.redacted)
     shown = "shown in full (--include-restricted)" if pack.include_restricted else "shown as redacted rows"
     return [
         ("Incidents recorded in the store", p.in_store, "every incident in the store at the generation instant"),
         ("less: detected after the period's end", p.after_end, "not yet detected during the period"),
+        ("less: assessed as not an incident", p.not_incident,
+         f"latest declaration decision 'not an incident'; the {len(pack.events)} assessed in the period are in the "
+         "event register"),
         ("less: closed before the period's start", p.inactive,
          "closed before the period began, with no obligation, filing or action in the period"),
         ("less: excluded for any other reason", 0, "none: restricted incidents are not excluded"),
