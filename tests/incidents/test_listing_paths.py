@@ -163,3 +163,17 @@ def test_the_sqlite3_path_refuses_another_evidence_folder_as_the_orm_path_does(t
     assert fast == orm
     assert fast[0] != 0 and fast[2].startswith(b"error: --evidence-dir: ")
     assert b"is not the evidence folder of the store" in fast[2]
+
+
+def test_reading_with_sqlite3_changes_no_store_file_and_leaves_only_owner_only_side_files(template, tmp_path):
+    import hashlib
+    import os
+    import stat
+
+    shutil.copy(template / "c.db", tmp_path / "c.db")
+    os.chmod(tmp_path / "c.db", 0o600)
+    before = hashlib.sha256((tmp_path / "c.db").read_bytes()).hexdigest()
+    assert run_list(f"sqlite:///{tmp_path / 'c.db'}", template / "evidence", [], orm=False)[:2] == (0, b"no incidents\n")
+    assert hashlib.sha256((tmp_path / "c.db").read_bytes()).hexdigest() == before
+    for side in tmp_path.glob("c.db-*"):  # SQLite's WAL index of a read-only reader stays behind
+        assert stat.S_IMODE(side.stat().st_mode) == 0o600, side.name
