@@ -177,3 +177,28 @@ def test_reading_with_sqlite3_changes_no_store_file_and_leaves_only_owner_only_s
     assert hashlib.sha256((tmp_path / "c.db").read_bytes()).hexdigest() == before
     for side in tmp_path.glob("c.db-*"):  # SQLite's WAL index of a read-only reader stays behind
         assert stat.S_IMODE(side.stat().st_mode) == 0o600, side.name
+
+
+@pytest.mark.parametrize("folder", ["plain", "orm,path"], ids=["sqlite3 path", "orm path"])
+def test_incident_keys_come_in_the_models_order_in_a_fresh_process_on_either_path(tmp_path, folder):
+    """Regression: through the ORM, a fresh process printed the keys in SQLAlchemy's load order (description first)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from compliance.db.opening import get_plain_sqlite_path
+    from compliance.incidents.service import open_incident
+
+    (tmp_path / folder).mkdir()
+    url = f"sqlite:///{tmp_path / folder / 'c.db'}"
+    assert (get_plain_sqlite_path(url) is None) == (folder == "orm,path")
+    store = init_store(url=url, evidence_dir=tmp_path / "evidence")[0]
+    with store.session(immediate=True) as session:
+        open_incident(session=session, title="Login failures", severity="sev2", detected_at=datetime(2026, 3, 1, 11, tzinfo=UTC))
+    store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPLIANCE_")}
+    done = subprocess.run([sys.executable, "-c", "from compliance.cli import main; main()", "incident", "list", "--json",
+                           "--db", url, "--evidence-dir", str(tmp_path / "evidence")], env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert list(json.loads(done.stdout)[0]) == [c for c in Incident.model_fields if c != "id"] + ["id"]
