@@ -47,7 +47,7 @@ def _recorded_evidence_dir(conn: sqlite3.Connection) -> str | None:
 
 @contextlib.contextmanager
 def open_sqlite_readonly(*, url: str, path: Path, evidence_dir: str | Path) -> Iterator[sqlite3.Connection]:
-    """Yields a read-only connection to the SQLite store at `path` (named by `url`), schema and evidence folder checked."""
+    """Yields a read-only connection to the SQLite store at `path`, its schema and evidence folder checked."""
     if not path.exists():
         raise store_missing(url)
     try:

@@ -48,8 +48,7 @@ def check_choice(value: str, choices: list[str], field: str) -> str:
 def get_listing_conditions(*, status: str | None = None, severity: str | None = None, since: datetime | None = None,
                            period_from: datetime | None = None, period_to: datetime | None = None,
                            include_restricted: bool = True) -> list[Condition]:
-    """Returns the listing's filters as (column, operator, value): period filters on detected_at; RS-1 leaves out
-    restricted incidents unless `include_restricted`."""
+    """Returns the filters as (column, operator, value); RS-1 leaves restricted incidents out unless asked for."""
     conditions: list[Condition] = []
     if status:
         conditions.append(("status", "=", check_choice(status, STATUSES, "--status")))
@@ -67,8 +66,7 @@ def get_listing_conditions(*, status: str | None = None, severity: str | None = 
 
 
 def get_listing_row(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Returns an incident as a plain dict from its decoded column values: columns in model order, the database id
-    left out and `id` the human ref (INC-0001), last."""
+    """Returns an incident's decoded column values as a plain dict in model order, `id` being its ref, last."""
     data = {name: values[name] for name in COLUMNS if name != "id"}
     data["id"] = values["ref"]
     return data
@@ -118,8 +116,7 @@ def get_sqlite_incident_rows(*, conn: sqlite3.Connection, conditions: list[Condi
 
 def get_incident_rows(*, url: str, evidence_dir: str | Path, status: str | None = None, severity: str | None = None,
                       since: datetime | None = None, include_restricted: bool = True) -> list[dict[str, Any]]:
-    """Returns the incidents matching the filters as listing rows, oldest first: sqlite3 on a plain SQLite URL,
-    the ORM on any other store."""
+    """Returns the matching incidents as rows, oldest first: sqlite3 on a plain SQLite URL, else the ORM."""
     from compliance.db.opening import get_plain_sqlite_path
 
     conditions = get_listing_conditions(status=status, severity=severity, since=since,
