@@ -179,7 +179,7 @@ def test_reading_with_sqlite3_changes_no_store_file_and_leaves_only_owner_only_s
         assert stat.S_IMODE(side.stat().st_mode) == 0o600, side.name
 
 
-@pytest.mark.parametrize("folder", ["plain", "orm,path"], ids=["sqlite3 path", "orm path"])
+@pytest.mark.parametrize("folder", ["plain", "a b+c~d", "orm,path"], ids=["sqlite3", "sqlite3 uri-escaped", "orm"])
 def test_incident_keys_come_in_the_models_order_in_a_fresh_process_on_either_path(tmp_path, folder):
     """Regression: through the ORM, a fresh process printed the keys in SQLAlchemy's load order (description first)."""
     import json
