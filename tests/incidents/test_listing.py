@@ -126,3 +126,11 @@ def test_sqlite_listing_sql_binds_every_value_and_refuses_an_unknown_column():
     assert params == ["open", 0, "2026-01-01 00:00:00.000000"]
     with pytest.raises(ValueError):
         get_sqlite_listing_sql([("title; DROP TABLE incident", "=", "x")])
+
+
+def test_the_revision_chain_is_one_plain_tuple_of_strings_seen_by_both_paths():
+    from compliance.db import revisions, store
+
+    assert store.REVISIONS is revisions.REVISIONS
+    assert type(revisions.REVISIONS) is tuple and all(type(r) is str for r in revisions.REVISIONS)
+    assert store.get_head_revision() == revisions.REVISIONS[-1]
