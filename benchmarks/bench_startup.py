@@ -8,7 +8,9 @@ Targets (issue 18):
 sqlite-utils is installed in the benchmark's own virtual environment (.bench/venv beside this repository,
 created on first run), never as a project dependency. Every command runs in a fresh process; runs of the
 commands compared are interleaved and the median wall time is kept, so a busy machine slows both sides alike.
-`--baseline DIR` also measures another checkout (e.g. `git archive c46a1d2 | tar -x -C DIR`) in the same run.
+`--baseline DIR` also measures another checkout (e.g. `git archive c46a1d2 | tar -x -C DIR`) in the same run,
+and checks first that both print the same `incident list`: the same text and the same JSON document (key order
+aside: before branch `startup`, incident keys came in SQLAlchemy's load order, now always in the model's order).
 
     python benchmarks/bench_startup.py [--runs 15] [--baseline DIR]
 """
@@ -16,6 +18,7 @@ commands compared are interleaved and the median wall time is kept, so a busy ma
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -92,6 +95,13 @@ def main() -> None:
                               [sqlite_utils, "rows", str(db), "incident"]),
             "deadlines compute": ({name: compliance_cmd(python, *compute) for name in roots}, [sqlite_utils, "--help"]),
         }
+        for extra in ([], ["--json"]):
+            printed = {name: subprocess.run(cmd + extra, cwd=roots[name], env=envs[name], check=True, capture_output=True).stdout
+                       for name, cmd in cases["incident list"][0].items()}
+            if extra:
+                printed = {name: json.dumps(json.loads(out), sort_keys=True) for name, out in printed.items()}
+            if len(set(printed.values())) != 1:
+                sys.exit(f"incident list {' '.join(extra)} prints differently in {', '.join(printed)}")
         print(f"{args.runs} interleaved runs per command, median wall time; sqlite-utils from {sqlite_utils}")
         print(f"{'case':<18} {'checkout':<14} {'compliance':>11} {'sqlite-utils':>13} {'ratio':>7} {'target':>7}")
         failed = False

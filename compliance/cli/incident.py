@@ -12,6 +12,7 @@ from compliance.cli.options import (
     pass_store,
     print_fields,
     print_table,
+    store_options,
     timezone_option,
 )
 from compliance.core.timeutil import parse_instant
@@ -84,9 +85,9 @@ def open_command(store, as_json, tz, **options) -> None:
 @click.option("--severity", type=click.Choice(SEVERITIES, case_sensitive=False), help="Only this severity.")
 @click.option("--since", metavar="ISO", help="Only incidents detected at or after this instant.")
 @timezone_option
-@pass_store
+@store_options
 @json_option
-def list_command(store, as_json, tz, status, severity, since) -> None:
+def list_command(db_url, evidence_dir, as_json, tz, status, severity, since) -> None:
     """List incidents, oldest first.
 
     Example:
@@ -94,11 +95,11 @@ def list_command(store, as_json, tz, status, severity, since) -> None:
     \b
         compliance incident list --status open --json
     """
-    from compliance.incidents.service import incident_to_dict, list_incidents
+    # No pass_store: on a SQLite store the listing reads with sqlite3 and never loads SQLAlchemy (start-up, issue 18).
+    from compliance.incidents.listing import get_incident_rows
 
-    with store.session() as session:
-        rows = [incident_to_dict(i) for i in list_incidents(
-            session=session, status=status, severity=severity, since=_instant(since, "--since", tz))]
+    rows = get_incident_rows(url=db_url, evidence_dir=evidence_dir, status=status, severity=severity,
+                             since=_instant(since, "--since", tz))
     if as_json:
         emit_json(rows)
     else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import stat
 import time
@@ -16,16 +15,19 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlmodel import Session, create_engine
 
-from compliance.core.errors import SchemaVersionError, StoreMissingError, ValidationError
+from compliance.core.errors import ValidationError
+from compliance.db.opening import EVIDENCE_DIR_KEY, check_evidence_dir, get_recorded_evidence_path
+from compliance.db.revisions import (  # noqa: F401 - REVISIONS re-exported (the chain lives in db/revisions.py)
+    REVISIONS,
+    check_newer_revision,
+    check_openable_revision,
+    get_head_revision,
+    get_known_revisions,
+    get_single_revision,
+    store_missing,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-
-# The migration chain, oldest first. Every command checks the store's revision against it, so it is
-# kept here rather than parsed from the migration scripts at each start (Alembic is imported only by
-# `init`); tests/db/test_store.py proves it equals the scripts' chain.
-REVISIONS = ("0001_incident_register", "0002_evidence_custody", "0003_notifications", "0006_verdicts",
-             "0008_postmortem_input", "0009_regimes", "0010_ledger")
-
 
 def alembic_config():
     """Returns an Alembic configuration pointing at the packaged migrations."""
@@ -34,16 +36,6 @@ def alembic_config():
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
-
-
-def get_head_revision() -> str:
-    """Returns the newest schema revision this code knows."""
-    return REVISIONS[-1]
-
-
-def get_known_revisions() -> set[str]:
-    """Returns every schema revision this code knows."""
-    return set(REVISIONS)
 
 
 @dataclass
@@ -182,22 +174,14 @@ def _current_revision(engine: Engine) -> str | None:
             if inspect(conn).has_table("alembic_version"):
                 raise
             return None
-    if len(rows) > 1:
-        raise SchemaVersionError(f"store has several schema heads ({', '.join(sorted(rows))}); it was not made by compliance")
-    return rows[0] if rows else None
-
-
-EVIDENCE_DIR_KEY = "store.evidence_dir"
+    return get_single_revision(rows)
 
 
 def _recorded_evidence_dir(engine: Engine) -> str | None:
     """The evidence folder `init` recorded for this store (None for a store made before it was recorded)."""
     with engine.connect() as conn:
         row = conn.execute(text("SELECT value FROM setting WHERE key = :key"), {"key": EVIDENCE_DIR_KEY}).first()
-    if row is None:
-        return None
-    value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
-    return value.get("path") if isinstance(value, dict) else None
+    return None if row is None else get_recorded_evidence_path(row[0])
 
 
 def _record_evidence_dir(engine: Engine, path: Path) -> None:
@@ -209,11 +193,7 @@ def _record_evidence_dir(engine: Engine, path: Path) -> None:
 
 
 def _check_evidence_dir(engine: Engine, url: str, path: Path) -> None:
-    recorded = _recorded_evidence_dir(engine)
-    if recorded is not None and Path(recorded) != path:
-        raise ValidationError(
-            f"{path} is not the evidence folder of the store at {_display(url)} (it is {recorded}); give that folder, "
-            f"or run 'compliance init --evidence-dir {path}' to move the store's evidence there", field="--evidence-dir")
+    check_evidence_dir(_recorded_evidence_dir(engine), display=_display(url), path=path)
 
 
 def _prepare_evidence_dir(path: Path) -> None:
@@ -240,12 +220,11 @@ def init_store(*, url: str, evidence_dir: str | os.PathLike) -> tuple[Store, str
     sqlite_path = _sqlite_path(url)
     engine = _make_engine(url)
     old = _current_revision(engine) if sqlite_path is None or sqlite_path.exists() else None
-    if old is not None and old not in get_known_revisions():
+    try:
+        check_newer_revision(old, display=_display(url))
+    except Exception:
         engine.dispose()
-        raise SchemaVersionError(
-            f"store at {_display(url)} has schema {old}, newer than this version of compliance "
-            f"understands (newest known: {get_head_revision()}): upgrade compliance"
-        )
+        raise
     if sqlite_path is not None:
         _prepare_sqlite_file(sqlite_path)
     _prepare_evidence_dir(Path(evidence_dir))
@@ -267,29 +246,10 @@ def open_store(*, url: str, evidence_dir: str | os.PathLike) -> Store:
     """Opens an existing store, refusing a missing one or one whose schema does not match the code."""
     sqlite_path = _sqlite_path(url)
     if sqlite_path is not None and not sqlite_path.exists():
-        raise StoreMissingError(f"no store at {_display(url)}: run 'compliance init'")
+        raise store_missing(_display(url))
     engine = _make_engine(url)
     try:
-        current = _current_revision(engine)
-    except Exception:
-        engine.dispose()
-        raise
-    head = get_head_revision()
-    if current is None:
-        engine.dispose()
-        raise StoreMissingError(f"no store at {_display(url)}: run 'compliance init'")
-    if current not in get_known_revisions():
-        engine.dispose()
-        raise SchemaVersionError(
-            f"store at {_display(url)} has schema {current}, newer than this version of compliance "
-            f"understands (newest known: {head}): upgrade compliance"
-        )
-    if current != head:
-        engine.dispose()
-        raise SchemaVersionError(
-            f"store at {_display(url)} has schema {current}, this version needs {head}: run 'compliance init' to upgrade"
-        )
-    try:
+        check_openable_revision(_current_revision(engine), display=_display(url))
         _check_evidence_dir(engine, url, Path(evidence_dir).resolve())
     except Exception:
         engine.dispose()

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.types import TypeDecorator
 
+from compliance.db.codec import instant_from_storage, instant_to_storage
+
 UTC = UTC
 
 
@@ -17,21 +19,10 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
-            raise ValueError("naive datetime refused: instants must be timezone-aware")
-        value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
+        return instant_to_storage(value, naive_storage=dialect.name == "sqlite")
 
     def process_result_value(self, value: datetime | None, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return instant_from_storage(value)
 
 
 JSONType = JSON().with_variant(JSON(none_as_null=True), "postgresql")

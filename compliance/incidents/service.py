@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,8 @@ from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.db.store import serialize
 from compliance.incidents.enums import parse_affected_by_state
+from compliance.incidents.listing import ORDER_BY, Condition, get_listing_conditions, get_listing_row
+from compliance.incidents.listing import check_choice as _check_choice
 from compliance.incidents.models import (
     CLOCK_FIELDS,
     Incident,
@@ -49,13 +52,6 @@ _AFTER_START = ("detected_at", "aware_at", "mitigated_at", "resolved_at", "close
 def parse_ref(ref: str, *, field: str = "INCIDENT") -> int:
     """Returns the number in an incident id ('INC-0001', 'inc-1' or '1')."""
     return parse_number_ref(ref, prefix="INC", noun="an incident", field=field)
-
-
-def _check_choice(value: str, choices: list[str], field: str) -> str:
-    value = str(value).strip().lower()
-    if value not in choices:
-        raise ValidationError(f"{value!r} is not one of {', '.join(choices)}", field=field)
-    return value
 
 
 def _clean_regimes(regimes: Iterable[str]) -> list[str]:
@@ -193,21 +189,21 @@ def list_incidents(
     period_to: datetime | None = None,
     include_restricted: bool = True,
 ) -> list[Incident]:
-    """Returns incidents matching the filters, oldest first (period filters on detected_at)."""
+    """Returns incidents matching the filters, oldest first (period filters on detected_at; see incidents/listing)."""
+    conditions = get_listing_conditions(status=status, severity=severity, since=since, period_from=period_from,
+                                        period_to=period_to, include_restricted=include_restricted)
+    return select_incidents(session=session, conditions=conditions)
+
+
+_OPERATORS = {"=": operator.eq, ">=": operator.ge, "<": operator.lt}
+
+
+def select_incidents(*, session: Session, conditions: list[Condition]) -> list[Incident]:
+    """Returns the incidents matching the listing conditions (incidents/listing), in the listing's order."""
     query = select(Incident)
-    if status:
-        query = query.where(Incident.status == _check_choice(status, STATUSES, "--status"))
-    if severity:
-        query = query.where(Incident.severity == _check_choice(severity, SEVERITIES, "--severity"))
-    if since:
-        query = query.where(Incident.detected_at >= since)
-    if period_from:
-        query = query.where(Incident.detected_at >= period_from)
-    if period_to:
-        query = query.where(Incident.detected_at < period_to)
-    if not include_restricted:
-        query = query.where(Incident.restricted == False)  # noqa: E712 - SQL expression
-    return list(session.exec(query.order_by(Incident.number)))
+    for column, op, value in conditions:
+        query = query.where(_OPERATORS[op](getattr(Incident, column), value))
+    return list(session.exec(query.order_by(getattr(Incident, ORDER_BY))))
 
 
 def _normalise_update(name: str, value: Any) -> Any:
@@ -351,10 +347,7 @@ def get_timeline(*, session: Session, incident: Incident) -> list[TimelineEntry]
 
 def incident_to_dict(incident: Incident) -> dict[str, Any]:
     """Returns the incident's columns as a plain dict (instants stay datetimes)."""
-    data = incident.model_dump()
-    data.pop("id", None)
-    data["id"] = incident.ref
-    return data
+    return get_listing_row(incident.model_dump())
 
 
 def timeline_entry_to_dict(entry: TimelineEntry) -> dict[str, Any]:

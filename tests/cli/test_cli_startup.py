@@ -65,6 +65,27 @@ def test_incident_list_imports_no_pdf_or_signing_code(tmp_path):
         assert not _loaded(modules, heavy)
 
 
+@pytest.mark.parametrize("args", [
+    [], ["--json"], ["--status", "open", "--severity", "sev2", "--since", "2026-03-01T12:00+01:00"]],
+                         ids=["text", "json", "filters"])
+def test_incident_list_on_sqlite_imports_no_sqlalchemy_sqlmodel_nor_pydantic(tmp_path, args):
+    from datetime import UTC, datetime
+
+    from compliance.db.store import init_store
+    from compliance.incidents.service import open_incident
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    store = init_store(url=url, evidence_dir=tmp_path / "evidence")[0]
+    with store.session(immediate=True) as session:
+        open_incident(session=session, title="Login failures", severity="sev2", detected_at=datetime(2026, 3, 1, 11, tzinfo=UTC))
+    store.close()
+    modules, done = imported_modules("incident", "list", "--db", url, "--evidence-dir", str(tmp_path / "evidence"), *args)
+    assert done.returncode == 0 and "INC-0001" in done.stdout, done.stderr[-2000:]
+    assert "compliance.db.sqlite_read" in modules  # the probe sees the read path
+    for heavy in ("sqlalchemy", "sqlmodel", "pydantic", "alembic", "compliance.db.store", "compliance.incidents.models"):
+        assert not _loaded(modules, heavy), f"incident list imported {_loaded(modules, heavy)[:3]}"
+
+
 GROUPS = [(path, command) for path, command in
           [("compliance", cli)] + [(f"compliance {name}", cli.get_command(None, name)) for name in cli.list_commands(None)]
           if hasattr(command, "list_commands")]
