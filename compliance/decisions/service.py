@@ -133,9 +133,9 @@ def parse_dora_criteria(values: Iterable[str] | str | None) -> list[str]:
     if not names:
         raise ValidationError("name the criteria whose threshold is met, or 'none' (valid: "
                               f"{', '.join(DORA_CRITERIA)}, none)", field="--criteria")
-    if names == ["none"]:
-        return []
-    chosen = [check_known(n, DORA_CRITERIA, field="--criteria", what="criterion") for n in names]
+    chosen = [check_known(n, (*DORA_CRITERIA, "none"), field="--criteria", what="criterion") for n in names]
+    if "none" in chosen and len(set(chosen)) > 1:
+        raise ValidationError("'none' cannot be combined with criteria", field="--criteria")
     return [c for c in DORA_CRITERIA if c in chosen]
 
 
