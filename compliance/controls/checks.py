@@ -209,9 +209,9 @@ class Contains(Check):
         actual = get_path(doc, self.path)
         if isinstance(actual, (list, tuple)) and any(_same(item, self.value) for item in actual):
             return OK
-        shown = "not recorded" if actual is _MISSING else "has no item" if not actual else "does not contain"
-        return Outcome(FAIL, f"{self.path} {shown} {_show(self.value)}" if shown != "not recorded"
-                       else f"{self.path} is not recorded")
+        if actual is _MISSING:
+            return Outcome(FAIL, f"{self.path} is not recorded")
+        return Outcome(FAIL, f"{self.path} does not contain {_show(self.value)}")
 
     def fields(self):
         return [self.path]

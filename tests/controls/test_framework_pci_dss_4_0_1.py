@@ -114,3 +114,31 @@ def test_the_plan_updated_at_any_time_after_resolution_counts():
     document = full_document()
     document["as_of"] = at("2027-01-01T00:00:00Z")
     assert _status(document)["12.10.6"] == "satisfied"
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"contains": {"path": "incident.tags", "value": ["a", "b"]}}, "contains value must be a single value"),
+    ({"contains": {"path": "incident.tagz", "value": "pci_cde"}}, "unknown field 'tagz' in incident"),
+    ({"contains": {"path": "incident.tags"}}, "contains is missing 'value'"),
+])
+def test_the_contains_check_used_for_cde_scope_refuses_bad_arguments(spec, message):
+    from compliance.controls.builder import ErrorList, parse_check
+
+    errors = ErrorList("f.yaml")
+    assert parse_check(spec, errors, 1) is None
+    assert any(message in e for e in errors.items), errors.items
+
+
+@pytest.mark.parametrize("value, passes", [
+    (["payment_card"], True), (["email", "payment_card"], True), (["payment card"], False), ([], False),
+    ("payment_card", False), (None, False), ([True], False),
+])
+def test_contains_matches_a_whole_item_of_a_list_only(value, passes):
+    from compliance.controls.builder import ErrorList, parse_check
+    from compliance.controls.checks import PASS
+
+    check = parse_check({"contains": {"path": "incident.data_categories", "value": "payment_card"}}, ErrorList("f"), 1)
+    assert (check.run({"incident": {"data_categories": value}}).state == PASS) is passes
+    negated = parse_check({"not": {"contains": {"path": "incident.data_categories", "value": "payment_card"}}},
+                          ErrorList("f"), 1)
+    assert (negated.run({"incident": {"data_categories": value}}).state == PASS) is not passes

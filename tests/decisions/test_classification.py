@@ -135,3 +135,19 @@ def test_an_incident_not_under_dora_cannot_be_classified_under_it(cli_run, store
     assert result.exit_code == int(ExitCode.ERROR)
     assert result.stderr.strip().endswith(f"--regime: {ref} does not carry regime 'dora'")
     assert _count(store, DoraClassification) == 0
+
+
+@pytest.mark.parametrize("command, options", [
+    ("classify", {"--criteria": "critical_services", "--decided-by": "IC"}),
+    ("declare", {"--outcome": "incident", "--type": "phishing", "--decided-by": "IC"}),
+])
+def test_terminal_control_characters_in_decision_text_are_refused_not_recorded(cli_run, store, make_incident, command,
+                                                                               options):
+    from compliance.decisions.models import Declaration, DoraClassification
+
+    ref = make_incident(regimes=["dora"], entity_type="credit_institution")
+    text = {"--rationale" if command == "classify" else "--rubric": "ok\x1b[2J\x1b[31mall clear"}
+    result = cli_run(["decision", command, ref, *[x for kv in {**options, **text}.items() for x in kv]])
+    assert result.exit_code == int(ExitCode.ERROR), result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and "control characters (found U+001B)" in result.stderr
+    assert _count(store, DoraClassification) == 0 and _count(store, Declaration) == 0
