@@ -151,3 +151,23 @@ def test_terminal_control_characters_in_decision_text_are_refused_not_recorded(c
     assert result.exit_code == int(ExitCode.ERROR), result.output
     assert len(result.stderr.strip().splitlines()) == 1 and "control characters (found U+001B)" in result.stderr
     assert _count(store, DoraClassification) == 0 and _count(store, Declaration) == 0
+
+
+def test_who_classified_is_a_person_the_public_document_redacts_even_in_other_text(store, make_incident):
+    from compliance.core.redaction import REDACTED, get_redaction_policy, redact_incident_document
+    from compliance.decisions.service import record_classification
+    from compliance.documents.service import build_incident_document
+    from compliance.incidents.service import get_incident
+
+    ref = make_incident(regimes=["dora"], entity_type="credit_institution")
+    with store.session(immediate=True) as session:
+        record_classification(session=session, incident=get_incident(session=session, ref=ref), criteria="none",
+                              rationale="no client impact", decided_by="Marta Nowak",
+                              decided_at=at("2026-03-01T16:00:00Z"))
+    with store.session() as session:
+        document = build_incident_document(session=session, incident=get_incident(session=session, ref=ref),
+                                           as_of=at(AS_OF))
+        document["incident"]["description"] = "Marta Nowak classified it"
+        public = redact_incident_document(document, get_redaction_policy(session=session))
+    assert public["dora_classification"]["decided_by"] == REDACTED
+    assert "Marta Nowak" not in public["incident"]["description"]
