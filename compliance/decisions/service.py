@@ -9,7 +9,8 @@ Rules (ids used in tests and notes):
 - DC-5 an incident recurred when a later incident of the same declared type hits one of its affected services.
 - DC-6 a DORA classification (Art. 18) records which criteria met their threshold; `major` is computed from them
   (Delegated Regulation (EU) 2024/1772 Art. 8(1)): critical services affected, and data losses or at least two
-  other criteria; it is recorded only for an incident carrying the dora regime.
+  other criteria; it is recorded only for an incident carrying the dora regime. The first major classification
+  sets the incident's classified_at (the dora regime's clock, audit-trailed); a set instant is never moved.
 """
 
 from __future__ import annotations
@@ -167,6 +168,11 @@ def record_classification(*, session: Session, incident: Incident, criteria: Ite
                              decided_at=at, recorded_at=now)
     session.add(row)
     session.flush()
+    if row.major and incident.classified_at is None:
+        from compliance.deadlines.incidents import update_incident_with_obligations
+
+        update_incident_with_obligations(session=session, incident=incident, changes={"classified_at": at},
+                                         changed_by=decided_by, reason="DORA classification: major", now=now)
     return row
 
 

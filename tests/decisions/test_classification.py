@@ -171,3 +171,35 @@ def test_who_classified_is_a_person_the_public_document_redacts_even_in_other_te
         public = redact_incident_document(document, get_redaction_policy(session=session))
     assert public["dora_classification"]["decided_by"] == REDACTED
     assert "Marta Nowak" not in public["incident"]["description"]
+
+
+def test_the_first_major_classification_starts_the_dora_clock_and_a_later_one_never_moves_it(store, make_incident):
+    from compliance.decisions.service import record_classification
+    from compliance.documents.service import build_incident_document
+    from compliance.incidents.models import IncidentChange
+    from compliance.incidents.service import get_incident
+
+    ref = make_incident(regimes=["dora"], entity_type="credit_institution", aware_at=at("2026-03-01T11:00:00Z"))
+
+    def classify(criteria: str, when: str) -> None:
+        with store.session(immediate=True) as session:
+            record_classification(session=session, incident=get_incident(session=session, ref=ref), criteria=criteria,
+                                  rationale="figures", decided_by="incident commander", decided_at=at(when))
+
+    def document() -> dict:
+        with store.session() as session:
+            return build_incident_document(session=session, incident=get_incident(session=session, ref=ref),
+                                           as_of=at("2026-03-01T20:00:00Z"))
+
+    classify("critical_services", "2026-03-01T12:00:00Z")  # not major: no clock
+    assert document()["incident"]["classified_at"] is None
+    classify("critical_services,data_losses", "2026-03-01T13:00:00Z")
+    first = document()
+    assert first["incident"]["classified_at"] == at("2026-03-01T13:00:00Z")
+    initial = next(o for o in first["obligations"] if o["regime"] == "dora" and o["stage"] == "initial_notification")
+    assert initial["due"] == at("2026-03-01T17:00:00Z")  # 4 h from classification (RTS 2025/301 Art. 5(1)(a))
+    classify("critical_services,clients,duration", "2026-03-01T15:00:00Z")
+    assert document()["incident"]["classified_at"] == at("2026-03-01T13:00:00Z")
+    with store.session() as session:
+        changes = session.exec(select(IncidentChange).where(IncidentChange.field == "classified_at")).all()
+    assert [(c.changed_by, c.reason) for c in changes] == [("incident commander", "DORA classification: major")]
