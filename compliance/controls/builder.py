@@ -53,8 +53,9 @@ ROOTS = {*MAPPING_PARTS, "as_of", *LIST_ITEM_KEYS}
 
 # --------------------------------------------------------------------------- parsing and validation
 
-CONDITION_TYPES = {"present", "non_empty", "true", "equals", "in", "contains", "severity_at_least", "severity_at_most", "regime",
+CONDITION_TYPES = {"present", "non_empty", "true", "equals", "in", "severity_at_least", "severity_at_most", "regime",
                    "notified", "waived", "filing_content", "all", "any", "not"}
+CONDITION_TYPES |= {"contains"}  # a value among a list field's items (PCI DSS scope: data category or tag)
 ITEM_TYPES = {"present", "non_empty", "true", "equals", "in", "min_items", "all", "any", "not"}  # inside `every`
 CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "timeline_has_kind", "within", "evidence_verified",
                                  "notification_ok", "obligations_ok", "filing_content", "programme_evidence",
