@@ -95,12 +95,52 @@ def assess_command(store, as_json, tz, incident_id, regime, likelihood, severity
         click.echo(f"{data['incident']}: {data['regime']} risk {data['level']} assessed by {data['decided_by']}")
 
 
+@decision_group.command("classify")
+@click.argument("incident_id", metavar="INCIDENT")
+@click.option("--regime", default="dora", show_default=True, metavar="ID", help="dora (Regulation (EU) 2022/2554 Art. 18).")
+@click.option("--criteria", required=True, metavar="LIST",
+    help="Comma-separated criteria whose threshold (Delegated Regulation (EU) 2024/1772 Art. 9) is met: "
+         "critical_services, data_losses, clients, reputational, duration, geographical, economic; or none.")
+@click.option("--rationale", required=True, metavar="TEXT", help="The figures behind each criterion (clients, hours...).")
+@click.option("--decided-by", required=True, metavar="NAME", help="Who classified (role).")
+@click.option("--at", "at", metavar="ISO", help="When the classification was made (default: now).")
+@timezone_option
+@pass_store
+@json_option
+def classify_command(store, as_json, tz, incident_id, regime, criteria, rationale, decided_by, at) -> None:
+    """Record the DORA classification of an incident; major or not is computed (2024/1772 Art. 8(1)).
+
+    Major: critical services affected, and data losses or at least two other criteria over their thresholds.
+
+    Example:
+
+    \b
+        compliance decision classify INC-0003 --criteria critical_services,clients,duration \\
+            --rationale "card payments down 3 h for 14% of clients" --decided-by "incident commander"
+    """
+    from compliance.decisions.service import classification_to_dict, record_classification
+    from compliance.incidents.service import get_incident
+
+    instant = parse_instant(at, field="--at", tz=tz) if at else None
+    with store.session(immediate=True) as session:
+        incident = get_incident(session=session, ref=incident_id)
+        data = {"incident": incident.ref, **classification_to_dict(record_classification(
+            session=session, incident=incident, regime=regime, criteria=criteria, rationale=rationale,
+            decided_by=decided_by, decided_at=instant))}
+    if as_json:
+        emit_json(data)
+    else:
+        outcome = "major" if data["major"] else "not major"
+        click.echo(f"{data['incident']}: {data['regime']} {outcome} ({', '.join(data['criteria']) or 'no criterion met'}) "
+                   f"classified by {data['decided_by']}")
+
+
 @decision_group.command("show")
 @click.argument("incident_id", metavar="INCIDENT")
 @pass_store
 @json_option
 def show_command(store, as_json, incident_id) -> None:
-    """Show every declaration decision and breach assessment of an incident, oldest first.
+    """Show every declaration decision, breach assessment and classification of an incident, oldest first.
 
     Example:
 
@@ -123,7 +163,11 @@ def show_command(store, as_json, incident_id) -> None:
         exemption = f", exemption 34(3)({row['exemption']})" if row["exemption"] else ""
         click.echo(f"{row['regime']} risk {row['level']} (likelihood {row['likelihood']}, severity {row['severity']}"
                    f"{exemption}) by {row['decided_by']} at {row['decided_at']}: {row['rationale']}")
-    if not data["declarations"] and not data["breach_assessments"]:
+    for row in data["classifications"]:
+        click.echo(f"{row['regime']} {'major' if row['major'] else 'not major'} "
+                   f"({', '.join(row['criteria']) or 'no criterion met'}) by {row['decided_by']} at {row['decided_at']}: "
+                   f"{row['rationale']}")
+    if not data["declarations"] and not data["breach_assessments"] and not data["classifications"]:
         click.echo("(no decisions recorded)")
 
 

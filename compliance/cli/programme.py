@@ -9,7 +9,7 @@ from compliance.cli.options import default_actor, emit_json, json_option, pass_s
 from compliance.core.timeutil import parse_instant
 
 _KINDS = ("ir_plan, roles, oncall_rota, reporting_channels, training_records, exercise, authority_contacts, "
-          "configuration_baseline, vulnerability_scans, classification_rubric")
+          "configuration_baseline, vulnerability_scans, classification_rubric, targeted_risk_analysis")
 
 
 @click.group("programme", cls=ComplianceGroup)
@@ -35,7 +35,7 @@ def add_command(store, as_json, tz, kind, file, title, version, approved_by, app
     """Store a programme document (KIND is one of the kinds below) in the blob store with its validity.
 
     Kinds: ir_plan, roles, oncall_rota, reporting_channels, training_records, exercise, authority_contacts,
-    configuration_baseline, vulnerability_scans, classification_rubric.
+    configuration_baseline, vulnerability_scans, classification_rubric, targeted_risk_analysis.
 
     Example:
 

@@ -15,6 +15,7 @@ from compliance.controls.checks import (
     AllOf,
     AnyOf,
     Check,
+    Contains,
     Equals,
     Every,
     EvidenceVerified,
@@ -54,6 +55,7 @@ ROOTS = {*MAPPING_PARTS, "as_of", *LIST_ITEM_KEYS}
 
 CONDITION_TYPES = {"present", "non_empty", "true", "equals", "in", "severity_at_least", "severity_at_most", "regime",
                    "notified", "waived", "filing_content", "all", "any", "not"}
+CONDITION_TYPES |= {"contains"}  # a value among a list field's items (PCI DSS scope: data category or tag)
 ITEM_TYPES = {"present", "non_empty", "true", "equals", "in", "min_items", "all", "any", "not"}  # inside `every`
 CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "timeline_has_kind", "within", "evidence_verified",
                                  "notification_ok", "obligations_ok", "filing_content", "programme_evidence",
@@ -207,6 +209,16 @@ def _b_in(arg, errors, line, scope, allowed):
         errors.add(node_line(arg, "values", line), "in values must be a non-empty list of single values")
         return None
     return In(path, values) if path else None
+
+
+def _b_contains(arg, errors, line, scope, allowed):
+    if not _need_mapping(arg, {"path", "value"}, {"path", "value"}, errors, line, "contains"):
+        return None
+    path = _check_path(arg["path"], errors, node_line(arg, "path", line), scope)
+    if isinstance(arg["value"], (dict, list)):
+        errors.add(node_line(arg, "value", line), "contains value must be a single value")
+        return None
+    return Contains(path, arg["value"]) if path else None
 
 
 def _b_severity(type_name: str) -> Callable:
@@ -398,7 +410,7 @@ def _b_not(arg, errors, line, scope, allowed):
 
 _BUILDERS: dict[str, Callable] = {
     "present": _b_path(Present), "non_empty": _b_path(NonEmpty), "true": _b_path(IsTrue), "equals": _b_equals,
-    "in": _b_in, "severity_at_least": _b_severity("severity_at_least"),
+    "in": _b_in, "contains": _b_contains, "severity_at_least": _b_severity("severity_at_least"),
     "severity_at_most": _b_severity("severity_at_most"), "regime": _b_regime, "min_items": _b_min_items,
     "every": _b_every, "timeline_has_kind": _b_timeline_kind, "within": _b_within,
     "evidence_verified": _b_evidence, "notification_ok": _b_stage_condition(NotificationOk),

@@ -197,6 +197,30 @@ class In(Check):
         return [self.path]
 
 
+class Contains(Check):
+    """A list field (incident.data_categories, incident.tags) has the value among its items."""
+
+    type_name = "contains"
+
+    def __init__(self, path: str, value: Any) -> None:
+        self.path, self.value = path, value
+
+    def evaluate(self, doc):
+        actual = get_path(doc, self.path)
+        if isinstance(actual, (list, tuple)) and any(_same(item, self.value) for item in actual):
+            return OK
+        if actual is _MISSING:
+            return Outcome(FAIL, f"{self.path} is not recorded")
+        return Outcome(FAIL, f"{self.path} does not contain {_show(self.value)}")
+
+    def fields(self):
+        return [self.path]
+
+    def describe(self) -> str:
+        """Returns what the condition states."""
+        return f"{self.path} contains {_show(self.value)}"
+
+
 class Severity(Check):
     """severity_at_least sev2: sev1 or sev2 (sev1 is the worst); severity_at_most sev3: sev3 or sev4."""
 

@@ -49,7 +49,7 @@ PERSON_COLUMNS = (
     ("custody_event", "actor"), ("custody_event", "from_holder"), ("custody_event", "to_holder"),
     ("custody_event", "db_role"), ("postmortem", "reviewer"), ("notification", "recorded_by"),
     ("notification_waiver", "decided_by"), ("incident_change", "changed_by"), ("action_item", "verified_by"),
-    ("incident_declaration", "decided_by"), ("breach_assessment", "decided_by"),
+    ("incident_declaration", "decided_by"), ("breach_assessment", "decided_by"), ("dora_classification", "decided_by"),
     ("programme_evidence", "approved_by"), ("programme_evidence", "recorded_by"),
 )
 # Keys of documents and fields of the pack model that name a person.

@@ -92,3 +92,46 @@ class BreachAssessment(SQLModel, table=True):
     decided_by: str
     decided_at: datetime = InstantField(nullable=False)
     recorded_at: datetime = InstantField(nullable=False, default_now=True)
+
+
+class DoraCriterion(str, Enum):
+    """Classification criteria of DORA Art. 18(1) as specified by Delegated Regulation (EU) 2024/1772 Arts. 1-7.
+
+    Recorded as "threshold met" (the materiality thresholds of 2024/1772 Art. 9); `critical_services` is the
+    primary criterion (Art. 6, Art. 8(1)).
+    """
+
+    CRITICAL_SERVICES = "critical_services"  # critical or important functions / services requiring authorisation
+    DATA_LOSSES = "data_losses"              # availability, authenticity, integrity or confidentiality of data
+    CLIENTS = "clients"                      # clients, financial counterparts and transactions affected
+    REPUTATIONAL = "reputational"            # reputational impact
+    DURATION = "duration"                    # duration and service downtime
+    GEOGRAPHICAL = "geographical"            # geographical spread (two or more Member States)
+    ECONOMIC = "economic"                    # economic impact (direct and indirect costs and losses)
+
+
+class DoraClassification(SQLModel, table=True):
+    """A DORA Art. 18 classification of an incident: the criteria whose thresholds were met and the outcome.
+
+    `major` is computed from the criteria (decisions.service.is_major_dora), never typed in; the latest counts.
+    """
+
+    __tablename__ = "dora_classification"
+    __ledger__ = True
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    regime: str = Field(max_length=64)
+    critical_services: bool
+    data_losses: bool
+    clients: bool
+    reputational: bool
+    duration: bool
+    geographical: bool
+    economic: bool
+    criteria_met: int  # how many criteria other than critical services and data losses met their threshold
+    major: bool
+    rationale: str
+    decided_by: str
+    decided_at: datetime = InstantField(nullable=False)
+    recorded_at: datetime = InstantField(nullable=False, default_now=True)

@@ -7,6 +7,10 @@ Rules (ids used in tests and notes):
 - DC-3 an Art. 34(3) exemption is only recorded with a high-risk level and with its reason.
 - DC-4 an incident is significant when the store's significance rule says so (severity, personal data, regimes).
 - DC-5 an incident recurred when a later incident of the same declared type hits one of its affected services.
+- DC-6 a DORA classification (Art. 18) records which criteria met their threshold; `major` is computed from them
+  (Delegated Regulation (EU) 2024/1772 Art. 8(1)): critical services affected, and data losses or at least two
+  other criteria; it is recorded only for an incident carrying the dora regime. The first major classification
+  sets the incident's classified_at (the dora regime's clock, audit-trailed); a set instant is never moved.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from compliance.core.choices import check_known
 from compliance.core.errors import ValidationError
+from compliance.core.text import clean_line
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.db.settings import get_setting, set_setting
 from compliance.decisions.models import (
@@ -27,6 +33,8 @@ from compliance.decisions.models import (
     BreachAssessment,
     Declaration,
     DeclarationOutcome,
+    DoraClassification,
+    DoraCriterion,
     IncidentType,
     RiskLevel,
     RiskRating,
@@ -36,6 +44,11 @@ from compliance.incidents.models import Incident, Severity
 SIGNIFICANCE_KEY = "significance"
 DEFAULT_SIGNIFICANCE = {"severity_at_least": "sev2", "personal_data": True, "regimes": ["*"]}
 BREACH_REGIMES = ("gdpr", "uk_gdpr")
+CLASSIFICATION_REGIMES = ("dora",)
+DORA_CRITERIA = tuple(c.value for c in DoraCriterion)
+# 2024/1772 Art. 8(1)(b): besides critical services, two or more other criteria over their thresholds.
+DORA_OTHER_CRITERIA = ("clients", "reputational", "duration", "geographical", "economic")
+DORA_MIN_OTHER = 2
 _FUTURE = timedelta(minutes=5)
 
 
@@ -48,7 +61,8 @@ def _choice(value: Any, enum: type[Enum], field: str) -> str:
 
 
 def _line(value: Any, field: str, *, required: bool = False) -> str | None:
-    text = " ".join(str(value).split()) if value is not None else ""
+    """Returns the text on one line (whitespace runs collapsed), refusing other control characters (TX-1, TX-2)."""
+    text = clean_line(" ".join(str(value).split()), field=field) if value is not None else ""
     if required and not text:
         raise ValidationError("must not be empty", field=field)
     return text or None
@@ -115,6 +129,63 @@ def record_breach_assessment(*, session: Session, incident: Incident, regime: st
     return row
 
 
+def parse_dora_criteria(values: Iterable[str] | str | None) -> list[str]:
+    """Returns the criteria named in `values` (a list or comma-separated text; 'none' for none), refusing unknown ones."""
+    items = values.split(",") if isinstance(values, str) else list(values or [])
+    names = [str(v).strip().lower() for v in items if str(v).strip()]
+    if not names:
+        raise ValidationError("name the criteria whose threshold is met, or 'none' (valid: "
+                              f"{', '.join(DORA_CRITERIA)}, none)", field="--criteria")
+    chosen = [check_known(n, (*DORA_CRITERIA, "none"), field="--criteria", what="criterion") for n in names]
+    if "none" in chosen and len(set(chosen)) > 1:
+        raise ValidationError("'none' cannot be combined with criteria", field="--criteria")
+    return [c for c in DORA_CRITERIA if c in chosen]
+
+
+def is_major_dora(criteria: Iterable[str]) -> bool:
+    """Whether the criteria met make a major ICT-related incident (2024/1772 Art. 8(1), DC-6)."""
+    met = set(criteria)
+    others = sum(1 for c in DORA_OTHER_CRITERIA if c in met)
+    return "critical_services" in met and ("data_losses" in met or others >= DORA_MIN_OTHER)
+
+
+def record_classification(*, session: Session, incident: Incident, criteria: Iterable[str] | str, rationale: str,
+                          decided_by: str, regime: str = "dora", decided_at: datetime | None = None,
+                          now: datetime | None = None) -> DoraClassification:
+    """Records a DORA Art. 18 classification of an incident; the outcome (major or not) is computed (DC-1, DC-6)."""
+    now = now or utcnow()
+    regime = check_known(str(regime or "").strip().lower(), CLASSIFICATION_REGIMES, field="--regime", what="regime")
+    met = parse_dora_criteria(criteria)
+    rationale = _line(rationale, "--rationale", required=True)
+    decided_by = _line(decided_by, "--decided-by", required=True)
+    at = _decided_at(decided_at, now)
+    if regime not in (incident.regimes or []):
+        raise ValidationError(f"{incident.ref} does not carry regime {regime!r}", field="--regime")
+    row = DoraClassification(incident_id=incident.id, regime=regime,
+                             **{c: c in met for c in DORA_CRITERIA},
+                             criteria_met=sum(1 for c in DORA_OTHER_CRITERIA if c in met),
+                             major=is_major_dora(met), rationale=rationale, decided_by=decided_by,
+                             decided_at=at, recorded_at=now)
+    session.add(row)
+    session.flush()
+    if row.major and incident.classified_at is None:
+        from compliance.deadlines.incidents import update_incident_with_obligations
+
+        update_incident_with_obligations(session=session, incident=incident, changes={"classified_at": at},
+                                         changed_by=decided_by, reason="DORA classification: major", now=now)
+    return row
+
+
+def classification_to_dict(row: DoraClassification | None) -> dict[str, Any] | None:
+    """Returns a DORA classification as a plain dict with the criteria met listed (None stays None)."""
+    if row is None:
+        return None
+    return {"regime": row.regime, **{c: getattr(row, c) for c in DORA_CRITERIA},
+            "criteria": [c for c in DORA_CRITERIA if getattr(row, c)], "criteria_met": row.criteria_met,
+            "major": row.major, "rationale": row.rationale, "decided_by": row.decided_by,
+            "decided_at": row.decided_at, "recorded_at": row.recorded_at}
+
+
 def declaration_to_dict(row: Declaration | None) -> dict[str, Any] | None:
     """Returns a declaration decision as a plain dict (None stays None)."""
     if row is None:
@@ -144,8 +215,9 @@ def _latest(rows: Iterable) -> dict[int, Any]:
 
 def get_decision_documents_by_incident(*, session: Session, incident_ids: list[int],
                                        chunk: int = 500) -> dict[int, dict[str, Any]]:
-    """Returns {incident id: {declaration, breach_assessment}} (the latest of each, DC-2), two queries per chunk."""
-    out: dict[int, dict[str, Any]] = defaultdict(lambda: {"declaration": None, "breach_assessment": None})
+    """Returns {incident id: {declaration, breach_assessment, dora_classification}} (the latest of each, DC-2)."""
+    out: dict[int, dict[str, Any]] = defaultdict(lambda: {"declaration": None, "breach_assessment": None,
+                                                          "dora_classification": None})
     for start in range(0, len(incident_ids), chunk):
         part = incident_ids[start:start + chunk]
         for incident_id, row in _latest(session.exec(select(Declaration).where(Declaration.incident_id.in_(part)))).items():
@@ -153,17 +225,23 @@ def get_decision_documents_by_incident(*, session: Session, incident_ids: list[i
         for incident_id, row in _latest(session.exec(
                 select(BreachAssessment).where(BreachAssessment.incident_id.in_(part)))).items():
             out[incident_id]["breach_assessment"] = breach_assessment_to_dict(row)
+        for incident_id, row in _latest(session.exec(
+                select(DoraClassification).where(DoraClassification.incident_id.in_(part)))).items():
+            out[incident_id]["dora_classification"] = classification_to_dict(row)
     return {i: out[i] for i in incident_ids}
 
 
 def get_incident_decisions(*, session: Session, incident: Incident) -> dict[str, list[dict[str, Any]]]:
-    """Returns every declaration and breach assessment of an incident, oldest first (the history)."""
+    """Returns every declaration, breach assessment and classification of an incident, oldest first (the history)."""
     declarations = session.exec(select(Declaration).where(Declaration.incident_id == incident.id)
                                 .order_by(Declaration.decided_at, Declaration.id))
     assessments = session.exec(select(BreachAssessment).where(BreachAssessment.incident_id == incident.id)
                                .order_by(BreachAssessment.decided_at, BreachAssessment.id))
+    classifications = session.exec(select(DoraClassification).where(DoraClassification.incident_id == incident.id)
+                                   .order_by(DoraClassification.decided_at, DoraClassification.id))
     return {"declarations": [declaration_to_dict(r) for r in declarations],
-            "breach_assessments": [breach_assessment_to_dict(r) for r in assessments]}
+            "breach_assessments": [breach_assessment_to_dict(r) for r in assessments],
+            "classifications": [classification_to_dict(r) for r in classifications]}
 
 
 def get_recurrences_by_incident(*, session: Session, incidents: list[Incident]) -> dict[int, list[dict[str, Any]]]:

@@ -155,12 +155,15 @@ class IncidentDocument(TypedDict):
     obligations: list[ObligationDoc]
     declaration: dict[str, Any] | None  # the Declaration model's columns (decisions), latest decision
     breach_assessment: dict[str, Any] | None  # the BreachAssessment model's columns, latest assessment
+    dora_classification: dict[str, Any] | None  # the DoraClassification model's columns and `criteria`, latest
     recurrences: list[RecurrenceDoc]
     programme: list[ProgrammeDoc]
 
 
 # Mapping parts of the document: model columns (see mapping_keys).
-MAPPING_PARTS = ("incident", "postmortem", "declaration", "breach_assessment")
+MAPPING_PARTS = ("incident", "postmortem", "declaration", "breach_assessment", "dora_classification")
+# Keys the DORA classification carries beyond its model's columns: the criteria met, as a list.
+CLASSIFICATION_EXTRA_KEYS = frozenset({"criteria"})
 # Keys the incident part carries beyond the Incident model's columns (ref; id is the ref; the gap needing a
 # reason; whether the store's significance rule makes it significant).
 INCIDENT_EXTRA_KEYS = frozenset({"ref", "awareness_gap", "significant"})
@@ -198,12 +201,14 @@ def postmortem_keys() -> frozenset[str]:
 
 
 def mapping_keys(part: str) -> frozenset[str]:
-    """Returns the keys of a mapping part of the document (incident, postmortem, declaration, breach_assessment)."""
+    """Returns the keys of a mapping part of the document (incident, postmortem and the decision records)."""
     if part == "incident":
         return incident_keys()
     if part == "postmortem":
         return postmortem_keys()
-    from compliance.decisions.models import BreachAssessment, Declaration
+    from compliance.decisions.models import BreachAssessment, Declaration, DoraClassification
 
-    model = {"declaration": Declaration, "breach_assessment": BreachAssessment}[part]
-    return frozenset(model.model_fields) - {"id", "incident_id"}
+    model = {"declaration": Declaration, "breach_assessment": BreachAssessment,
+             "dora_classification": DoraClassification}[part]
+    extra = CLASSIFICATION_EXTRA_KEYS if part == "dora_classification" else frozenset()
+    return (frozenset(model.model_fields) - {"id", "incident_id"}) | extra

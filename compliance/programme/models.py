@@ -23,6 +23,7 @@ class ProgrammeKind(str, Enum):
     CONFIGURATION_BASELINE = "configuration_baseline"  # configuration standards and change detection (CC7.1)
     VULNERABILITY_SCANS = "vulnerability_scans"      # vulnerability scanning and remediation records (CC7.1)
     CLASSIFICATION_RUBRIC = "classification_rubric"  # event/incident categorisation and prioritisation scheme (A.5.25)
+    TARGETED_RISK_ANALYSIS = "targeted_risk_analysis"  # a targeted risk analysis setting a frequency (PCI DSS 12.10.4.1)
 
 
 class ProgrammeEvidence(SQLModel, table=True):

@@ -11,7 +11,8 @@ BAD = "no_such_valu"
 # Free-text options whose values are enumerations (checked by the library against what is known).
 ENUMERATED = {"--regime", "--stage", "--entity-type", "--member-state", "--action", "--framework", "--disable",
               "--enable", "--timezone", "--org-timezone", "--stage-hours", "--outcome", "--type", "--likelihood",
-              "--severity", "--level", "--exemption", "--severity-at-least", "--kind", "--content"}
+              "--severity", "--level", "--exemption", "--severity-at-least", "--kind", "--content",
+              "--criteria"}
 # Options that are genuinely free text, numbers, paths, instants or ids: anything new must be classified here.
 FREE = {"--title", "--text", "--owner", "--due", "--success-criteria", "--lesson", "--number", "--link", "--incident",
         "--as-of", "--warn-within", "--from", "--to", "--controls-dir", "--actor", "--reason", "--location", "--at",
@@ -34,6 +35,7 @@ BASE: dict[str, tuple[list[str], dict[str, str]]] = {
                                         "--decided-by": "d"}),
     "decision assess": (["INC-0001"], {"--likelihood": "low", "--severity": "low", "--level": "none",
                                        "--rationale": "r", "--decided-by": "d"}),
+    "decision classify": (["INC-0001"], {"--criteria": "critical_services", "--rationale": "r", "--decided-by": "d"}),
     "custody record": (["EV-0001"], {"--action": "accessed", "--actor": "a"}),
     "custody transfer": (["EV-0001"], {"--from": "a", "--to": "b", "--reason": "r"}),
     "deadlines compute": ([], {"--regime": "nis2", "--clock-start": NOW}),

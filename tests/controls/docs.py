@@ -20,7 +20,8 @@ def _entry(when: str, kind: str, text: str, *, visible: bool = False) -> dict:
 AUTHORITY_CONTENT = ["nature", "categories", "data_subjects", "records", "dpo_contact", "consequences", "measures"]
 SUBJECT_CONTENT = ["nature", "dpo_contact", "consequences", "measures"]
 PROGRAMME_KINDS = ["ir_plan", "roles", "oncall_rota", "reporting_channels", "training_records", "exercise",
-                   "authority_contacts", "configuration_baseline", "vulnerability_scans", "classification_rubric"]
+                   "authority_contacts", "configuration_baseline", "vulnerability_scans", "classification_rubric",
+                   "targeted_risk_analysis"]
 
 
 def _filing(when: str, content: list[str]) -> dict:
@@ -46,8 +47,9 @@ _FULL = {
         "discovered_at": None, "assessed_at": None, "suspected_at": None, "ransom_paid_at": None,
         "mitigated_at": at("2026-03-01T12:30:00Z"), "resolved_at": at("2026-03-01T14:30:00Z"), "closed_at": None,
         "awareness_justification": None, "affected_services": ["login"], "personal_data": True,
-        "data_categories": ["email", "password hash"], "data_subjects_approx": 1200, "records_approx": 1500,
-        "regimes": ["gdpr"], "entity_type": "processor", "restricted": False, "tags": ["auth"], "extra": {},
+        "data_categories": ["email", "password hash", "payment_card"], "data_subjects_approx": 1200,
+        "records_approx": 1500, "regimes": ["gdpr", "nis2", "dora"], "entity_type": "processor", "restricted": False,
+        "tags": ["auth", "unexpected_pan"], "extra": {},
         "created_at": at("2026-03-01T11:05:00Z"), "updated_at": at("2026-03-01T14:30:00Z"),
         "awareness_gap": None, "significant": True,
     },
@@ -122,11 +124,37 @@ _FULL = {
                           "rationale": "takeover of 14 accounts exposes contact data", "exemption": None,
                           "exemption_reason": None, "decided_by": "DPO", "decided_at": at("2026-03-01T16:00:00Z"),
                           "recorded_at": at("2026-03-01T16:05:00Z")},
+    "dora_classification": {"regime": "dora", "critical_services": True, "data_losses": True, "clients": True,
+                            "reputational": False, "duration": False, "geographical": False, "economic": False,
+                            "criteria": ["critical_services", "data_losses", "clients"], "criteria_met": 1,
+                            "major": True, "rationale": "EU login (critical) down; 14 accounts taken over; 12% of clients",
+                            "decided_by": "incident commander", "decided_at": at("2026-03-01T15:00:00Z"),
+                            "recorded_at": at("2026-03-01T15:05:00Z")},
     "recurrences": [],
     "programme": [_programme(i, kind) for i, kind in enumerate(PROGRAMME_KINDS, 1)],
 }
 
 
+def _stage(regime: str, stage: str, due: str, notified: str) -> dict:
+    return {"regime": regime, "stage": stage, "stage_title": stage.replace("_", " "), "citation": regime,
+            "recipient": "authority", "clock_start": at("2026-03-01T13:00:00Z"), "due": at(due), "due_local": None,
+            "notified_at": at(notified), "status": "on_time", "delay_reason": None, "waived": False,
+            "waiver_reason": None, "decided_by": None, "decided_at": None, "reference": None,
+            "filings": [_filing(notified, [])]}
+
+
+# The incident is also under NIS2 and DORA (a major ICT-related incident): every report on time.
+_FULL["obligations"] += [
+    _stage("nis2", "early_warning", "2026-03-02T13:00:00Z", "2026-03-01T20:00:00Z"),
+    _stage("nis2", "incident_notification", "2026-03-04T13:00:00Z", "2026-03-03T10:00:00Z"),
+    _stage("nis2", "final_report", "2026-04-03T10:00:00Z", "2026-03-25T10:00:00Z"),
+    _stage("dora", "initial_notification", "2026-03-01T19:00:00Z", "2026-03-01T17:00:00Z"),
+    _stage("dora", "intermediate_report", "2026-03-04T17:00:00Z", "2026-03-03T12:00:00Z"),
+    _stage("dora", "final_report", "2026-04-03T12:00:00Z", "2026-03-20T12:00:00Z"),
+]
+
+
 def full_document() -> dict:
-    """A fully documented sev1 personal-data breach under GDPR: every requirement applies and is satisfied."""
+    """A fully documented sev1 personal-data breach under GDPR, NIS2 and DORA (major), involving card data and PAN
+    found where it was not expected: every requirement applies and is satisfied."""
     return copy.deepcopy(_FULL)

@@ -68,7 +68,8 @@ def test_the_incident_document_has_the_keys_the_audit_pack_reads_and_renders(sto
         document = build_incident_document(session=session, incident=get_incident(session=session, ref=ref),
                                            as_of=at(AS_OF))
     assert set(document) == {"as_of", "incident", "timeline", "postmortem", "action_items", "review_findings",
-                             "evidence", "obligations", "declaration", "breach_assessment", "recurrences", "programme"}
+                             "evidence", "obligations", "declaration", "breach_assessment", "dora_classification",
+                             "recurrences", "programme"}
     assert document["declaration"]["rubric"] == "IR plan §4 matrix" and document["breach_assessment"] is None
     assert document["incident"]["ref"] == ref and document["incident"]["regimes"] == ["gdpr"]
     assert [e["kind"] for e in document["timeline"]][:2] == ["detection", "decision"]
@@ -204,7 +205,8 @@ def test_cli_coverage_prints_the_matrix_with_totals_and_json(cli_run, store, mak
     data = json.loads(cli_run(["controls", "coverage", "--from", "2026-03-01", "--to", "2026-03-01",
                                "--as-of", AS_OF, "--json"]).stdout)
     assert data["incidents"] == 1 and [f["id"] for f in data["frameworks"]] == [
-        "gdpr", "iso27001-2022", "nist-sp800-61r3", "soc2-2017"]
+        "dora-2022-2554", "gdpr", "iso27001-2022", "iso27035-1-2023", "nis2-art21", "nist-sp800-61r3",
+        "pci-dss-4.0.1", "soc2-2017"]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -24,12 +24,13 @@ def _required(typed: type) -> frozenset[str]:
 
 def test_every_part_the_services_produce_has_exactly_the_typed_keys(store, make_incident, tmp_path):
     from compliance.deadlines.service import record_notification
-    from compliance.decisions.service import record_breach_assessment, record_declaration
+    from compliance.decisions.service import record_breach_assessment, record_classification, record_declaration
     from compliance.documents.service import build_incident_document, build_incident_documents
     from compliance.incidents.service import get_incident
     from compliance.programme.service import add_programme_evidence
 
-    ref = make_incident(personal_data=True, regimes=["gdpr"], aware_at=at("2026-03-01T13:00:00Z"))
+    ref = make_incident(personal_data=True, regimes=["gdpr", "dora"], entity_type="credit_institution",
+                        aware_at=at("2026-03-01T13:00:00Z"))
     _document_incident(store, ref)
     add_file(store, ref, tmp_path, b"waf export")
     with store.session(immediate=True) as session:
@@ -44,6 +45,9 @@ def test_every_part_the_services_produce_has_exactly_the_typed_keys(store, make_
         record_breach_assessment(session=session, incident=incident, regime="gdpr", likelihood="medium",
                                  severity="low", level="risk", rationale="credentials of 14 customers used",
                                  decided_by="DPO", decided_at=at("2026-03-01T13:00:00Z"))
+        record_classification(session=session, incident=incident, criteria="critical_services,clients,duration",
+                              rationale="payments down 3 h for 12% of clients", decided_by="duty manager",
+                              decided_at=at("2026-03-01T14:00:00Z"))
     plan = tmp_path / "ir-plan.pdf"
     plan.write_bytes(b"incident response plan v3")
     add_programme_evidence(store=store, kind="ir_plan", path=plan, title="IR plan", approved_by="CISO",

@@ -17,6 +17,7 @@ LEDGER_KINDS = {
     "postmortem": "post-mortems", "action_item": "action items", "evidence": "evidence items",
     "custody_event": "custody events", "incident_declaration": "declaration decisions",
     "breach_assessment": "breach risk assessments", "programme_evidence": "programme evidence",
+    "dora_classification": "DORA classifications",
 }
 
 
