@@ -29,6 +29,7 @@ from compliance.db.revisions import (  # noqa: F401 - REVISIONS re-exported (the
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
+
 def alembic_config():
     """Returns an Alembic configuration pointing at the packaged migrations."""
     from alembic.config import Config
