@@ -217,16 +217,21 @@ class Severity(Check):
 
 
 class Regime(Check):
+    """The regime (or one of the listed regimes) is in incident.regimes."""
+
     type_name = "regime"
 
-    def __init__(self, regime: str) -> None:
+    def __init__(self, regime: str | list[str]) -> None:
         self.regime = regime
 
     def evaluate(self, doc):
         regimes = get_path(doc, "incident.regimes")
-        if isinstance(regimes, list) and self.regime in regimes:
+        wanted = [self.regime] if isinstance(self.regime, str) else self.regime
+        if isinstance(regimes, list) and any(r in regimes for r in wanted):
             return OK
-        return Outcome(FAIL, f"{self.regime!r} is not in incident.regimes")
+        if isinstance(self.regime, str):
+            return Outcome(FAIL, f"{self.regime!r} is not in incident.regimes")
+        return Outcome(FAIL, f"none of {', '.join(wanted)} is in incident.regimes")
 
     def fields(self):
         return ["incident.regimes"]
@@ -348,6 +353,36 @@ class EvidenceVerified(Check):
         return ["evidence", "evidence[].custody_verified"]
 
 
+class Ordered(Check):
+    """The recorded instants at the paths are in the listed order (unrecorded ones are skipped; one clock)."""
+
+    type_name = "ordered"
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = list(paths)
+
+    def evaluate(self, doc):
+        previous: tuple[str, datetime] | None = None
+        for path in self.paths:
+            instant = _as_instant(get_path(doc, path), path)
+            if instant is None:
+                continue
+            if previous is not None and instant < previous[1]:
+                return Outcome(FAIL, f"{path} ({to_iso(instant)}) is before {previous[0]} ({to_iso(previous[1])}): "
+                                     f"the instants are not on one consistent clock")
+            previous = (path, instant)
+        return OK
+
+    def describe(self) -> str:
+        return f"{', '.join(self.paths)} are in order"
+
+    def fields(self):
+        return list(self.paths)
+
+    def required_fields(self):
+        return []
+
+
 class NoBlockingFindings(Check):
     type_name = "no_blocking_findings"
 
@@ -439,6 +474,8 @@ def describe(check: Check) -> str:
     if isinstance(check, Severity):
         return f"incident.severity is {check.type_name.split('_', 1)[1].replace('_', ' ')} {check.level}"
     if isinstance(check, Regime):
+        if not isinstance(check.regime, str):
+            return f"one of {', '.join(check.regime)} is in incident.regimes"
         return f"{check.regime!r} is in incident.regimes"
     if isinstance(check, MinItems):
         return f"{check.path} has {check.n} item{'s' if check.n != 1 else ''} or more"
