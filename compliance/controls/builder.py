@@ -54,9 +54,9 @@ ROOTS = {*MAPPING_PARTS, "as_of", *LIST_ITEM_KEYS}
 # --------------------------------------------------------------------------- parsing and validation
 
 CONDITION_TYPES = {"present", "non_empty", "true", "equals", "in", "severity_at_least", "severity_at_most", "regime",
-                   "notified", "waived", "filing_content", "all", "any", "not"}
+                   "notified", "waived", "filing_content", "timeline_has_kind", "all", "any", "not"}
 ITEM_TYPES = {"present", "non_empty", "true", "equals", "in", "min_items", "all", "any", "not"}  # inside `every`
-CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "timeline_has_kind", "within", "evidence_verified",
+CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "within", "evidence_verified",
                                  "notification_ok", "obligations_ok", "filing_content", "programme_evidence",
                                  "no_blocking_findings", "ordered"}
 
@@ -268,19 +268,29 @@ def _b_every(arg, errors, line, scope, allowed):
 
 
 def _b_timeline_kind(arg, errors, line, scope, allowed):
-    visible = None
+    visible, before, after = None, None, None
     if isinstance(arg, dict):
-        if not _need_mapping(arg, {"kind", "customer_visible"}, {"kind"}, errors, line, "timeline_has_kind"):
+        if not _need_mapping(arg, {"kind", "customer_visible", "before", "after"}, {"kind"}, errors, line,
+                             "timeline_has_kind"):
             return None
         visible = arg.get("customer_visible")
         if visible is not None and not isinstance(visible, bool):
             errors.add(node_line(arg, "customer_visible", line), "customer_visible must be true or false")
             return None
+        before, after = arg.get("before"), arg.get("after")
+        if before is not None and after is not None:
+            errors.add(line, "timeline_has_kind takes before or after, not both")
+            return None
+        for key, value in (("before", before), ("after", after)):
+            if value is not None and value not in TIMELINE_KINDS:
+                errors.add(node_line(arg, key, line), f"unknown timeline kind {value!r} in {key} "
+                                                      f"(known: {', '.join(TIMELINE_KINDS)})")
+                return None
         arg = arg["kind"]
     if arg not in TIMELINE_KINDS:
         errors.add(line, f"unknown timeline kind {arg!r} (known: {', '.join(TIMELINE_KINDS)})")
         return None
-    return TimelineHasKind(arg, visible)
+    return TimelineHasKind(arg, visible, before=before, after=after)
 
 
 def _b_within(arg, errors, line, scope, allowed):

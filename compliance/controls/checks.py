@@ -286,22 +286,50 @@ class Every(Check):
 
 
 class TimelineHasKind(Check):
+    """The timeline has an entry of a kind (optionally customer-visible); with `before: K`, at or before the first
+    entry of kind K; with `after: K`, at or after the last entry of kind K (none of kind K fails)."""
+
     type_name = "timeline_has_kind"
 
-    def __init__(self, kind: str, customer_visible: bool | None = None) -> None:
-        self.kind, self.customer_visible = kind, customer_visible
+    def __init__(self, kind: str, customer_visible: bool | None = None, *, before: str | None = None,
+                 after: str | None = None) -> None:
+        self.kind, self.customer_visible, self.before, self.after = kind, customer_visible, before, after
 
     def evaluate(self, doc):
-        for entry in _items(doc, "timeline"):
-            if isinstance(entry, dict) and entry.get("kind") == self.kind and (
-                    self.customer_visible is None or bool(entry.get("customer_visible")) == self.customer_visible):
-                return OK
+        entries = [e for e in _items(doc, "timeline") if isinstance(e, dict)]
         extra = " customer-visible" if self.customer_visible else ""
+        limit = None
+        anchor = self.before or self.after
+        if anchor:
+            instants = [i for i in (_as_instant(e.get("at"), "timeline[].at") for e in entries if e.get("kind") == anchor)
+                        if i is not None]
+            if not instants:
+                return Outcome(FAIL, f"the timeline has no '{anchor}' entry, so a '{self.kind}' entry "
+                                     f"{'before' if self.before else 'after'} it cannot be shown")
+            limit = min(instants) if self.before else max(instants)
+        for entry in entries:
+            if entry.get("kind") != self.kind or (
+                    self.customer_visible is not None and bool(entry.get("customer_visible")) != self.customer_visible):
+                continue
+            if limit is None:
+                return OK
+            instant = _as_instant(entry.get("at"), "timeline[].at")
+            if instant is not None and (instant <= limit if self.before else instant >= limit):
+                return OK
+        if anchor:
+            where = f"at or before the first '{self.before}'" if self.before else f"at or after the last '{self.after}'"
+            return Outcome(FAIL, f"the timeline has no{extra} '{self.kind}' entry {where} entry")
         return Outcome(FAIL, f"the timeline has no{extra} '{self.kind}' entry")
+
+    def describe(self) -> str:
+        extra = " customer-visible" if self.customer_visible else ""
+        where = f" before '{self.before}'" if self.before else f" after '{self.after}'" if self.after else ""
+        return f"the timeline has a{extra} '{self.kind}' entry{where}"
 
     def fields(self):
         extra = f",customer_visible={str(self.customer_visible).lower()}" if self.customer_visible is not None else ""
-        return [f"timeline[kind={self.kind}{extra}]"]
+        anchor = [f"timeline[kind={self.before or self.after}]"] if self.before or self.after else []
+        return [f"timeline[kind={self.kind}{extra}]", *anchor]
 
 
 class Within(Check):

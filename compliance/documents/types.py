@@ -157,10 +157,11 @@ class IncidentDocument(TypedDict):
     breach_assessment: dict[str, Any] | None  # the BreachAssessment model's columns, latest assessment
     recurrences: list[RecurrenceDoc]
     programme: list[ProgrammeDoc]
+    audit_scope: dict[str, bool]  # the store's audit scope: optional criteria in scope (compliance.programme.scope)
 
 
-# Mapping parts of the document: model columns (see mapping_keys).
-MAPPING_PARTS = ("incident", "postmortem", "declaration", "breach_assessment")
+# Mapping parts of the document: model columns (see mapping_keys), and the audit scope.
+MAPPING_PARTS = ("incident", "postmortem", "declaration", "breach_assessment", "audit_scope")
 # Keys the incident part carries beyond the Incident model's columns (ref; id is the ref; the gap needing a
 # reason; whether the store's significance rule makes it significant).
 INCIDENT_EXTRA_KEYS = frozenset({"ref", "awareness_gap", "significant"})
@@ -203,6 +204,10 @@ def mapping_keys(part: str) -> frozenset[str]:
         return incident_keys()
     if part == "postmortem":
         return postmortem_keys()
+    if part == "audit_scope":
+        from compliance.programme.scope import DEFAULT_AUDIT_SCOPE
+
+        return frozenset(DEFAULT_AUDIT_SCOPE)
     from compliance.decisions.models import BreachAssessment, Declaration
 
     model = {"declaration": Declaration, "breach_assessment": BreachAssessment}[part]
