@@ -24,14 +24,12 @@ from compliance.controls.checks import (
     NoBlockingFindings,
     NonEmpty,
     Not,
-    Ordered,
     Present,
     Regime,
     Severity,
-    TimelineHasKind,
-    Within,
 )
 from compliance.controls.records import FilingContent, NotificationOk, Notified, ObligationsOk, ProgrammeEvidence, Waived
+from compliance.controls.timing import Ordered, TimelineHasKind, Within
 from compliance.core.errors import ValidationError
 from compliance.core.timeutil import parse_duration
 from compliance.deadlines.models import FILING_CONTENT
