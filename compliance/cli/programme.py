@@ -9,7 +9,8 @@ from compliance.cli.options import default_actor, emit_json, json_option, pass_s
 from compliance.core.timeutil import parse_instant
 
 _KINDS = ("ir_plan, roles, oncall_rota, reporting_channels, training_records, exercise, authority_contacts, "
-          "configuration_baseline, vulnerability_scans, classification_rubric, targeted_risk_analysis")
+          "configuration_baseline, vulnerability_scans, classification_rubric, bcp, recovery_test, backup_test, "
+          "logging_policy, monitoring_runbook, time_sync_config, communication_plan, targeted_risk_analysis")
 
 
 @click.group("programme", cls=ComplianceGroup)
@@ -35,7 +36,8 @@ def add_command(store, as_json, tz, kind, file, title, version, approved_by, app
     """Store a programme document (KIND is one of the kinds below) in the blob store with its validity.
 
     Kinds: ir_plan, roles, oncall_rota, reporting_channels, training_records, exercise, authority_contacts,
-    configuration_baseline, vulnerability_scans, classification_rubric, targeted_risk_analysis.
+    configuration_baseline, vulnerability_scans, classification_rubric, bcp, recovery_test, backup_test,
+    logging_policy, monitoring_runbook, time_sync_config, communication_plan, targeted_risk_analysis.
 
     Example:
 
@@ -104,6 +106,35 @@ def show_command(store, as_json, tz, ref, as_of) -> None:
         emit_json(data)
     else:
         print_fields([*data.items(), ("state", "fresh" if data["fresh"] else "stale")])
+
+
+@programme_group.command("scope")
+@click.option("--soc2-availability/--no-soc2-availability", default=None,
+              help="Whether the audit covers the SOC 2 availability criteria (A1.2, A1.3 apply only then).")
+@click.option("--soc2-privacy/--no-soc2-privacy", default=None,
+              help="Whether the audit covers the SOC 2 privacy criteria (P6.3, P6.6 apply only then).")
+@pass_store
+@json_option
+def scope_command(store, as_json, soc2_availability, soc2_privacy) -> None:
+    """Show or change the audit scope: which optional criteria the frameworks assess.
+
+    Example:
+
+    \b
+        compliance programme scope --soc2-availability --soc2-privacy
+    """
+    from compliance.programme.scope import describe_audit_scope, get_audit_scope, set_audit_scope
+
+    if soc2_availability is None and soc2_privacy is None:
+        with store.session() as session:
+            scope = get_audit_scope(session=session)
+    else:
+        with store.session(immediate=True) as session:
+            scope = set_audit_scope(session=session, soc2_availability=soc2_availability, soc2_privacy=soc2_privacy)
+    if as_json:
+        emit_json({**scope, "text": describe_audit_scope(scope)})
+    else:
+        click.echo(describe_audit_scope(scope))
 
 
 COMMANDS = [programme_group]

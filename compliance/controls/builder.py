@@ -28,10 +28,9 @@ from compliance.controls.checks import (
     Present,
     Regime,
     Severity,
-    TimelineHasKind,
-    Within,
 )
 from compliance.controls.records import FilingContent, NotificationOk, Notified, ObligationsOk, ProgrammeEvidence, Waived
+from compliance.controls.timing import Ordered, TimelineHasKind, Within
 from compliance.core.errors import ValidationError
 from compliance.core.timeutil import parse_duration
 from compliance.deadlines.models import FILING_CONTENT
@@ -54,12 +53,12 @@ ROOTS = {*MAPPING_PARTS, "as_of", *LIST_ITEM_KEYS}
 # --------------------------------------------------------------------------- parsing and validation
 
 CONDITION_TYPES = {"present", "non_empty", "true", "equals", "in", "severity_at_least", "severity_at_most", "regime",
-                   "notified", "waived", "filing_content", "all", "any", "not"}
+                   "notified", "waived", "filing_content", "timeline_has_kind", "all", "any", "not"}
 CONDITION_TYPES |= {"contains"}  # a value among a list field's items (PCI DSS scope: data category or tag)
 ITEM_TYPES = {"present", "non_empty", "true", "equals", "in", "min_items", "all", "any", "not"}  # inside `every`
-CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "timeline_has_kind", "within", "evidence_verified",
+CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "within", "evidence_verified",
                                  "notification_ok", "obligations_ok", "filing_content", "programme_evidence",
-                                 "no_blocking_findings"}
+                                 "no_blocking_findings", "ordered"}
 
 
 class ErrorList:
@@ -230,11 +229,23 @@ def _b_severity(type_name: str) -> Callable:
     return build
 
 
+def _regime_ids(arg: Any) -> str | list[str] | None:
+    """Returns one regime id, a list of distinct ids, or None when `arg` is neither."""
+    if isinstance(arg, str) and arg.strip():
+        return arg.strip()
+    if isinstance(arg, list) and arg and all(isinstance(r, str) and r.strip() for r in arg):
+        ids = list(dict.fromkeys(r.strip() for r in arg))
+        return ids if len(ids) == len(arg) else None
+    return None
+
+
 def _b_regime(arg, errors, line, scope, allowed):
-    if not isinstance(arg, str) or not arg.strip():
-        errors.add(line, f"regime must be a regime id like gdpr, not {arg!r}")
+    regime = _regime_ids(arg)
+    if regime is None:
+        errors.add(line, f"regime must be a regime id like gdpr or a list of distinct ids like [gdpr, uk_gdpr], "
+                         f"not {arg!r}")
         return None
-    return Regime(arg.strip())
+    return Regime(regime)
 
 
 def _b_min_items(arg, errors, line, scope, allowed):
@@ -267,19 +278,29 @@ def _b_every(arg, errors, line, scope, allowed):
 
 
 def _b_timeline_kind(arg, errors, line, scope, allowed):
-    visible = None
+    visible, before, after = None, None, None
     if isinstance(arg, dict):
-        if not _need_mapping(arg, {"kind", "customer_visible"}, {"kind"}, errors, line, "timeline_has_kind"):
+        if not _need_mapping(arg, {"kind", "customer_visible", "before", "after"}, {"kind"}, errors, line,
+                             "timeline_has_kind"):
             return None
         visible = arg.get("customer_visible")
         if visible is not None and not isinstance(visible, bool):
             errors.add(node_line(arg, "customer_visible", line), "customer_visible must be true or false")
             return None
+        before, after = arg.get("before"), arg.get("after")
+        if before is not None and after is not None:
+            errors.add(line, "timeline_has_kind takes before or after, not both")
+            return None
+        for key, value in (("before", before), ("after", after)):
+            if value is not None and value not in TIMELINE_KINDS:
+                errors.add(node_line(arg, key, line), f"unknown timeline kind {value!r} in {key} "
+                                                      f"(known: {', '.join(TIMELINE_KINDS)})")
+                return None
         arg = arg["kind"]
     if arg not in TIMELINE_KINDS:
         errors.add(line, f"unknown timeline kind {arg!r} (known: {', '.join(TIMELINE_KINDS)})")
         return None
-    return TimelineHasKind(arg, visible)
+    return TimelineHasKind(arg, visible, before=before, after=after)
 
 
 def _b_within(arg, errors, line, scope, allowed):
@@ -312,12 +333,24 @@ def _b_evidence(arg, errors, line, scope, allowed):
     return None
 
 
-def _regime_stage(arg, errors, line, type_name: str) -> tuple[str, str] | None:
-    for key in ("regime", "stage"):
-        if not isinstance(arg[key], str) or not arg[key].strip():
-            errors.add(node_line(arg, key, line), f"{type_name} {key} must be text")
-            return None
-    return arg["regime"].strip(), arg["stage"].strip()
+def _regime_stage(arg, errors, line, type_name: str) -> tuple[str | list[str], str] | None:
+    regime = _regime_ids(arg["regime"])
+    if regime is None:
+        errors.add(node_line(arg, "regime", line), f"{type_name} regime must be a regime id or a list of distinct ids "
+                                                   f"like [gdpr, uk_gdpr], not {arg['regime']!r}")
+        return None
+    if not isinstance(arg["stage"], str) or not arg["stage"].strip():
+        errors.add(node_line(arg, "stage", line), f"{type_name} stage must be text")
+        return None
+    return regime, arg["stage"].strip()
+
+
+def _b_ordered(arg, errors, line, scope, allowed):
+    if not isinstance(arg, list) or len(arg) < 2:
+        errors.add(line, "ordered needs a list of at least two instant paths, earliest first")
+        return None
+    paths = [_check_path(p, errors, line, scope) for p in arg]
+    return Ordered(paths) if all(paths) else None
 
 
 def _b_stage_condition(cls: type) -> Callable:
@@ -414,7 +447,7 @@ _BUILDERS: dict[str, Callable] = {
     "severity_at_most": _b_severity("severity_at_most"), "regime": _b_regime, "min_items": _b_min_items,
     "every": _b_every, "timeline_has_kind": _b_timeline_kind, "within": _b_within,
     "evidence_verified": _b_evidence, "notification_ok": _b_stage_condition(NotificationOk),
-    "no_blocking_findings": _b_no_blocking,
+    "no_blocking_findings": _b_no_blocking, "ordered": _b_ordered,
     "obligations_ok": _b_obligations, "filing_content": _b_filing_content, "programme_evidence": _b_programme,
     "notified": _b_stage_condition(Notified), "waived": _b_stage_condition(Waived),
     "all": _b_combinator(AllOf), "any": _b_combinator(AnyOf), "not": _b_not,

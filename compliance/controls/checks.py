@@ -9,18 +9,20 @@ Evaluation gives an Outcome: "pass", "partial" (e.g. not yet due) or "fail", wit
 that names the field in plain words. `fields()` lists the document paths a check looks at;
 `required_fields()` the subset whose absence makes the check fail on its own (not behind an `any`).
 Field paths: `incident.resolved_at`, `action_items[].owner`, `timeline[kind=detection]`,
-`obligations[regime=gdpr,stage=authority_notification]`. Parsing the YAML into checks is in `builder`.
+`obligations[regime=gdpr,stage=authority_notification]`. Parsing the YAML into checks is in `builder`; the
+checks about time and order (timeline_has_kind, within, ordered) are in `timing`, those reading recorded
+decisions in `records`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from compliance.core.errors import ValidationError
-from compliance.core.timeutil import format_timedelta, parse_instant, to_iso
+from compliance.core.timeutil import parse_instant, to_iso
 from compliance.incidents.models import Severity as SeverityLevel
 from compliance.incidents.models import TimelineKind
 
@@ -241,16 +243,21 @@ class Severity(Check):
 
 
 class Regime(Check):
+    """The regime (or one of the listed regimes) is in incident.regimes."""
+
     type_name = "regime"
 
-    def __init__(self, regime: str) -> None:
+    def __init__(self, regime: str | list[str]) -> None:
         self.regime = regime
 
     def evaluate(self, doc):
         regimes = get_path(doc, "incident.regimes")
-        if isinstance(regimes, list) and self.regime in regimes:
+        wanted = [self.regime] if isinstance(self.regime, str) else self.regime
+        if isinstance(regimes, list) and any(r in regimes for r in wanted):
             return OK
-        return Outcome(FAIL, f"{self.regime!r} is not in incident.regimes")
+        if isinstance(self.regime, str):
+            return Outcome(FAIL, f"{self.regime!r} is not in incident.regimes")
+        return Outcome(FAIL, f"none of {', '.join(wanted)} is in incident.regimes")
 
     def fields(self):
         return ["incident.regimes"]
@@ -302,53 +309,6 @@ class Every(Check):
         # a field `when` also reads selects the items: removing it takes the items out of scope, not the evidence
         scoped = {f for c in self.when for f in c.fields()}
         return [f"{self.path}[].{f}" for c in self.where for f in c.required_fields() if f not in scoped]
-
-
-class TimelineHasKind(Check):
-    type_name = "timeline_has_kind"
-
-    def __init__(self, kind: str, customer_visible: bool | None = None) -> None:
-        self.kind, self.customer_visible = kind, customer_visible
-
-    def evaluate(self, doc):
-        for entry in _items(doc, "timeline"):
-            if isinstance(entry, dict) and entry.get("kind") == self.kind and (
-                    self.customer_visible is None or bool(entry.get("customer_visible")) == self.customer_visible):
-                return OK
-        extra = " customer-visible" if self.customer_visible else ""
-        return Outcome(FAIL, f"the timeline has no{extra} '{self.kind}' entry")
-
-    def fields(self):
-        extra = f",customer_visible={str(self.customer_visible).lower()}" if self.customer_visible is not None else ""
-        return [f"timeline[kind={self.kind}{extra}]"]
-
-
-class Within(Check):
-    """The instant at `to` is at most `max` after the instant at `from`; not yet recorded but not due → partial."""
-
-    type_name = "within"
-
-    def __init__(self, start: str, end: str, limit: timedelta, text: str) -> None:
-        self.start, self.end, self.limit, self.text = start, end, limit, text
-
-    def evaluate(self, doc):
-        start = _as_instant(get_path(doc, self.start), self.start)
-        if start is None:
-            return Outcome(FAIL, f"{self.start} is not recorded, so the {self.text} limit cannot be shown")
-        end = _as_instant(get_path(doc, self.end), self.end)
-        due = start + self.limit
-        if end is None:
-            as_of = _as_instant(doc.get("as_of"), "as_of")
-            if as_of is not None and as_of <= due:
-                return Outcome(PARTIAL, f"{self.end} is not recorded yet (due by {to_iso(due)})")
-            return Outcome(FAIL, f"{self.end} is not recorded ({self.text} after {self.start} has passed)")
-        if end - start <= self.limit:
-            return OK
-        return Outcome(FAIL, f"{self.end} is {format_timedelta(end - start)} after {self.start}, "
-                             f"more than {self.text}")
-
-    def fields(self):
-        return [self.start, self.end]
 
 
 class EvidenceVerified(Check):
@@ -463,6 +423,8 @@ def describe(check: Check) -> str:
     if isinstance(check, Severity):
         return f"incident.severity is {check.type_name.split('_', 1)[1].replace('_', ' ')} {check.level}"
     if isinstance(check, Regime):
+        if not isinstance(check.regime, str):
+            return f"one of {', '.join(check.regime)} is in incident.regimes"
         return f"{check.regime!r} is in incident.regimes"
     if isinstance(check, MinItems):
         return f"{check.path} has {check.n} item{'s' if check.n != 1 else ''} or more"

@@ -7,6 +7,12 @@
 - programme_evidence: a fresh programme document of each kind on the assessed date; optionally one approved
   after an incident instant (the plan was updated), partial until `max` has passed.
 A late filing with reasons passes with an exception: the requirement is "satisfied, exception", never silently clean.
+
+The stage checks take one regime id or a list (`regime: [gdpr, uk_gdpr]`, the same articles under two laws). A list
+means the listed regimes that are on the incident (incident.regimes), at least one: notification_ok and
+filing_content must hold for every one of them (filing_content skips a regime whose stage was waived: there is
+nothing filed to judge, notification_ok judges the waiver); notified and waived hold when the stage of every one of
+them was notified / waived.
 """
 
 from __future__ import annotations
@@ -75,22 +81,59 @@ def _stage_items(doc: dict, regime: str, stage: str) -> list[dict]:
             and o.get("regime") == regime and o.get("stage") == stage]
 
 
-class NotificationOk(Check):
+def regime_label(regime: str | list[str]) -> str:
+    """Returns a regime id, or a list of them as 'gdpr or uk_gdpr'."""
+    return regime if isinstance(regime, str) else " or ".join(regime)
+
+
+def regimes_judged(doc: dict, regime: str | list[str]) -> list[str]:
+    """Returns the regimes a stage check judges: the one named, or the listed ones that are on the incident."""
+    if isinstance(regime, str):
+        return [regime]
+    on_incident = get_path(doc, "incident.regimes")
+    on_incident = on_incident if isinstance(on_incident, list) else []
+    return [r for r in regime if r in on_incident]
+
+
+def _none_on_incident(regime: list[str]) -> Outcome:
+    return Outcome(FAIL, f"none of {', '.join(regime)} is in incident.regimes")
+
+
+class StageCheck(Check):
+    """A check on one stage of one regime, or of every listed regime on the incident."""
+
+    def __init__(self, regime: str | list[str], stage: str) -> None:
+        self.regime, self.stage = regime, stage
+
+    def evaluate(self, doc):
+        regimes = regimes_judged(doc, self.regime)
+        if not regimes:
+            return _none_on_incident(self.regime)
+        return _worst([self.evaluate_one(doc, r) for r in regimes])
+
+    def evaluate_one(self, doc: dict, regime: str) -> Outcome:  # pragma: no cover - abstract
+        """Returns the outcome for one regime."""
+        raise NotImplementedError
+
+    def fields(self):
+        return [f"obligations[regime={r},stage={self.stage}]" for r in
+                ([self.regime] if isinstance(self.regime, str) else self.regime)]
+
+    def required_fields(self):
+        # with a list, which stages are read depends on incident.regimes: none is required on its own
+        return self.fields() if isinstance(self.regime, str) else []
+
+
+class NotificationOk(StageCheck):
     """A notification for (regime, stage) was on time, or late with a delay reason, or waived with a recorded decision."""
 
     type_name = "notification_ok"
 
-    def __init__(self, regime: str, stage: str) -> None:
-        self.regime, self.stage = regime, stage
-
-    def evaluate(self, doc):
-        matching = _stage_items(doc, self.regime, self.stage)
+    def evaluate_one(self, doc, regime):
+        matching = _stage_items(doc, regime, self.stage)
         if not matching:
-            return Outcome(FAIL, f"no {self.regime} {self.stage} obligation is recorded (obligations)")
+            return Outcome(FAIL, f"no {regime} {self.stage} obligation is recorded (obligations)")
         return _worst([judge_obligation(o) for o in matching])
-
-    def fields(self):
-        return [f"obligations[regime={self.regime},stage={self.stage}]"]
 
 
 class ObligationsOk(Check):
@@ -120,17 +163,29 @@ class ObligationsOk(Check):
         return ["obligations"]
 
 
-class FilingContent(Check):
+class FilingContent(StageCheck):
     """The filings of a stage (the first only, or all together) carried every named content element."""
 
     type_name = "filing_content"
 
-    def __init__(self, regime: str, stage: str, elements: list[str], first_only: bool) -> None:
-        self.regime, self.stage, self.elements, self.first_only = regime, stage, list(elements), first_only
+    def __init__(self, regime: str | list[str], stage: str, elements: list[str], first_only: bool) -> None:
+        super().__init__(regime, stage)
+        self.elements, self.first_only = list(elements), first_only
 
     def evaluate(self, doc):
-        what = f"{self.regime} {self.stage}"
-        matching = _stage_items(doc, self.regime, self.stage)
+        if isinstance(self.regime, str):
+            return self.evaluate_one(doc, self.regime)
+        regimes = regimes_judged(doc, self.regime)
+        if not regimes:
+            return _none_on_incident(self.regime)
+        filed = [r for r in regimes if not any(o.get("waived") is True for o in _stage_items(doc, r, self.stage))]
+        if not filed:
+            return Outcome(FAIL, f"{' and '.join(regimes)} {self.stage} was waived: nothing was filed")
+        return _worst([self.evaluate_one(doc, r) for r in filed])
+
+    def evaluate_one(self, doc, regime):
+        what = f"{regime} {self.stage}"
+        matching = _stage_items(doc, regime, self.stage)
         filings = [f for o in matching for f in (o.get("filings") or []) if isinstance(f, dict)]
         if not filings:
             pending = [o for o in matching if o.get("status") in _PENDING]
@@ -147,44 +202,35 @@ class FilingContent(Check):
 
     def describe(self) -> str:
         which = "the first filing" if self.first_only else "the filings"
-        return f"{which} of {self.regime} {self.stage} carried {', '.join(self.elements)}"
-
-    def fields(self):
-        return [f"obligations[regime={self.regime},stage={self.stage}]"]
+        return f"{which} of {regime_label(self.regime)} {self.stage} carried {', '.join(self.elements)}"
 
 
-class Notified(Check):
-    """A stage has at least one filing."""
+class Notified(StageCheck):
+    """A stage has at least one filing (with a list: the stage of every listed regime on the incident)."""
 
     type_name = "notified"
 
-    def __init__(self, regime: str, stage: str) -> None:
-        self.regime, self.stage = regime, stage
-
-    def evaluate(self, doc):
-        if any(not is_empty(o.get("notified_at")) for o in _stage_items(doc, self.regime, self.stage)):
+    def evaluate_one(self, doc, regime):
+        if any(not is_empty(o.get("notified_at")) for o in _stage_items(doc, regime, self.stage)):
             return OK
-        return Outcome(FAIL, f"{self.regime} {self.stage} was not notified")
+        return Outcome(FAIL, f"{regime} {self.stage} was not notified")
 
     def describe(self) -> str:
-        return f"{self.regime} {self.stage} was notified"
-
-    def fields(self):
-        return [f"obligations[regime={self.regime},stage={self.stage}]"]
+        return f"{regime_label(self.regime)} {self.stage} was notified"
 
 
-class Waived(Notified):
-    """A stage was closed as not required."""
+class Waived(StageCheck):
+    """A stage was closed as not required (with a list: the stage of every listed regime on the incident)."""
 
     type_name = "waived"
 
-    def evaluate(self, doc):
-        if any(o.get("waived") is True for o in _stage_items(doc, self.regime, self.stage)):
+    def evaluate_one(self, doc, regime):
+        if any(o.get("waived") is True for o in _stage_items(doc, regime, self.stage)):
             return OK
-        return Outcome(FAIL, f"{self.regime} {self.stage} was not waived")
+        return Outcome(FAIL, f"{regime} {self.stage} was not waived")
 
     def describe(self) -> str:
-        return f"{self.regime} {self.stage} was waived"
+        return f"{regime_label(self.regime)} {self.stage} was waived"
 
 
 class ProgrammeEvidence(Check):

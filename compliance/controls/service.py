@@ -17,6 +17,7 @@ from compliance.decisions.service import describe_significance_rule, get_signifi
 from compliance.documents.service import build_incident_document, build_incident_documents
 from compliance.incidents.models import Incident
 from compliance.incidents.service import list_incidents
+from compliance.programme.scope import get_audit_scope
 from compliance.programme.service import get_programme_documents
 
 UTC = UTC
@@ -76,7 +77,8 @@ def get_organisation_document(*, session: Session, as_of: datetime) -> dict[str,
     """Returns the document organisation-level requirements are judged on: programme evidence at `as_of`."""
     return {"as_of": as_of, "incident": None, "timeline": [], "postmortem": None, "action_items": [],
             "review_findings": [], "evidence": [], "obligations": [], "declaration": None, "breach_assessment": None,
-            "recurrences": [], "programme": get_programme_documents(session=session, as_of=as_of)}
+            "recurrences": [], "programme": get_programme_documents(session=session, as_of=as_of),
+            "audit_scope": get_audit_scope(session=session)}
 
 
 def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: date | datetime | None,

@@ -33,17 +33,26 @@ from compliance.custody.service import (
     check_custody_allowed,
     custody_event_to_dict,
     record_custody_event,
+    refuse_programme_ref,
     run_with_retry,
 )
 from compliance.db.ledger.service import lock_ledger
 from compliance.db.store import Store
 from compliance.evidence.blobs import NotRegularFile, _fsync_dir, _hash_and_copy, open_regular
-from compliance.evidence.lookup import get_blob_store, get_evidence, parse_evidence_ref  # noqa: F401 (re-exported)
+from compliance.evidence.lookup import get_blob_store, parse_evidence_ref  # noqa: F401 (re-exported)
+from compliance.evidence.lookup import get_evidence as _lookup_evidence
 from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident
 from compliance.incidents.service import get_incident
 
 Progress = Callable[[int], None]
+
+
+
+def get_evidence(*, session: Session, ref: str) -> Evidence:
+    """Returns the evidence item `ref` (EV-0001); a programme evidence id (PE-0001) is refused in one line (CU-SVC-6)."""
+    refuse_programme_ref(ref)
+    return _lookup_evidence(session=session, ref=ref)
 
 
 def remove_interrupted_uploads(*, store: Store, older_than_hours: float = 24) -> int:

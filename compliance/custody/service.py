@@ -9,6 +9,8 @@ CU-SVC-3  Sealed evidence refuses `transferred` and `analysed` until `released` 
 CU-SVC-4  On PostgreSQL every event stores the authenticated database role (session_user).
 CU-SVC-5  verify_custody recomputes every event hash and link, the chain head, and re-hashes every
           referenced blob; the first broken item is named with what was expected and what was found.
+CU-SVC-6  Programme evidence (PE-0001) shares the blob store: custody verify re-hashes its blobs too. It has no
+          custody events yet: recording, transferring or listing custody of a PE id is refused in one line.
 """
 
 from __future__ import annotations
@@ -44,8 +46,18 @@ from compliance.db.store import Store
 from compliance.evidence.blobs import NotRegularFile
 from compliance.evidence.lookup import get_blob_store, get_evidence
 from compliance.evidence.models import Evidence
+from compliance.programme.models import ProgrammeEvidence
 
 ACTIONS = [a.value for a in CustodyAction]
+PROGRAMME_PREFIX = "PE-"
+
+
+def refuse_programme_ref(ref: Any, *, field: str = "EV") -> None:
+    """Raises a one-line ValidationError when `ref` names programme evidence, which has no custody chain (CU-SVC-6)."""
+    if str(ref or "").strip().upper().startswith(PROGRAMME_PREFIX):
+        raise ValidationError(f"{str(ref).strip()!r} is programme evidence, which has no custody events (see "
+                              f"'compliance programme show'; its blob is re-hashed by 'compliance custody verify' and "
+                              f"its record is in the ledger): custody is kept for evidence items (EV-0001)", field=field)
 RECORDABLE = [a for a in ACTIONS if a != "collected"]
 T = TypeVar("T")
 Progress = Callable[[int], None]
@@ -144,6 +156,7 @@ def record_custody_event(*, store: Store, ref: str, action: str, actor: str, at:
             raise ValidationError("'collected' is recorded once, by 'compliance evidence add'", field="--action")
         raise ValidationError(f"{action!r} is not one of {', '.join(RECORDABLE)}", field="--action")
     at = ensure_utc(at, field="--at")
+    refuse_programme_ref(ref)
     with store.session() as session:
         evidence = get_evidence(session=session, ref=ref)
         check_custody_allowed(session=session, evidence=evidence, action=action,
@@ -194,6 +207,7 @@ def get_custody_log(*, session: Session, evidence_ref: str | None = None) -> lis
     """Returns custody events (of one evidence item, or the whole chain) in chain order."""
     query = select(CustodyEvent)
     if evidence_ref is not None:
+        refuse_programme_ref(evidence_ref)
         query = query.where(CustodyEvent.evidence_id == get_evidence(session=session, ref=evidence_ref).id)
     return [custody_event_to_dict(e) for e in session.exec(query.order_by(CustodyEvent.seq)).all()]
 
@@ -214,6 +228,7 @@ class VerifyResult:
     events_checked: int = 0
     blobs_checked: int = 0
     evidence_checked: int = 0
+    programme_checked: int = 0
     head_hash: str | None = None
     first_break: Break | None = None
     incomplete_uploads: int = 0
@@ -231,14 +246,16 @@ class VerifyResult:
         head = self.head_hash or "none (no events)"
         leftover = (f"; {self.incomplete_uploads} unreferenced temporary file(s) from interrupted adds "
                     f"(safe to delete; 'compliance init' removes them after a day)" if self.incomplete_uploads else "")
+        programme = f", {self.programme_checked} programme documents" if self.programme_checked else ""
         return (f"intact: {self.events_checked} custody events and {self.blobs_checked} blobs "
-                f"({self.evidence_checked} evidence items) verified; chain head {head}{leftover}")
+                f"({self.evidence_checked} evidence items{programme}) verified; chain head {head}{leftover}")
 
     def to_dict(self) -> dict[str, Any]:
         """Returns the JSON document of `custody verify --json`."""
         brk = self.first_break
         return {"intact": self.intact, "events_checked": self.events_checked, "blobs_checked": self.blobs_checked,
-                "evidence_checked": self.evidence_checked, "head_hash": self.head_hash,
+                "evidence_checked": self.evidence_checked, "programme_checked": self.programme_checked,
+                "head_hash": self.head_hash,
                 "first_break": None if brk is None else {"item": brk.item, "problem": brk.problem,
                                                          "expected": brk.expected, "found": brk.found,
                                                          "message": str(brk)},
@@ -248,8 +265,9 @@ class VerifyResult:
 
 
 def get_blob_bytes_total(*, session: Session) -> int:
-    """Returns the total size of the distinct blobs referenced by evidence (for progress bars)."""
-    sizes = session.exec(select(Evidence.sha256, Evidence.size).distinct()).all()
+    """Returns the total size of the distinct blobs referenced by evidence and programme evidence (progress bars)."""
+    sizes = [*session.exec(select(Evidence.sha256, Evidence.size).distinct()).all(),
+             *session.exec(select(ProgrammeEvidence.sha256, ProgrammeEvidence.size).distinct()).all()]
     return int(sum(size for _, size in {sha: size for sha, size in sizes}.items()))
 
 
@@ -269,6 +287,8 @@ def verify_custody(*, store: Store, progress: Progress | None = None, check_blob
         evidence_rows = session.exec(select(Evidence.id, Evidence.ref, Evidence.sha256, Evidence.size)
                                      .order_by(Evidence.number)).all()
         ref_of = {row[0]: row[1] for row in evidence_rows}
+        programme_rows = session.exec(select(ProgrammeEvidence.id, ProgrammeEvidence.ref, ProgrammeEvidence.sha256,
+                                             ProgrammeEvidence.size).order_by(ProgrammeEvidence.number)).all()
         stream = session.execute(select(*columns).order_by(table.c.seq).execution_options(yield_per=5000))
         check_row = checker.check_row
         for row in stream:
@@ -287,6 +307,7 @@ def verify_custody(*, store: Store, progress: Progress | None = None, check_blob
     result.head_hash = head.event_hash if head is not None else None
     result.first_break = checker.first_break or mismatched_owner
     result.evidence_checked = len(evidence_rows)
+    result.programme_checked = len(programme_rows)
     for evidence_id, ref, sha, _size in evidence_rows:
         if result.first_break is not None:
             break
@@ -299,9 +320,9 @@ def verify_custody(*, store: Store, progress: Progress | None = None, check_blob
                                        short(first[1]), short(sha))
     if check_blobs:
         blobs = get_blob_store(store=store)
-        found = blobs.verify_many([row[2] for row in evidence_rows], progress=progress)
+        found = blobs.verify_many([row[2] for row in [*evidence_rows, *programme_rows]], progress=progress)
         result.blobs_checked = len(found)
-        for _id, ref, sha, _size in evidence_rows:
+        for _id, ref, sha, _size in [*evidence_rows, *programme_rows]:
             if result.first_break is not None:
                 break
             actual = found.get(sha)

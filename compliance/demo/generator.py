@@ -227,9 +227,11 @@ def _generate(*, store: Store, incidents: int, seed: int, as_of: datetime, workd
                                                  as_of=as_of.replace(second=0, microsecond=0)))
     summary.extras.update(add_demo_evidence(store=store, summary=summary, rng=random.Random(f"{seed}-evidence"),
                                             as_of=as_of.replace(second=0, microsecond=0), workdir=workdir))
-    from compliance.demo.verdicts import add_demo_decisions
+    from compliance.demo.verdicts import add_demo_decisions, add_demo_recovery
 
     summary.extras.update(add_demo_decisions(store=store, summary=summary, rng=random.Random(f"{seed}-decisions"),
                                              as_of=as_of.replace(second=0, microsecond=0), workdir=workdir))
+    summary.extras.update(add_demo_recovery(store=store, summary=summary, rng=random.Random(f"{seed}-recovery"),
+                                            as_of=as_of.replace(second=0, microsecond=0)))
     summary.extras.update(plant_contradictions(store=store, summary=summary, as_of=as_of))
     return summary

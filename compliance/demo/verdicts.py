@@ -18,6 +18,7 @@ from compliance.deadlines.service import get_incident_obligation_documents
 from compliance.decisions.service import record_breach_assessment, record_declaration
 from compliance.demo.scenarios import SCENARIOS
 from compliance.incidents.service import add_timeline_entry, get_incident
+from compliance.programme.scope import set_audit_scope
 from compliance.programme.service import add_programme_evidence
 
 TYPES = {"credential-stuffing": "unauthorised_access", "leaked-api-key": "unauthorised_access",
@@ -56,6 +57,18 @@ def _programme(store: Store, as_of: datetime, workdir: Path) -> int:
         ("vulnerability_scans", "Quarterly vulnerability scan report", "Q2", as_of - timedelta(days=130),
          (as_of - timedelta(days=130)).date(), (as_of - timedelta(days=20)).date()),  # stale: the Q3 scan is missing
         ("classification_rubric", "Event classification and prioritisation matrix", "3", as_of - timedelta(days=300),
+         start, end),
+        ("bcp", "Business and ICT continuity plan (security during disruption, RTO/RPO)", "2", as_of - timedelta(days=280),
+         start, end),
+        ("recovery_test", "Disaster recovery test report", "2025", as_of - timedelta(days=420),
+         (as_of - timedelta(days=420)).date(), (as_of - timedelta(days=55)).date()),  # stale: this year's test not held
+        ("backup_test", "Quarterly backup restore test", "Q3", as_of - timedelta(days=45),
+         (as_of - timedelta(days=45)).date(), (as_of + timedelta(days=45)).date()),
+        ("logging_policy", "Logging and log retention standard", "2", as_of - timedelta(days=300), start, end),
+        ("monitoring_runbook", "Security monitoring runbook and alert rules", "4", as_of - timedelta(days=150),
+         (as_of - timedelta(days=150)).date(), end),
+        ("time_sync_config", "Approved time sources and NTP configuration", "1", as_of - timedelta(days=300), start, end),
+        ("communication_plan", "External incident communication plan and templates", "2", as_of - timedelta(days=300),
          start, end),
     ]
     for number, (kind, title, version, approved, valid_from, valid_until) in enumerate(documents, 1):
@@ -111,4 +124,35 @@ def add_demo_decisions(*, store: Store, summary: Any, rng: random.Random, as_of:
                                   at=min(as_of, action.completed_at + timedelta(days=rng.randint(1, 10))))
                     counts["verified_actions"] += 1
     counts["programme_evidence"] = _programme(store, as_of, workdir)
+    return counts
+
+
+def add_demo_recovery(*, store: Store, summary: Any, rng: random.Random, as_of: datetime) -> dict[str, int]:
+    """Records recovery actions and verifications on serious resolved incidents (CSF RC.RP), some incomplete, and
+    puts the SOC 2 availability and privacy criteria in the audit scope."""
+    counts = {"recoveries": 0, "verifications": 0}
+    for ref in summary.incidents:
+        with store.session(immediate=True) as session:
+            incident = get_incident(session=session, ref=ref)
+            start, end = incident.mitigated_at, incident.resolved_at
+            if start is None or end is None or end > as_of:
+                continue
+            span = end - start
+            if incident.severity in ("sev1", "sev2") and rng.random() < 0.75:
+                if rng.random() < 0.8:  # the others restored from a backup nobody checked (RC.RP-03 missing)
+                    add_timeline_entry(session=session, incident=incident, kind="verification", at=start + span * 0.65,
+                                       text="Backup set checked: hashes match, taken before the compromise",
+                                       source="backup console", actor="platform engineer")
+                    counts["verifications"] += 1
+                add_timeline_entry(session=session, incident=incident, kind="recovery", at=start + span * 0.75,
+                                   text="Affected hosts rebuilt and data restored from the verified backup",
+                                   source="change record", actor="platform engineer")
+                counts["recoveries"] += 1
+            if rng.random() < 0.85:
+                add_timeline_entry(session=session, incident=incident, kind="verification", at=start + span * 0.9,
+                                   text="Service checks green; integrity of restored systems confirmed",
+                                   source="monitoring", actor="incident commander")
+                counts["verifications"] += 1
+    with store.session(immediate=True) as session:
+        set_audit_scope(session=session, soc2_availability=True, soc2_privacy=True)
     return counts

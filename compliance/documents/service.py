@@ -36,6 +36,7 @@ from compliance.postmortems.lint import review
 from compliance.postmortems.models import Postmortem
 from compliance.postmortems.review import get_disabled_rules, get_review_findings, review_input_from_rows
 from compliance.postmortems.service import get_postmortem, postmortem_to_dict
+from compliance.programme.scope import get_audit_scope
 from compliance.programme.service import get_programme_documents
 
 _CHUNK = 500
@@ -52,7 +53,7 @@ def _incident_part(session: Session, incident: Incident, shared: dict) -> dict[s
 def _shared(session: Session, incidents: list[Incident], as_of: datetime) -> dict[str, Any]:
     """What every document of one assessment shares or reads in bulk: significance rule, programme, decisions."""
     ids = [i.id for i in incidents]
-    return {"significance": get_significance_rule(session=session),
+    return {"significance": get_significance_rule(session=session), "audit_scope": get_audit_scope(session=session),
             "programme": get_programme_documents(session=session, as_of=as_of),
             "decisions": get_decision_documents_by_incident(session=session, incident_ids=ids),
             "recurrences": get_recurrences_by_incident(session=session, incidents=incidents)}
@@ -68,7 +69,7 @@ def _document(*, session: Session, incident: Incident, as_of: datetime, timeline
             "breach_assessment": decisions.get("breach_assessment"),
             "dora_classification": decisions.get("dora_classification"),
             "recurrences": shared["recurrences"].get(incident.id, []),
-            "programme": [dict(p) for p in shared["programme"]]}
+            "programme": [dict(p) for p in shared["programme"]], "audit_scope": dict(shared["audit_scope"])}
 
 
 def build_incident_document(*, session: Session, incident: Incident, as_of: datetime) -> IncidentDocument:

@@ -158,10 +158,11 @@ class IncidentDocument(TypedDict):
     dora_classification: dict[str, Any] | None  # the DoraClassification model's columns and `criteria`, latest
     recurrences: list[RecurrenceDoc]
     programme: list[ProgrammeDoc]
+    audit_scope: dict[str, bool]  # the store's audit scope: optional criteria in scope (compliance.programme.scope)
 
 
-# Mapping parts of the document: model columns (see mapping_keys).
-MAPPING_PARTS = ("incident", "postmortem", "declaration", "breach_assessment", "dora_classification")
+# Mapping parts of the document: model columns (see mapping_keys), and the audit scope.
+MAPPING_PARTS = ("incident", "postmortem", "declaration", "breach_assessment", "dora_classification", "audit_scope")
 # Keys the DORA classification carries beyond its model's columns: the criteria met, as a list.
 CLASSIFICATION_EXTRA_KEYS = frozenset({"criteria"})
 # Keys the incident part carries beyond the Incident model's columns (ref; id is the ref; the gap needing a
@@ -206,6 +207,10 @@ def mapping_keys(part: str) -> frozenset[str]:
         return incident_keys()
     if part == "postmortem":
         return postmortem_keys()
+    if part == "audit_scope":
+        from compliance.programme.scope import DEFAULT_AUDIT_SCOPE
+
+        return frozenset(DEFAULT_AUDIT_SCOPE)
     from compliance.decisions.models import BreachAssessment, Declaration, DoraClassification
 
     model = {"declaration": Declaration, "breach_assessment": BreachAssessment,

@@ -27,6 +27,8 @@ class TimelineKind(str, Enum):
     DECISION = "decision"
     MITIGATION = "mitigation"
     ERADICATION = "eradication"
+    RECOVERY = "recovery"          # a recovery action: restore from backup, rebuild, bring a service back (CSF RC.RP)
+    VERIFICATION = "verification"  # an integrity or functionality check: backup verified, restored system verified
     COMMUNICATION = "communication"
     RESOLUTION = "resolution"
     OTHER = "other"

@@ -24,6 +24,13 @@ class ProgrammeKind(str, Enum):
     VULNERABILITY_SCANS = "vulnerability_scans"      # vulnerability scanning and remediation records (CC7.1)
     CLASSIFICATION_RUBRIC = "classification_rubric"  # event/incident categorisation and prioritisation scheme (A.5.25)
     TARGETED_RISK_ANALYSIS = "targeted_risk_analysis"  # a targeted risk analysis setting a frequency (PCI DSS 12.10.4.1)
+    BCP = "bcp"                                      # continuity / ICT continuity plan, security kept (A.5.29, A.5.30, A1.2)
+    RECOVERY_TEST = "recovery_test"                  # test of the recovery / ICT continuity plan with results (A.5.30, A1.3)
+    BACKUP_TEST = "backup_test"                      # backup restore test records (A1.2, A.5.30)
+    LOGGING_POLICY = "logging_policy"                # what is logged, retention, protection, review (A.8.15)
+    MONITORING_RUNBOOK = "monitoring_runbook"        # what is monitored, alert rules, who responds (A.8.16, CC7.2)
+    TIME_SYNC_CONFIG = "time_sync_config"            # reference time sources and synchronisation settings (A.8.17)
+    COMMUNICATION_PLAN = "communication_plan"        # approved external communication methods and messaging (CC2.3, RC.CO-04)
 
 
 class ProgrammeEvidence(SQLModel, table=True):

@@ -24,8 +24,8 @@ from compliance.core.errors import IntegrityError, NotFoundError, ValidationErro
 from compliance.core.refs import format_number_ref, parse_number_ref
 from compliance.core.text import one_line
 from compliance.core.timeutil import ensure_utc, parse_date, utcnow
-from compliance.custody.evidence import get_blob_store
 from compliance.db.store import Store, serialize
+from compliance.evidence.lookup import get_blob_store
 from compliance.programme.models import ProgrammeEvidence, ProgrammeKind
 
 KINDS = [k.value for k in ProgrammeKind]

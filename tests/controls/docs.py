@@ -21,7 +21,8 @@ AUTHORITY_CONTENT = ["nature", "categories", "data_subjects", "records", "dpo_co
 SUBJECT_CONTENT = ["nature", "dpo_contact", "consequences", "measures"]
 PROGRAMME_KINDS = ["ir_plan", "roles", "oncall_rota", "reporting_channels", "training_records", "exercise",
                    "authority_contacts", "configuration_baseline", "vulnerability_scans", "classification_rubric",
-                   "targeted_risk_analysis"]
+                   "bcp", "recovery_test", "backup_test", "logging_policy", "monitoring_runbook", "time_sync_config",
+                   "communication_plan", "targeted_risk_analysis"]
 
 
 def _filing(when: str, content: list[str]) -> dict:
@@ -62,6 +63,9 @@ _FULL = {
         _entry("2026-03-01T12:40:00Z", "eradication", "Leaked credentials reset; attacker sessions revoked"),
         _entry("2026-03-01T12:45:00Z", "communication", "Briefed the DPO and support leads"),
         _entry("2026-03-01T13:30:00Z", "communication", "Status page: login protection in place", visible=True),
+        _entry("2026-03-01T13:50:00Z", "verification", "Config backup hash matches the pre-attack snapshot"),
+        _entry("2026-03-01T14:00:00Z", "recovery", "Login config restored from the verified backup"),
+        _entry("2026-03-01T14:20:00Z", "verification", "Login success rate and config checksums back to normal"),
         _entry("2026-03-01T14:30:00Z", "resolution", "Attack stopped; normal login rates", visible=True),
     ],
     "postmortem": {
@@ -132,6 +136,7 @@ _FULL = {
                             "recorded_at": at("2026-03-01T15:05:00Z")},
     "recurrences": [],
     "programme": [_programme(i, kind) for i, kind in enumerate(PROGRAMME_KINDS, 1)],
+    "audit_scope": {"soc2_availability": True, "soc2_privacy": True},
 }
 
 

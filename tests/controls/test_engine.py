@@ -115,7 +115,7 @@ def test_gdpr_requirements_are_not_applicable_to_an_incident_without_personal_da
 def test_gdpr_requirements_do_not_apply_when_the_regime_is_not_recorded():
     document = full_document()
     document["incident"]["regimes"] = ["hipaa"]
-    assert _results(document, "gdpr")["Art.33(5)"].reason == "not applicable: 'gdpr' is not in incident.regimes"
+    assert _results(document, "gdpr")["Art.33(5)"].reason == "not applicable: none of gdpr, uk_gdpr is in incident.regimes"
 
 
 def test_severity_threshold_makes_escalation_not_applicable_for_minor_incidents():

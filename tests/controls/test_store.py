@@ -68,8 +68,8 @@ def test_the_incident_document_has_the_keys_the_audit_pack_reads_and_renders(sto
         document = build_incident_document(session=session, incident=get_incident(session=session, ref=ref),
                                            as_of=at(AS_OF))
     assert set(document) == {"as_of", "incident", "timeline", "postmortem", "action_items", "review_findings",
-                             "evidence", "obligations", "declaration", "breach_assessment", "dora_classification",
-                             "recurrences", "programme"}
+                             "evidence", "obligations", "declaration", "breach_assessment", "dora_classification", "recurrences", "programme",
+                             "audit_scope"}
     assert document["declaration"]["rubric"] == "IR plan §4 matrix" and document["breach_assessment"] is None
     assert document["incident"]["ref"] == ref and document["incident"]["regimes"] == ["gdpr"]
     assert [e["kind"] for e in document["timeline"]][:2] == ["detection", "decision"]
@@ -157,11 +157,12 @@ def test_coverage_counts_restricted_incidents_in_totals_and_withholds_only_their
     matrix = data["frameworks"][0]
     assert data["incidents"] == 2 and data["withheld"] == 1
     assert [row["incident"] for row in matrix["incidents"]] == [inside]
-    assert set(matrix["incidents"][0]["cells"]) == {"CC7.2", "CC7.3", "CC7.4", "CC7.5"}
-    assert [(o["requirement"], o["status"]) for o in matrix["organisation"]] == [("CC7.1", "missing")]
-    # RS-1: the withheld restricted incident still counts: 2 incidents x 4 requirements + 1 organisation verdict.
-    assert sum(matrix["totals"].values()) == 9
-    assert sorted(sum(r["totals"].values()) for r in matrix["requirements"]) == [1, 2, 2, 2, 2]
+    assert set(matrix["incidents"][0]["cells"]) == {"CC2.3", "CC7.2", "CC7.3", "CC7.4", "CC7.5", "P6.3", "P6.6"}
+    assert [(o["requirement"], o["status"]) for o in matrix["organisation"]] == [
+        ("CC7.1", "missing"), ("A1.2", "not_applicable"), ("A1.3", "not_applicable")]  # availability out of scope
+    # RS-1: the withheld restricted incident still counts: 2 incidents x 7 requirements + 3 organisation verdicts.
+    assert sum(matrix["totals"].values()) == 17
+    assert sorted(sum(r["totals"].values()) for r in matrix["requirements"]) == [1, 1, 1, 2, 2, 2, 2, 2, 2, 2]
     assert with_restricted["incidents"] == 2 and with_restricted["withheld"] == 0
     assert len(with_restricted["frameworks"]) == len(frameworks)
     shown = next(f for f in with_restricted["frameworks"] if f["id"] == "soc2-2017")

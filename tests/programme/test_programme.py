@@ -108,13 +108,14 @@ def test_the_assessment_reads_programme_evidence_and_coverage_shows_organisation
         return data["frameworks"][0]
 
     before = coverage("2026-04-01T00:00:00Z")
-    assert [(o["requirement"], o["status"]) for o in before["organisation"]] == [("CC7.1", "missing")]
+    assert [(o["requirement"], o["status"]) for o in before["organisation"]] == [
+        ("CC7.1", "missing"), ("A1.2", "not_applicable"), ("A1.3", "not_applicable")]
     assert all("CC7.1" not in row["cells"] for row in before["incidents"]) and len(before["incidents"]) == 3
     assert next(r for r in before["requirements"] if r["id"] == "CC7.1")["totals"]["missing"] == 1
     for kind in ("configuration_baseline", "vulnerability_scans"):
         cli_run(["programme", "add", kind, str(plan), "--title", kind, "--approved-by", "CISO",
                  "--valid-from", "2026-01-01", "--valid-until", "2026-06-30"])
-    assert [o["status"] for o in coverage("2026-04-01T00:00:00Z")["organisation"]] == ["satisfied"]
+    assert [o["status"] for o in coverage("2026-04-01T00:00:00Z")["organisation"]][:1] == ["satisfied"]
     stale = coverage("2026-07-01T00:00:00Z")["organisation"][0]
     assert stale["status"] == "missing" and "stale" in stale["reason"]
 
@@ -130,3 +131,51 @@ def test_fresh_exactly_within_the_inclusive_validity(start, length, offset):
     row = {"valid_from": start, "valid_until": start + timedelta(days=length)}
     on = start + timedelta(days=offset)
     assert is_fresh(row, on) == (0 <= offset <= length)
+
+
+def test_new_kinds_are_accepted_and_an_unknown_kind_lists_them(cli_run, store, plan):
+    for kind in ("bcp", "recovery_test", "backup_test", "logging_policy", "monitoring_runbook", "time_sync_config",
+                 "communication_plan"):
+        result = cli_run(["programme", "add", kind, str(plan), "--title", kind, "--approved-by", "CISO",
+                          "--valid-from", "2026-01-01", "--valid-until", "2026-12-31"])
+        assert result.exit_code == 0, result.output
+    result = cli_run(["programme", "add", "backups", str(plan), "--title", "t", "--approved-by", "CISO",
+                      "--valid-from", "2026-01-01", "--valid-until", "2026-12-31"])
+    assert result.exit_code != 0 and "backup_test" in result.output and "Traceback" not in result.output
+    assert _count(store) == 7
+
+
+def test_the_audit_scope_is_off_by_default_and_switching_it_on_makes_the_soc2_categories_apply(cli_run, store, plan,
+                                                                                              make_incident):
+    from compliance.controls.loader import load_frameworks
+    from compliance.controls.service import get_coverage
+
+    make_incident(personal_data=True, regimes=["gdpr"])
+    soc2 = load_frameworks()["soc2-2017"]
+
+    def statuses() -> dict:
+        with store.session() as session:
+            data = get_coverage(session=session, frameworks=[soc2], period_from=None, period_to=None,
+                                as_of=at("2026-04-01T00:00:00Z"), include_restricted=True)["frameworks"][0]
+        cells = data["incidents"][0]["cells"]
+        return {**{o["requirement"]: o["status"] for o in data["organisation"]}, "P6.3": cells["P6.3"],
+                "P6.6": cells["P6.6"]}
+
+    shown = cli_run(["programme", "scope", "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["soc2_privacy"] is False
+    assert {k: statuses()[k] for k in ("A1.2", "A1.3", "P6.3", "P6.6")} == dict.fromkeys(
+        ("A1.2", "A1.3", "P6.3", "P6.6"), "not_applicable")
+    result = cli_run(["programme", "scope", "--soc2-availability", "--soc2-privacy"])
+    assert result.exit_code == 0 and "availability criteria: in scope" in result.output
+    now = statuses()
+    assert now["A1.2"] == now["A1.3"] == "missing"  # in scope, no backup or recovery test recorded
+    assert now["P6.3"] != "not_applicable" and now["P6.6"] != "not_applicable"
+    for kind in ("bcp", "backup_test", "recovery_test"):
+        cli_run(["programme", "add", kind, str(plan), "--title", kind, "--approved-by", "CISO",
+                 "--valid-from", "2026-01-01", "--valid-until", "2026-12-31"])
+    assert statuses()["A1.2"] == statuses()["A1.3"] == "satisfied"
+    cli_run(["programme", "scope", "--no-soc2-privacy"])
+    with store.session() as session:
+        from compliance.programme.scope import get_audit_scope
+
+        assert get_audit_scope(session=session) == {"soc2_availability": True, "soc2_privacy": False}
