@@ -245,27 +245,44 @@ def get_incident_decisions(*, session: Session, incident: Incident) -> dict[str,
 
 
 def get_recurrences_by_incident(*, session: Session, incidents: list[Incident]) -> dict[int, list[dict[str, Any]]]:
-    """Returns, per incident, the later incidents of the same declared type sharing an affected service (DC-5).
+    """Returns, per incident, the later incidents that recur it, with the basis of each (DC-5).
 
-    "Later" means detected after the incident was resolved (or detected, while unresolved).
+    A later incident recurs this one when it is detected after this one was resolved (or detected, while
+    unresolved) and either is of the same declared type on a shared affected service, or shares a theme tag
+    within the 90-day window of the one recurrence definition (metrics.definitions.recurring_tags, the
+    definition the pack's recurrence links and the 90-day recurrence metric use). An event assessed as not an
+    incident never recurs anything.
     """
+    from compliance.metrics.definitions import recurring_tags
+
     if not incidents:
         return {}
-    types = {incident_id: row.incident_type for incident_id, row in _latest(session.exec(select(Declaration))).items()
+    latest = _latest(session.exec(select(Declaration)))
+    types = {incident_id: row.incident_type for incident_id, row in latest.items()
              if row.outcome == DeclarationOutcome.INCIDENT.value}
-    others = list(session.exec(select(Incident.id, Incident.ref, Incident.detected_at, Incident.affected_services)
-                               .where(Incident.id.in_(list(types)))
-                               .order_by(Incident.detected_at))) if types else []
+    dismissed = {incident_id for incident_id, row in latest.items() if row.outcome != DeclarationOutcome.INCIDENT.value}
+    earliest = min(ensure_utc(i.detected_at, field="incident.detected_at") for i in incidents)
+    others = [row for row in session.exec(
+        select(Incident.id, Incident.ref, Incident.detected_at, Incident.affected_services, Incident.tags)
+        .where(Incident.detected_at > earliest).order_by(Incident.detected_at, Incident.id)) if row[0] not in dismissed]
     out: dict[int, list[dict[str, Any]]] = {}
     for incident in incidents:
-        kind = types.get(incident.id)
+        kind = types.get(incident.id) if incident.id not in dismissed else None
         services = set(incident.affected_services or [])
-        after = incident.resolved_at or incident.detected_at
-        out[incident.id] = [
-            {"ref": ref, "detected_at": detected, "incident_type": kind, "services": sorted(services & set(svc or []))}
-            for other_id, ref, detected, svc in others
-            if kind is not None and other_id != incident.id and types.get(other_id) == kind
-            and detected > after and services & set(svc or [])]
+        detected = ensure_utc(incident.detected_at, field="incident.detected_at")
+        after = ensure_utc(incident.resolved_at or incident.detected_at, field="incident.resolved_at")
+        found = []
+        for other_id, ref, other_detected, svc, tags in others:
+            other_detected = ensure_utc(other_detected, field="incident.detected_at")
+            if incident.id in dismissed or other_id == incident.id or other_detected <= after:
+                continue
+            shared = sorted(services & set(svc or [])) if kind is not None and types.get(other_id) == kind else []
+            themes = recurring_tags(detected_at=other_detected, tags=tags or [], earlier_detected_at=detected,
+                                    earlier_tags=incident.tags or [])
+            if shared or themes:
+                found.append({"ref": ref, "detected_at": other_detected, "incident_type": types.get(other_id),
+                              "services": shared, "tags": themes})
+        out[incident.id] = found
     return out
 
 

@@ -115,12 +115,14 @@ class ObligationDoc(TypedDict):
 
 
 class RecurrenceDoc(TypedDict):
-    """An earlier incident of the same declared type on a shared service (decisions.service)."""
+    """A later incident that recurs this one (decisions.service): same declared type on a shared service
+    (`services`), or a theme tag shared within the 90-day window (`tags`)."""
 
     ref: str
     detected_at: datetime
-    incident_type: str
+    incident_type: str | None
     services: list[str]
+    tags: list[str]
 
 
 class ProgrammeDoc(TypedDict):

@@ -148,6 +148,28 @@ def test_only_a_done_action_can_be_verified_and_once(cli_run, store, make_incide
     assert again.exit_code != 0 and "already verified by SRE lead" in again.stderr
 
 
+def test_a_later_incident_sharing_a_theme_within_90_days_is_a_recurrence_whatever_its_declared_type(store, make_incident):
+    """One recurrence truth: the theme rule of the pack's recurrence links and the 90-day metric also fails
+    the controls' "no recurrence" check of the earlier incident; a dismissed event and a late repeat do not."""
+    from compliance.decisions.service import get_recurrences_by_incident, record_declaration
+    from compliance.incidents.service import get_incident
+
+    first = make_incident(tags=["credential-stuffing"], detected_at=at("2026-03-01T11:00:00Z"))
+    within = make_incident(tags=["credential-stuffing", "login"], detected_at=at("2026-05-29T11:00:00Z"))
+    beyond = make_incident(tags=["credential-stuffing"], detected_at=at("2026-05-30T11:00:01Z"))
+    dismissed = make_incident(tags=["credential-stuffing"], detected_at=at("2026-03-05T11:00:00Z"))
+    unrelated = make_incident(tags=["ddos"], detected_at=at("2026-03-06T11:00:00Z"))
+    with store.session(immediate=True) as session:
+        record_declaration(session=session, incident=get_incident(session=session, ref=dismissed), outcome="not_incident",
+                           incident_type="other", rubric="matrix", decided_by="IC", decided_at=at("2026-03-05T12:00:00Z"))
+        incidents = [get_incident(session=session, ref=ref) for ref in (first, dismissed, unrelated)]
+        found = get_recurrences_by_incident(session=session, incidents=incidents)
+    by_ref = {incident.ref: found[incident.id] for incident in incidents}
+    assert [(r["ref"], r["tags"], r["services"]) for r in by_ref[first]] == [(within, ["credential-stuffing"], [])]
+    assert beyond not in {r["ref"] for r in by_ref[first]}
+    assert by_ref[dismissed] == [] and by_ref[unrelated] == []
+
+
 def test_a_later_incident_of_the_same_type_on_the_same_service_is_a_recurrence(store, make_incident):
     from compliance.decisions.service import record_declaration
     from compliance.documents.service import build_incident_document, build_incident_documents
