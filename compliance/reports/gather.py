@@ -103,7 +103,20 @@ def _integrity(store: Any) -> Integrity:
                      ledger_head=whole.ledger.head_hash, ledger_length=whole.length, ledger_counts=dict(whole.counts))
 
 
-def _methodology(frameworks: list[Any], awareness_hours: float) -> Methodology:
+def _verdict_settings(session: Session) -> list[tuple[str, str]]:
+    """The store settings that decide which requirements apply, in the words the methodology prints."""
+    from compliance.decisions.service import describe_significance_rule, get_significance_rule
+    from compliance.programme.scope import describe_audit_scope, get_audit_scope
+
+    return [("Significant incident (ISO A.5.27, SOC 2 CC7.5 reviews)",
+             describe_significance_rule(get_significance_rule(session=session))
+             + " Store setting; `compliance decision significance`."),
+            ("Audit scope (optional SOC 2 criteria)",
+             describe_audit_scope(get_audit_scope(session=session)) + " Store setting; `compliance programme scope`.")]
+
+
+def _methodology(frameworks: list[Any], awareness_hours: float, settings: list[tuple[str, str]] = ()) -> Methodology:
+    """`settings` are the store's own choices that change verdicts (significance rule, audit scope), as (label, text)."""
     from compliance.metrics.definitions import FORMULAS
     from compliance.metrics.service import TARGETS
 
@@ -119,6 +132,7 @@ def _methodology(frameworks: list[Any], awareness_hours: float) -> Methodology:
         ("Severity standing in for 'significant' or 'high risk'",
          "; ".join(severities) + " (the requirements' 'applies when', controls/*.yaml)" if severities else "none used"),
         ("Filing recorded long after its instant (back-filled)", backfill_rule()),
+        *settings,
     ]
     return Methodology(requirements=requirements, thresholds=thresholds, formulas=list(FORMULAS))
 
@@ -203,6 +217,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
             notifications.extend(rows)
         metrics = section_metrics(sections, as_of=generated_at.date())
         threshold = get_deadline_settings(session=session).get("awareness_gap_hours") or 24
+        verdict_settings = _verdict_settings(session)
         store_fields = get_store_manifest_fields(session=session, generated_at=generated_at,
                                                  incident_refs=[s.ref for s in sections])
         organisation = organisation or get_setting(session=session, key="organisation").get("name") \
@@ -231,7 +246,7 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         summary=ExecutiveSummary(metrics=metrics), matrices=matrices, notifications=notifications,
         incidents=sections, integrity=dataclasses.replace(_integrity(store), store=store_fields),
         include_restricted=True, population=population,
-        trends=derive_trends(sections, as_of=generated_at.date()), methodology=_methodology(chosen, float(threshold)),
+        trends=derive_trends(sections, as_of=generated_at.date()), methodology=_methodology(chosen, float(threshold), verdict_settings),
         assertion=assertion or Assertion(), programme=programme, events=events, assessed_incidents=declared,
     )
 

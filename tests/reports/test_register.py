@@ -60,6 +60,22 @@ def test_the_methodology_states_the_back_filled_threshold_the_register_applies(s
     assert f"{BACKFILL_HOURS} h" in rule
 
 
+def test_the_methodology_states_the_significance_rule_and_audit_scope_the_verdicts_used(store, make_incident):
+    from compliance.decisions.service import set_significance_rule
+    from compliance.programme.scope import set_audit_scope
+
+    before = dict(_pack(store).methodology.thresholds)
+    assert "severity sev2 or worse" in before["Significant incident (ISO A.5.27, SOC 2 CC7.5 reviews)"]
+    assert "availability criteria: out of scope" in before["Audit scope (optional SOC 2 criteria)"]
+    with store.session(immediate=True) as session:
+        set_significance_rule(session=session, severity_at_least="sev1", personal_data=False, regimes=[])
+        set_audit_scope(session=session, soc2_availability=True)
+    after = dict(_pack(store).methodology.thresholds)
+    assert after["Significant incident (ISO A.5.27, SOC 2 CC7.5 reviews)"].startswith(
+        "An incident is significant when: severity sev1 or worse.")
+    assert "availability criteria: in scope" in after["Audit scope (optional SOC 2 criteria)"]
+
+
 def test_the_rendered_register_flags_a_back_filled_filing_and_shows_recipient_reference_and_recorder(
         store, make_incident, text_of):
     from compliance.reports.render import render_pack
