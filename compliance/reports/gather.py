@@ -246,7 +246,8 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         summary=ExecutiveSummary(metrics=metrics), matrices=matrices, notifications=notifications,
         incidents=sections, integrity=dataclasses.replace(_integrity(store), store=store_fields),
         include_restricted=True, population=population,
-        trends=derive_trends(sections, as_of=generated_at.date()), methodology=_methodology(chosen, float(threshold), verdict_settings),
+        trends=derive_trends(sections, as_of=generated_at.date()),
+        methodology=_methodology(chosen, float(threshold), verdict_settings),
         assertion=assertion or Assertion(), programme=programme, events=events, assessed_incidents=declared,
     )
 
