@@ -20,6 +20,8 @@ from compliance.core.errors import DefinitionError, NotFoundError, ValidationErr
 from compliance.core.resources import builtin_dir
 from compliance.core.timeutil import get_zone
 from compliance.core.yamlload import LineDict, LineList, load_yaml_file
+from compliance.deadlines.delay_rules import DelayBasis, parse_delays
+from compliance.deadlines.yamlcheck import _Errors, _keys, _line, _positive_int, _text
 from compliance.incidents.enums import CLOCK_FIELDS
 from compliance.incidents.enums import STATE_CODE as _STATE
 
@@ -204,6 +206,20 @@ class Regime:
         return stage.in_force or self.in_force
     entity_types: tuple[str, ...] = ()  # the entity types this regime distinguishes (declared and used in stages)
     member_states: tuple[str, ...] = ()  # country codes of the states whose calendars the regime knows
+    delays: tuple[DelayBasis, ...] = ()  # the legal bases on which its stages may be delayed (`delays:`)
+
+    def delay_basis(self, basis_id: str, *, field: str = "--basis") -> DelayBasis:
+        """Returns the delay basis `basis_id` this regime declares; refuses another listing the valid ones."""
+        known = check_known(basis_id, [b.id for b in self.delays], field=field, what="delay basis",
+                            context=f" for regime {self.id!r}")
+        return next(b for b in self.delays if b.id == known)
+
+    def base_stage(self, stage_id: str) -> Stage:
+        """Returns the stage as declared (a per-State stage for its `<stage>_<state>` copies)."""
+        for stage in self.stages:
+            if stage.id == stage_id or (stage.per_state and stage_id.startswith(f"{stage.id}_")):
+                return stage
+        return self.stage(stage_id)
 
     def check_entity_type(self, value: str | None, *, field: str = "--entity-type") -> str | None:
         """Returns the entity type when this regime knows it; refuses an unknown one listing the valid ones."""
@@ -240,49 +256,6 @@ def for_state(stage: Stage, state: str) -> Stage:
 
 # --------------------------------------------------------------------------- parsing with every error kept
 
-
-class _Errors:
-    def __init__(self, path: str, *, deep: bool = False) -> None:
-        self.path = path
-        self.items: list[str] = []
-        self.deep = deep  # also build each holiday calendar (validation), not only check its codes (loading)
-
-    def add(self, line: int, message: str) -> None:
-        self.items.append(f"{self.path}:{line}: {message}")
-
-
-def _line(node: Any, key: str | int | None = None) -> int:
-    if isinstance(node, LineDict) and isinstance(key, str):
-        return node.line_of(key)
-    if isinstance(node, LineList) and isinstance(key, int):
-        return node.line_of(key)
-    return getattr(node, "line", 0) or 1
-
-
-def _keys(node: LineDict, allowed: set[str], where: str, errors: _Errors) -> None:
-    for key in node:
-        if key not in allowed:
-            errors.add(node.line_of(key), f"{where}: unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
-
-
-def _text(node: LineDict, key: str, where: str, errors: _Errors, *, required: bool = True) -> str | None:
-    value = node.get(key)
-    if value is None:
-        if required:
-            errors.add(node.line, f"{where}: missing {key!r}")
-        return None
-    if not isinstance(value, str) or not value.strip():
-        errors.add(node.line_of(key), f"{where}: {key!r} must be non-empty text")
-        return None
-    return value.strip()
-
-
-def _positive_int(node: LineDict, key: str, where: str, errors: _Errors) -> int | None:
-    value = node.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        errors.add(node.line_of(key), f"{where}: {key!r} must be a positive whole number, not {value!r}")
-        return None
-    return value
 
 
 def _hhmm(node: LineDict, key: str, where: str, errors: _Errors) -> time | None:
@@ -550,7 +523,7 @@ def _parse_regime(data: Any, path: Path, errors: _Errors) -> Regime | None:
         errors.add(_line(data), "a regime file is a mapping with id, name, jurisdiction, citation and stages")
         return None
     _keys(data, {"id", "name", "jurisdiction", "citation", "status_note", "in_force_from", "residents_of", "stages",
-                 "entity_types", "member_states"},
+                 "entity_types", "member_states", "delays"},
           "regime", errors)
     regime_id = data.get("id")
     if not isinstance(regime_id, str) or not _ID.match(regime_id):
@@ -601,12 +574,13 @@ def _parse_regime(data: Any, path: Path, errors: _Errors) -> Regime | None:
             if name_ not in declared_types:
                 errors.add(data.line_of("entity_types"), f"regime: entity type {name_!r} is used by a stage but not "
                                                          "listed in 'entity_types'")
+    delays = parse_delays(data, {st.id: st.per_state for st in stages}, errors)
     if errors.items or not (isinstance(regime_id, str) and name and jurisdiction and citation):
         return None
     return Regime(id=regime_id, name=name, jurisdiction=jurisdiction, citation=citation, stages=tuple(stages),
                   path=str(path), status_note=note, in_force=in_force, residents_of=residents_of,
                   entity_types=tuple(dict.fromkeys([*declared_types, *used])),
-                  member_states=tuple(states))
+                  member_states=tuple(states), delays=delays)
 
 
 def _name_list(data: LineDict, key: str, errors: _Errors) -> list[str]:

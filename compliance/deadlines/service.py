@@ -30,7 +30,8 @@ from compliance.core.timeutil import ensure_utc, format_timedelta, get_zone, par
 from compliance.db.settings import get_setting, set_setting
 from compliance.db.store import serialize
 from compliance.deadlines import engine
-from compliance.deadlines.models import FILING_CONTENT, Notification, Obligation, Waiver
+from compliance.deadlines.delay_rules import delayed_row
+from compliance.deadlines.models import FILING_CONTENT, Notification, NotificationDelay, Obligation, Waiver
 from compliance.deadlines.regimes import Regime, builtin_regime_dir, get_regime, load_regimes
 from compliance.incidents.models import CLOCK_FIELDS, Incident
 
@@ -124,6 +125,12 @@ def get_incident_waivers(*, session: Session, incident: Incident) -> list[Waiver
     return list(session.exec(select(Waiver).where(Waiver.incident_id == incident.id).order_by(Waiver.id)))
 
 
+def get_incident_delays(*, session: Session, incident: Incident) -> list[NotificationDelay]:
+    """Returns the delays recorded for an incident's stages, in the order recorded."""
+    query = select(NotificationDelay).where(NotificationDelay.incident_id == incident.id).order_by(NotificationDelay.id)
+    return list(session.exec(query))
+
+
 def _filings_by_regime(notifications: Iterable[Notification]) -> dict[str, dict[str, list[Notification]]]:
     out: dict[str, dict[str, list[Notification]]] = {}
     for n in notifications:
@@ -190,22 +197,31 @@ def _stored_regime_ids(session: Session) -> set[str]:
 
 def _evaluate(session: Session, incident: Incident, settings: dict[str, Any], zone: tzinfo,
               regimes: dict[str, Regime] | None = None, notifications: list[Notification] | None = None,
-              waivers: list[Waiver] | None = None):
-    """Evaluates the incident's stages; `notifications`/`waivers` are read from the store unless preloaded."""
+              waivers: list[Waiver] | None = None, delays: list[NotificationDelay] | None = None):
+    """Evaluates the incident's stages (recorded delays applied); filings, waivers and delays read unless preloaded."""
     regimes = _session_regimes(session) if regimes is None else regimes
     facts = _facts(incident, settings)
     if notifications is None:
         notifications = get_incident_notifications(session=session, incident=incident)
     if waivers is None:
         waivers = get_incident_waivers(session=session, incident=incident)
+    if delays is None:
+        delays = get_incident_delays(session=session, incident=incident)
     by_regime = _filings_by_regime(notifications)
     waivers = {(w.regime, w.stage): w for w in waivers}
+    delayed: dict[tuple[str, str], list[NotificationDelay]] = {}
+    for d in delays:
+        delayed.setdefault((d.regime, d.stage), []).append(d)
     out = []
     for regime in _incident_regimes(incident, regimes):
         filings = by_regime.get(regime.id, {})
         instants = {stage: [n.notified_at for n in rows] for stage, rows in filings.items()}
         for row in engine.evaluate_regime(regime, facts=facts, zone=zone, filings=instants, include_untriggered=False):
             stage = row["stage"]
+            records = delayed.get((regime.id, stage.id))
+            if records:
+                stage_zone = get_zone(stage.clock.timezone) if stage.clock.timezone else zone
+                row = delayed_row(row, regime.delays, records, zone=stage_zone)
             out.append((regime, row, filings.get(stage.id, []), waivers.get((regime.id, stage.id))))
     return out
 
@@ -426,7 +442,11 @@ def get_obligation_documents_by_incident(*, session: Session, incidents: list[In
         ids = [i.id for i in part if i.regimes]
         notifications: dict[int, list[Notification]] = {i: [] for i in ids}
         waivers: dict[int, list[Waiver]] = {i: [] for i in ids}
+        delays: dict[int, list[NotificationDelay]] = {i: [] for i in ids}
         if ids:
+            query = select(NotificationDelay).where(NotificationDelay.incident_id.in_(ids)).order_by(NotificationDelay.id)
+            for d in session.exec(query):
+                delays[d.incident_id].append(d)
             for n in session.exec(select(Notification).where(Notification.incident_id.in_(ids)).order_by(Notification.id)):
                 notifications[n.incident_id].append(n)
             for w in session.exec(select(Waiver).where(Waiver.incident_id.in_(ids)).order_by(Waiver.id)):
@@ -434,17 +454,19 @@ def get_obligation_documents_by_incident(*, session: Session, incidents: list[In
         for incident in part:
             out[incident.id] = [] if not incident.regimes else _obligation_documents(
                 session, incident, as_of=as_of, window=window, settings=settings, org_zone=zone, zone=zone,
-                notifications=notifications[incident.id], waivers=waivers[incident.id])
+                notifications=notifications[incident.id], waivers=waivers[incident.id], delays=delays[incident.id])
     return out
 
 
 def _obligation_documents(session: Session, incident: Incident, *, as_of: datetime, window: timedelta,
                           settings: dict[str, Any], org_zone: tzinfo, zone: tzinfo,
                           notifications: list[Notification] | None = None,
-                          waivers: list[Waiver] | None = None) -> list[dict[str, Any]]:
+                          waivers: list[Waiver] | None = None,
+                          delays: list[NotificationDelay] | None = None) -> list[dict[str, Any]]:
     """Obligation documents of one incident: dues counted in `org_zone`, shown also in `zone` (--timezone)."""
     docs = []
-    evaluated = _evaluate(session, incident, settings, org_zone, notifications=notifications, waivers=waivers)
+    evaluated = _evaluate(session, incident, settings, org_zone, notifications=notifications, waivers=waivers,
+                          delays=delays)
     for regime, row, filings, waiver in evaluated:
         stage = row["stage"]
         first = filings[0] if filings else None
@@ -470,6 +492,10 @@ def _obligation_documents(session: Session, incident: Incident, *, as_of: dateti
             "decided_by": waiver.decided_by if waiver else None, "decided_at": waiver.decided_at if waiver else None,
             "reference": first.reference if first else None,
             "content": list(stage.content),
+            # Recorded delay (Form 8-K Item 1.05(c), 45 CFR 164.412): the due above is already moved by it.
+            "delayed": "delay" in row, "status_reason": row.get("delay_reason"),
+            "due_undelayed": row.get("due_undelayed", row["due"]),
+            "delay": row.get("delay"),
         }
         if status == engine.UNDUE_DELAY:
             doc["age_hours"] = round((as_of - row["clock_start"]).total_seconds() / 3600, 1)
@@ -511,9 +537,12 @@ def get_check_findings(*, session: Session, at: datetime, window: timedelta, tz:
              .where(Obligation.pending == True, Obligation.due.is_not(None), Obligation.due <= at + window)  # noqa: E712
              .order_by(Obligation.due, Obligation.id))
     findings = []
-    for obligation, ref, title in session.exec(query):
+    rows = list(session.exec(query))
+    delayed = _delay_citations(session, {o.incident_id for o, _, _ in rows})
+    for obligation, ref, title in rows:
         missed = obligation.due < at
         findings.append({
+            "delayed_under": delayed.get((obligation.incident_id, obligation.regime, obligation.stage)),
             "level": "critical" if missed else "warning", "status": "late_open" if missed else "due_soon",
             "incident": ref, "title": title, "regime": obligation.regime, "stage": obligation.stage,
             "clock_start": obligation.clock_start, "due": obligation.due,
@@ -536,6 +565,20 @@ def get_check_findings(*, session: Session, at: datetime, window: timedelta, tz:
             "due_local": None, "seconds_left": None, "missing": stage.trigger_field,
         })
     return findings
+
+
+def _delay_citations(session: Session, incident_ids: set[int]) -> dict[tuple[int, str, str], str]:
+    """(incident id, regime, stage) -> citation of the latest recorded delay, for the incidents given."""
+    if not incident_ids:
+        return {}
+    regimes = _session_regimes(session)
+    out = {}
+    query = select(NotificationDelay).where(NotificationDelay.incident_id.in_(incident_ids)).order_by(NotificationDelay.id)
+    for d in session.exec(query):
+        regime = regimes.get(d.regime)
+        basis = next((b for b in regime.delays if b.id == d.basis), None) if regime else None
+        out[(d.incident_id, d.regime, d.stage)] = basis.citation if basis else d.basis
+    return out
 
 
 def get_awareness_gap(*, session: Session, incident: Incident) -> dict[str, Any] | None:
