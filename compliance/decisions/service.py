@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from compliance.core.errors import ValidationError
+from compliance.core.text import one_line
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.db.settings import get_setting, set_setting
 from compliance.decisions.models import (
@@ -48,10 +49,8 @@ def _choice(value: Any, enum: type[Enum], field: str) -> str:
 
 
 def _line(value: Any, field: str, *, required: bool = False) -> str | None:
-    text = " ".join(str(value).split()) if value is not None else ""
-    if required and not text:
-        raise ValidationError("must not be empty", field=field)
-    return text or None
+    """compliance.core.text.one_line on the value with its runs of white space (line breaks too) folded to one space."""
+    return one_line(None if value is None else " ".join(str(value).split()), field, required=required)
 
 
 def _decided_at(value: datetime | None, now: datetime) -> datetime:
