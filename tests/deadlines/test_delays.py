@@ -31,6 +31,7 @@ from compliance.deadlines.delays import list_delay_documents, record_delay
 from compliance.deadlines.models import NotificationDelay
 from compliance.deadlines.regimes import collect_regime_errors, get_regime
 from compliance.deadlines.service import get_check_findings, get_incident_obligation_documents, record_notification
+from compliance.documents.types import DelayDoc
 from compliance.incidents.service import get_incident
 from tests.conftest import at
 from tests.deadlines.regime_files import STATE_LAW, write_regime
@@ -75,6 +76,7 @@ def test_an_attorney_general_delay_moves_the_8k_due_30_days_after_the_due_it_was
     assert doc["status_reason"] == "delayed under Form 8-K Item 1.05(c) until 2026-04-05T21:30:00Z"
     assert doc["notes"][0].startswith(doc["status_reason"]) and "DOJ letter 2026-17" in doc["notes"][0]
     assert doc["delay"]["requested_by"] == "U.S. Attorney General" and doc["delay"]["form"] == "written"
+    assert set(doc["delay"]) == set(DelayDoc.__annotations__)  # the incident document's typed shape
 
 
 def test_the_check_judges_a_delayed_obligation_by_its_new_due(store, sec_incident):
