@@ -40,11 +40,15 @@ def get_incident_obligation_documents(*, session: Session, incident: Incident, a
 
 
 def get_obligation_documents_by_incident(*, session: Session, incidents: list[Incident], as_of: datetime,
-                                         chunk: int = 500) -> dict[int, list[dict[str, Any]]]:
-    """Returns the obligation documents of many incidents by incident id, filings and waivers read in bulk."""
+                                         chunk: int = 500, tz: str | None = None) -> dict[int, list[dict[str, Any]]]:
+    """Returns the obligation documents of many incidents by incident id, filings, waivers and delays read in bulk.
+
+    Dues are counted in the organisation's time zone and shown also in `tz` (default: the organisation's).
+    """
     as_of = ensure_utc(as_of, field="as_of")
     settings = get_deadline_settings(session=session)
     window, zone = _window(settings), get_org_zone(session=session)
+    shown = get_org_zone(session=session, override=tz) if tz else zone
     out: dict[int, list[dict[str, Any]]] = {}
     for start in range(0, len(incidents), chunk):
         part = incidents[start:start + chunk]
@@ -62,7 +66,7 @@ def get_obligation_documents_by_incident(*, session: Session, incidents: list[In
                 waivers[w.incident_id].append(w)
         for incident in part:
             out[incident.id] = [] if not incident.regimes else _obligation_documents(
-                session, incident, as_of=as_of, window=window, settings=settings, org_zone=zone, zone=zone,
+                session, incident, as_of=as_of, window=window, settings=settings, org_zone=zone, zone=shown,
                 notifications=notifications[incident.id], waivers=waivers[incident.id], delays=delays[incident.id])
     return out
 
@@ -116,16 +120,18 @@ def _obligation_documents(session: Session, incident: Incident, *, as_of: dateti
 
 def list_obligation_documents(*, session: Session, as_of: datetime, pending_only: bool = False,
                               incident: Incident | None = None, tz: str | None = None) -> list[dict[str, Any]]:
-    """Returns the obligation documents of every incident (or one), oldest incident first."""
+    """Returns the obligation documents of every incident (or one), oldest incident first (read in bulk)."""
     query = select(Incident).where(Incident.id.in_(select(Obligation.incident_id)))
     if pending_only:
         query = select(Incident).where(Incident.id.in_(
             select(Obligation.incident_id).where(Obligation.pending == True)))  # noqa: E712 - SQL
     if incident is not None:
         query = query.where(Incident.id == incident.id)
+    incidents = list(session.exec(query.order_by(Incident.number)))
+    by_incident = get_obligation_documents_by_incident(session=session, incidents=incidents, as_of=as_of, tz=tz)
     docs = []
-    for inc in session.exec(query.order_by(Incident.number)):
-        for doc in get_incident_obligation_documents(session=session, incident=inc, as_of=as_of, tz=tz):
+    for inc in incidents:
+        for doc in by_incident[inc.id]:
             if pending_only and (doc["notified_at"] is not None or doc["waived"]):
                 continue
             docs.append(doc)
