@@ -184,13 +184,13 @@ class Regime:
     status_note: str | None = None
     in_force: InForce = ALWAYS
     residents_of: str | None = None  # a State's law: thresholds count that State's residents (affected_by_state)
+    entity_types: tuple[str, ...] = ()  # the entity types this regime distinguishes (declared and used in stages)
+    member_states: tuple[str, ...] = ()  # country codes of the states whose calendars the regime knows
+    delays: tuple[DelayBasis, ...] = ()  # the legal bases on which its stages may be delayed (`delays:`)
 
     def stage_in_force(self, stage: Stage) -> InForce:
         """Returns when `stage`'s duty applies: its own `in_force_from`, else the regime's."""
         return stage.in_force or self.in_force
-    entity_types: tuple[str, ...] = ()  # the entity types this regime distinguishes (declared and used in stages)
-    member_states: tuple[str, ...] = ()  # country codes of the states whose calendars the regime knows
-    delays: tuple[DelayBasis, ...] = ()  # the legal bases on which its stages may be delayed (`delays:`)
 
     def delay_basis(self, basis_id: str, *, field: str = "--basis") -> DelayBasis:
         """Returns the delay basis `basis_id` this regime declares; refuses another listing the valid ones."""
@@ -201,7 +201,11 @@ class Regime:
     def base_stage(self, stage_id: str) -> Stage:
         """Returns the stage as declared (a per-State stage for its `<stage>_<state>` copies)."""
         for stage in self.stages:
-            if stage.id == stage_id or (stage.per_state and stage_id.startswith(f"{stage.id}_")):
+            if stage.id == stage_id:
+                return stage
+        for stage in self.stages:
+            state = stage_id.removeprefix(f"{stage.id}_") if stage.per_state else stage_id
+            if state != stage_id and _STATE.match(state.upper()):
                 return stage
         return self.stage(stage_id)
 

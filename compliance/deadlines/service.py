@@ -38,6 +38,7 @@ from compliance.deadlines.evaluation import (  # noqa: F401 - also imported from
     _require_definitions,
     _session_regimes,
     _stored_regime_ids,
+    _window,
     get_deadline_settings,
     get_incident_delays,
     get_incident_notifications,
@@ -47,6 +48,7 @@ from compliance.deadlines.evaluation import (  # noqa: F401 - also imported from
 )
 from compliance.deadlines.models import FILING_CONTENT, Notification, Obligation, Waiver
 from compliance.deadlines.obligation_documents import (  # noqa: F401 - the reading side, imported from here too
+    _obligation_documents,
     get_check_findings,
     get_incident_obligation_documents,
     get_obligation_documents_by_incident,

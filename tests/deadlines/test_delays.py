@@ -283,3 +283,33 @@ def test_a_due_moved_earlier_after_the_delay_caps_the_recorded_end_at_the_new_li
     doc = _doc(store, sec_incident, "sec_8k", "form_8k", NOW)
     assert doc["due_undelayed"] == at("2026-03-05T22:30:00Z") and doc["due"] == at("2026-04-04T21:30:00Z")
     assert any("beyond what Form 8-K Item 1.05(c) allows with the due as it is now" in n for n in doc["notes"])
+
+
+def test_a_per_state_media_notice_is_delayed_on_its_own(store, make_incident):
+    # 45 CFR 164.406: one media notice per State with more than 500 residents affected; 164.412 covers each notice.
+    ref = make_incident(discovered_at=at("2026-03-02T10:00:00Z"), regimes=["hipaa"],
+                        affected_by_state={"CA": 600, "NV": 700})
+    _delay(store, ref, regime="hipaa", stage="media_notice_ca", basis="law_enforcement", form="oral",
+           requested_by="California DOJ", stated_at=at("2026-04-20T14:00:00Z"))
+    assert _doc(store, ref, "hipaa", "media_notice_ca", NOW)["due"] == at("2026-05-20T14:00:00Z")
+    assert _doc(store, ref, "hipaa", "media_notice_nv", NOW)["due"] == at("2026-05-01T23:59:59Z")
+
+
+def test_a_packs_statuses_rederived_from_the_ledger_count_a_delay_only_from_its_entry_on(store, sec_incident):
+    from compliance.db.ledger.models import LedgerHead
+    from compliance.integrity.pack import get_stated_statuses
+
+    def head():
+        with store.session() as session:
+            return session.exec(select(LedgerHead.seq)).one()
+
+    def status(upto):
+        with store.session() as session:
+            rows = get_stated_statuses(session=session, as_of=at("2026-03-07T00:00:00Z"), incident_refs=[sec_incident],
+                                       upto=upto)
+        return next(r["status"] for r in rows if r["stage"] == "form_8k")
+
+    before = head()
+    _delay(store, sec_incident, stated_at=at("2026-03-05T15:00:00Z"))
+    assert status(before) == "late_open"  # a pack made before the delay keeps its statuses
+    assert status(head()) == "open"
