@@ -7,6 +7,7 @@ import click
 from compliance.cli.base import CheckCommand, ComplianceGroup
 from compliance.cli.options import (
     controls_dir_option,
+    default_actor,
     emit_json,
     json_option,
     pass_store,
@@ -228,3 +229,77 @@ def settings_command(store, org_timezone, member_state, warn_within, awareness_g
     else:
         for key, value in settings.items():
             click.echo(f"{key}: {value}")
+
+
+@deadlines_group.command("delay")
+@click.argument("incident_id", metavar="INCIDENT")
+@click.option("--regime", required=True, metavar="ID", help="Regime id, e.g. sec_8k, hipaa.")
+@click.option("--stage", required=True, metavar="ID", help="Stage id, e.g. form_8k, individual_notice.")
+@click.option("--basis", required=True, metavar="ID",
+              help="Delay basis the regime declares, e.g. attorney_general (sec_8k), law_enforcement (hipaa).")
+@click.option("--requested-by", required=True, metavar="TEXT", help="The official or agency that asked for the delay.")
+@click.option("--written/--oral", "written", default=None, help="Whether the request was made in writing or orally.")
+@click.option("--reference", metavar="TEXT", help="Reference of the written statement or of the note of the oral one.")
+@click.option("--from", "stated_from", required=True, metavar="ISO", help="When the statement or determination was made.")
+@click.option("--until", metavar="ISO", help="End of the delay (default: the latest end the basis allows).")
+@click.option("--by", "recorded_by", default=default_actor, show_default="login name", help="Who records it (audit trail).")
+@timezone_option
+@controls_dir_option
+@pass_store
+@json_option
+def delay_command(store, incident_id, regime, stage, basis, requested_by, written, reference, stated_from, until,
+                  recorded_by, tz, controls_dirs, as_json) -> None:
+    """Record a delay of a notification stage on a basis its regime declares (append-only; an extension is a new record).
+
+    The due of the stage moves to the end of the delay, never beyond what the basis allows.
+
+    Example:
+
+    \b
+        compliance deadlines delay INC-0001 --regime sec_8k --stage form_8k --basis attorney_general \\
+            --requested-by "U.S. Attorney General" --written --reference "DOJ letter 2026-17" \\
+            --from 2026-03-05T15:00:00Z
+    """
+    from compliance.deadlines.delays import record_delay
+    from compliance.incidents.service import get_incident
+
+    stated_at = parse_instant(stated_from, field="--from", tz=tz)
+    end = _instant(until, "--until", tz)
+    with store.session(immediate=True) as session:
+        incident = get_incident(session=session, ref=incident_id)
+        doc = record_delay(session=session, incident=incident, regime=regime, stage=stage, basis=basis,
+                           form=None if written is None else ("written" if written else "oral"),
+                           requested_by=requested_by, stated_at=stated_at,
+                           until=end, reference=reference, recorded_by=recorded_by, extra_dirs=controls_dirs)
+    if as_json:
+        emit_json(doc)
+    else:
+        kind = f"extension {doc['extension']}" if doc["extension"] else "delay"
+        click.echo(f"{doc['incident']} {doc['regime']}/{doc['stage']}: {kind} under {doc['citation']} until "
+                   f"{to_iso(doc['until'])} ({doc['form']} request of {doc['requested_by']})")
+
+
+@deadlines_group.command("delays")
+@click.option("--incident", "incident_id", metavar="ID", help="Only this incident's delays.")
+@controls_dir_option
+@pass_store
+@json_option
+def delays_command(store, incident_id, controls_dirs, as_json) -> None:
+    """List the recorded delays of notification stages, oldest first.
+
+    Example:
+
+    \b
+        compliance deadlines delays --incident INC-0001 --json
+    """
+    from compliance.deadlines.delays import list_delay_documents
+    from compliance.incidents.service import get_incident
+
+    with store.session() as session:
+        incident = get_incident(session=session, ref=incident_id) if incident_id else None
+        rows = list_delay_documents(session=session, incident=incident, extra_dirs=controls_dirs)
+    if as_json:
+        emit_json(rows)
+    else:
+        print_table(rows, ["incident", "regime", "stage", "basis", "form", "extension", "requested_by", "from", "until"],
+                    empty="no recorded delays")

@@ -21,7 +21,7 @@ from compliance.db.store import Store
 
 # programme_evidence: a new version is a new row (PG-2), so the writer never needs to rewrite one.
 APPEND_ONLY_TABLES = ("evidence", "custody_event", "incident_change", "notification", "notification_waiver",
-                      "programme_evidence")
+                      "programme_evidence", "notification_delay")
 READ_ONLY_TABLES = ("alembic_version", "ledger_entry", "ledger_head")
 WRITER_FUNCTIONS = ("compliance_ledger_append(text, text, text)", "compliance_ledger_lock()")
 UPDATE_ONLY_TABLES = ("custody_head",)

@@ -29,7 +29,9 @@ def finding_line(finding: dict[str, Any]) -> str:
                 f"record {f['missing']} (compliance incident update {f['incident']} --{f['missing'].replace('_', '-')} …)")
     left = timedelta(seconds=f["seconds_left"])
     when = f"{format_timedelta(-left)} overdue" if f["seconds_left"] < 0 else f"{format_timedelta(left)} left"
-    return f"{f['level'].upper()} {f['incident']} {f['regime']}/{f['stage']} due {to_iso(f['due'])} ({f['due_local']}): {when}"
+    delayed = f" (delayed under {f['delayed_under']})" if f.get("delayed_under") else ""
+    return (f"{f['level'].upper()} {f['incident']} {f['regime']}/{f['stage']} due {to_iso(f['due'])} ({f['due_local']})"
+            f"{delayed}: {when}")
 
 
 def check_summary(findings: list[dict[str, Any]], *, warn_within: str) -> str:

@@ -81,3 +81,30 @@ class Waiver(SQLModel, table=True):
     decided_by: str
     decided_at: datetime = InstantField(nullable=False)
     recorded_at: datetime = InstantField(nullable=False, default_now=True)
+
+
+class NotificationDelay(SQLModel, table=True):
+    """A recorded delay of one stage on a legal basis the regime declares (Form 8-K Item 1.05(c), 45 CFR 164.412).
+
+    Append-only and in the ledger: an extension is a new record (`extension` counts the earlier ones of the
+    same basis and form); the latest record of a stage says until when it is delayed.
+    """
+
+    __tablename__ = "notification_delay"
+    __ledger__ = True
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    regime: str = Field(max_length=64)
+    stage: str = Field(max_length=64)
+    basis: str = Field(max_length=64)
+    form: str = Field(max_length=16)  # written | oral
+    extension: int = 0  # 0: the first delay; n: the n-th extension
+    requested_by: str  # the official or agency that asked for the delay
+    reference: str | None = None
+    stated_at: datetime = InstantField(nullable=False)  # when the statement or determination was made
+    until: datetime = InstantField(nullable=False)
+    allowed_until: datetime | None = InstantField()  # the latest end the basis allowed (None: the statement sets it)
+    due_before: datetime = InstantField(nullable=False)  # the due the delay moved
+    recorded_by: str
+    recorded_at: datetime = InstantField(nullable=False, default_now=True)

@@ -13,12 +13,9 @@ Rules (ids used in tests and notes):
 from __future__ import annotations
 
 import copy
-import hashlib
 import math
-import os
 from collections.abc import Iterable
-from datetime import datetime, timedelta, tzinfo
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
@@ -27,34 +24,40 @@ from sqlmodel import Session, select
 from compliance.core.errors import ConflictError, ValidationError
 from compliance.core.text import clean_line, clean_text
 from compliance.core.timeutil import ensure_utc, format_timedelta, get_zone, parse_duration, utcnow
-from compliance.db.settings import get_setting, set_setting
+from compliance.db.settings import set_setting
 from compliance.db.store import serialize
-from compliance.deadlines import engine
+from compliance.deadlines.evaluation import (  # noqa: F401 - also imported from here
+    DEFAULT_SETTINGS,
+    DEFINITIONS_KEY,
+    FUTURE_TOLERANCE,
+    SETTINGS_KEY,
+    _evaluate,
+    _facts,
+    _incident_regimes,
+    _record_definitions,
+    _require_definitions,
+    _session_regimes,
+    _stored_regime_ids,
+    _window,
+    get_deadline_settings,
+    get_incident_delays,
+    get_incident_notifications,
+    get_incident_waivers,
+    get_org_zone,
+    get_regime_definitions,
+)
 from compliance.deadlines.models import FILING_CONTENT, Notification, Obligation, Waiver
-from compliance.deadlines.regimes import Regime, builtin_regime_dir, get_regime, load_regimes
-from compliance.incidents.models import CLOCK_FIELDS, Incident
-
-SETTINGS_KEY = "deadlines"
-DEFAULT_SETTINGS = {"timezone": "UTC", "member_state": None, "warn_within_hours": 24,
-                    "awareness_gap_hours": 24, "stage_hours": {}}
-# Where the store records the custom regime definitions its obligations rely on (id -> path, sha256).
-DEFINITIONS_KEY = "deadlines.regime_definitions"
-FUTURE_TOLERANCE = timedelta(minutes=5)
-
+from compliance.deadlines.obligation_documents import (  # noqa: F401 - the reading side, imported from here too
+    _obligation_documents,
+    get_check_findings,
+    get_incident_obligation_documents,
+    get_obligation_documents_by_incident,
+    list_obligation_documents,
+)
+from compliance.deadlines.regimes import Regime, get_regime, load_regimes
+from compliance.incidents.models import Incident
 
 # --------------------------------------------------------------------------- settings
-
-
-def get_deadline_settings(*, session: Session) -> dict[str, Any]:
-    """Returns the store's deadline settings (org time zone, Member State, windows), defaults filled in.
-
-    Read once per session (bulk reads ask for them per incident); set_deadline_settings refreshes it.
-    """
-    cached = session.info.get(SETTINGS_KEY)
-    if cached is None:
-        cached = {**DEFAULT_SETTINGS, **get_setting(session=session, key=SETTINGS_KEY)}
-        session.info[SETTINGS_KEY] = cached
-    return copy.deepcopy(cached)
 
 
 def set_deadline_settings(*, session: Session, timezone: str | None = None, member_state: str | None = None,
@@ -89,125 +92,6 @@ def set_deadline_settings(*, session: Session, timezone: str | None = None, memb
     for incident in session.exec(select(Incident).where(Incident.id.in_(select(Obligation.incident_id)))):
         sync_incident_obligations(session=session, incident=incident)
     return settings
-
-
-def get_org_zone(*, session: Session, override: str | None = None) -> tzinfo:
-    """Returns the organisation's time zone: `override` (--timezone) or the store setting (default UTC)."""
-    if override:
-        return get_zone(override)
-    return get_zone(get_deadline_settings(session=session).get("timezone") or "UTC", field="settings.timezone")
-
-
-def _facts(incident: Incident, settings: dict[str, Any]) -> engine.Facts:
-    return engine.Facts(
-        instants={name: getattr(incident, name) for name in CLOCK_FIELDS},
-        entity_type=incident.entity_type, affected=incident.data_subjects_approx,
-        affected_by_state=dict(incident.affected_by_state or {}),
-        member_state=settings.get("member_state"), stage_hours=dict(settings.get("stage_hours") or {}))
-
-
-def _window(settings: dict[str, Any]) -> timedelta:
-    return timedelta(hours=float(settings.get("warn_within_hours") or 24))
-
-
-# --------------------------------------------------------------------------- reading filings and waivers
-
-
-def get_incident_notifications(*, session: Session, incident: Incident) -> list[Notification]:
-    """Returns every filing recorded for an incident, in the order recorded."""
-    query = select(Notification).where(Notification.incident_id == incident.id).order_by(Notification.id)
-    return list(session.exec(query))
-
-
-def get_incident_waivers(*, session: Session, incident: Incident) -> list[Waiver]:
-    """Returns the stages of an incident closed as not required."""
-    return list(session.exec(select(Waiver).where(Waiver.incident_id == incident.id).order_by(Waiver.id)))
-
-
-def _filings_by_regime(notifications: Iterable[Notification]) -> dict[str, dict[str, list[Notification]]]:
-    out: dict[str, dict[str, list[Notification]]] = {}
-    for n in notifications:
-        out.setdefault(n.regime, {}).setdefault(n.stage, []).append(n)
-    return out
-
-
-def _incident_regimes(incident: Incident, regimes: dict[str, Regime]) -> list[Regime]:
-    """The incident's regimes; a regime it carries whose definition is not loaded is refused, never skipped."""
-    missing = [r for r in (incident.regimes or []) if r not in regimes]
-    if missing:
-        raise ValidationError(f"regime {missing[0]!r} of {incident.ref} is not defined here: set COMPLIANCE_CONTROLS "
-                              f"(or --controls-dir) to the folder defining it; nothing was changed", field="regime")
-    return [regimes[r] for r in incident.regimes or []]
-
-
-def _session_regimes(session: Session, extra_dirs: Iterable[str] = ()) -> dict[str, Regime]:
-    """The regimes (built-in, COMPLIANCE_CONTROLS and `extra_dirs` folders), loaded once per session."""
-    extra = tuple(str(d) for d in extra_dirs)
-    key = ("compliance.regimes", os.environ.get("COMPLIANCE_CONTROLS", ""), extra)
-    if key not in session.info:
-        session.info[key] = load_regimes(extra_dirs=extra)
-    return session.info[key]
-
-
-def get_regime_definitions(*, session: Session) -> dict[str, dict[str, str]]:
-    """Returns the custom regime definitions the store relies on: id -> {path, sha256} when last used."""
-    return get_setting(session=session, key=DEFINITIONS_KEY)
-
-
-def _record_definitions(session: Session, used: Iterable[Regime]) -> None:
-    """Records the path and content hash of every custom (not built-in) regime an obligation relies on."""
-    builtin = builtin_regime_dir().resolve()
-    known = get_regime_definitions(session=session)
-    changed = False
-    for regime in used:
-        path = Path(regime.path)
-        if path.resolve().parent == builtin:
-            continue
-        entry = {"path": str(path.resolve()), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-        if known.get(regime.id) != entry:
-            known[regime.id] = entry
-            changed = True
-    if changed:
-        set_setting(session=session, key=DEFINITIONS_KEY, value=known)
-
-
-def _require_definitions(session: Session, regime_ids: Iterable[str], regimes: dict[str, Regime]) -> None:
-    """Refuses to go on without the definition of a regime the store relies on, naming where it was last seen."""
-    missing = sorted(set(regime_ids) - set(regimes))
-    if not missing:
-        return
-    entry = get_regime_definitions(session=session).get(missing[0], {})
-    where = f" (last defined in {entry['path']})" if entry.get("path") else ""
-    raise ValidationError(f"regime {missing[0]!r}{where} is used by this store but not defined here: set "
-                          f"COMPLIANCE_CONTROLS (or --controls-dir) to the folder defining it; nothing was changed",
-                          field="COMPLIANCE_CONTROLS")
-
-
-def _stored_regime_ids(session: Session) -> set[str]:
-    """Every regime some obligation of the store belongs to."""
-    return set(session.exec(select(Obligation.regime).distinct()))
-
-
-def _evaluate(session: Session, incident: Incident, settings: dict[str, Any], zone: tzinfo,
-              regimes: dict[str, Regime] | None = None, notifications: list[Notification] | None = None,
-              waivers: list[Waiver] | None = None):
-    """Evaluates the incident's stages; `notifications`/`waivers` are read from the store unless preloaded."""
-    regimes = _session_regimes(session) if regimes is None else regimes
-    facts = _facts(incident, settings)
-    if notifications is None:
-        notifications = get_incident_notifications(session=session, incident=incident)
-    if waivers is None:
-        waivers = get_incident_waivers(session=session, incident=incident)
-    by_regime = _filings_by_regime(notifications)
-    waivers = {(w.regime, w.stage): w for w in waivers}
-    out = []
-    for regime in _incident_regimes(incident, regimes):
-        filings = by_regime.get(regime.id, {})
-        instants = {stage: [n.notified_at for n in rows] for stage, rows in filings.items()}
-        for row in engine.evaluate_regime(regime, facts=facts, zone=zone, filings=instants, include_untriggered=False):
-            stage = row["stage"]
-            out.append((regime, row, filings.get(stage.id, []), waivers.get((regime.id, stage.id))))
-    return out
 
 
 # --------------------------------------------------------------------------- keeping obligations in step
@@ -393,149 +277,6 @@ def waive_obligation(*, session: Session, incident: Incident, regime: str, stage
     sync_incident_obligations(session=session, incident=incident, now=now, extra_dirs=extra_dirs)
     return row
 
-
-# --------------------------------------------------------------------------- documents
-
-
-def _local_iso(value: datetime | None, zone: tzinfo) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(zone).isoformat(timespec="seconds")
-
-
-def get_incident_obligation_documents(*, session: Session, incident: Incident, as_of: datetime,
-                                      window: timedelta | None = None, tz: str | None = None) -> list[dict[str, Any]]:
-    """Returns one dict per obligation of the incident (regime × applicable stage) with its status at `as_of`."""
-    as_of = ensure_utc(as_of, field="as_of")
-    settings = get_deadline_settings(session=session)
-    window = _window(settings) if window is None else window
-    return _obligation_documents(session, incident, as_of=as_of, window=window, settings=settings,
-                                 org_zone=get_org_zone(session=session),
-                                 zone=get_org_zone(session=session, override=tz))
-
-
-def get_obligation_documents_by_incident(*, session: Session, incidents: list[Incident], as_of: datetime,
-                                         chunk: int = 500) -> dict[int, list[dict[str, Any]]]:
-    """Returns the obligation documents of many incidents by incident id, filings and waivers read in bulk."""
-    as_of = ensure_utc(as_of, field="as_of")
-    settings = get_deadline_settings(session=session)
-    window, zone = _window(settings), get_org_zone(session=session)
-    out: dict[int, list[dict[str, Any]]] = {}
-    for start in range(0, len(incidents), chunk):
-        part = incidents[start:start + chunk]
-        ids = [i.id for i in part if i.regimes]
-        notifications: dict[int, list[Notification]] = {i: [] for i in ids}
-        waivers: dict[int, list[Waiver]] = {i: [] for i in ids}
-        if ids:
-            for n in session.exec(select(Notification).where(Notification.incident_id.in_(ids)).order_by(Notification.id)):
-                notifications[n.incident_id].append(n)
-            for w in session.exec(select(Waiver).where(Waiver.incident_id.in_(ids)).order_by(Waiver.id)):
-                waivers[w.incident_id].append(w)
-        for incident in part:
-            out[incident.id] = [] if not incident.regimes else _obligation_documents(
-                session, incident, as_of=as_of, window=window, settings=settings, org_zone=zone, zone=zone,
-                notifications=notifications[incident.id], waivers=waivers[incident.id])
-    return out
-
-
-def _obligation_documents(session: Session, incident: Incident, *, as_of: datetime, window: timedelta,
-                          settings: dict[str, Any], org_zone: tzinfo, zone: tzinfo,
-                          notifications: list[Notification] | None = None,
-                          waivers: list[Waiver] | None = None) -> list[dict[str, Any]]:
-    """Obligation documents of one incident: dues counted in `org_zone`, shown also in `zone` (--timezone)."""
-    docs = []
-    evaluated = _evaluate(session, incident, settings, org_zone, notifications=notifications, waivers=waivers)
-    for regime, row, filings, waiver in evaluated:
-        stage = row["stage"]
-        first = filings[0] if filings else None
-        late_frozen = bool(first and first.late)
-        status = engine.obligation_status(due=row["due"], clock_start=row["clock_start"],
-                                          first_filed=first.notified_at if first else None, waived=waiver is not None,
-                                          as_of=as_of, window=window, frozen_late=late_frozen,
-                                          in_force=row["in_force"])
-        doc = {
-            "incident": incident.ref, "regime": regime.id, "regime_name": regime.name, "stage": stage.id,
-            "stage_title": stage.title, "citation": stage.citation, "recipient": stage.recipient,
-            "trigger": stage.trigger, "rule": row["rule"], "notes": row["notes"],
-            "clock_start": row["clock_start"], "due": row["due"], "due_local": _local_iso(row["due"], zone),
-            "notified_at": first.notified_at if first else None,
-            "filings": [{"notified_at": n.notified_at, "recipient": n.recipient, "reference": n.reference,
-                         "correction": n.correction, "recorded_by": n.recorded_by, "recorded_at": n.recorded_at,
-                         "content": list(n.content or [])}
-                        for n in filings],
-            "status": status, "in_force": row["in_force"],
-            "delay_reason": next((n.delay_reason for n in filings if n.delay_reason), None),
-            "late_requires_reason": stage.late_requires_reason,
-            "waived": waiver is not None, "waiver_reason": waiver.reason if waiver else None,
-            "decided_by": waiver.decided_by if waiver else None, "decided_at": waiver.decided_at if waiver else None,
-            "reference": first.reference if first else None,
-            "content": list(stage.content),
-        }
-        if status == engine.UNDUE_DELAY:
-            doc["age_hours"] = round((as_of - row["clock_start"]).total_seconds() / 3600, 1)
-        if row["due"] is not None and first is None and waiver is None:
-            doc["time_left_hours"] = round((row["due"] - as_of).total_seconds() / 3600, 2)
-        docs.append(doc)
-    return docs
-
-
-def list_obligation_documents(*, session: Session, as_of: datetime, pending_only: bool = False,
-                              incident: Incident | None = None, tz: str | None = None) -> list[dict[str, Any]]:
-    """Returns the obligation documents of every incident (or one), oldest incident first."""
-    query = select(Incident).where(Incident.id.in_(select(Obligation.incident_id)))
-    if pending_only:
-        query = select(Incident).where(Incident.id.in_(
-            select(Obligation.incident_id).where(Obligation.pending == True)))  # noqa: E712 - SQL
-    if incident is not None:
-        query = query.where(Incident.id == incident.id)
-    docs = []
-    for inc in session.exec(query.order_by(Incident.number)):
-        for doc in get_incident_obligation_documents(session=session, incident=inc, as_of=as_of, tz=tz):
-            if pending_only and (doc["notified_at"] is not None or doc["waived"]):
-                continue
-            docs.append(doc)
-    return docs
-
-
-def get_check_findings(*, session: Session, at: datetime, window: timedelta, tz: str | None = None) -> list[dict[str, Any]]:
-    """Returns pending obligations due within `window` of `at` or already missed, through the (pending, due) index.
-
-    DL-CHECK-1  A pending stage whose clock is started by an incident instant that is not recorded yet
-                (GDPR without `aware_at`) cannot be tracked: it is a warning (`clock_unknown`) naming
-                the instant to record. Stages that wait for an earlier stage's filing are not.
-    """
-    at = ensure_utc(at, field="--at")
-    zone = get_org_zone(session=session, override=tz)
-    query = (select(Obligation, Incident.ref, Incident.title)
-             .join(Incident, Incident.id == Obligation.incident_id)
-             .where(Obligation.pending == True, Obligation.due.is_not(None), Obligation.due <= at + window)  # noqa: E712
-             .order_by(Obligation.due, Obligation.id))
-    findings = []
-    for obligation, ref, title in session.exec(query):
-        missed = obligation.due < at
-        findings.append({
-            "level": "critical" if missed else "warning", "status": "late_open" if missed else "due_soon",
-            "incident": ref, "title": title, "regime": obligation.regime, "stage": obligation.stage,
-            "clock_start": obligation.clock_start, "due": obligation.due,
-            "due_local": _local_iso(obligation.due, zone),
-            "seconds_left": int((obligation.due - at).total_seconds()),
-        })
-    unknown = (select(Obligation, Incident.ref, Incident.title)
-               .join(Incident, Incident.id == Obligation.incident_id)
-               .where(Obligation.pending == True, Obligation.due.is_(None), Obligation.clock_start.is_(None))  # noqa: E712
-               .order_by(Incident.number, Obligation.regime, Obligation.stage))
-    regimes = _session_regimes(session)
-    for obligation, ref, title in session.exec(unknown):
-        regime = regimes.get(obligation.regime)
-        stage = next((st for st in regime.stages if st.id == obligation.stage), None) if regime else None
-        if stage is None or not stage.trigger_field:
-            continue
-        findings.append({
-            "level": "warning", "status": "clock_unknown", "incident": ref, "title": title,
-            "regime": obligation.regime, "stage": obligation.stage, "clock_start": None, "due": None,
-            "due_local": None, "seconds_left": None, "missing": stage.trigger_field,
-        })
-    return findings
 
 
 def get_awareness_gap(*, session: Session, incident: Incident) -> dict[str, Any] | None:

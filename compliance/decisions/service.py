@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from compliance.core.choices import check_known
 from compliance.core.errors import ValidationError
-from compliance.core.text import clean_line
+from compliance.core.text import one_line
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.db.settings import get_setting, set_setting
 from compliance.decisions.models import (
@@ -61,11 +61,8 @@ def _choice(value: Any, enum: type[Enum], field: str) -> str:
 
 
 def _line(value: Any, field: str, *, required: bool = False) -> str | None:
-    """Returns the text on one line (whitespace runs collapsed), refusing other control characters (TX-1, TX-2)."""
-    text = clean_line(" ".join(str(value).split()), field=field) if value is not None else ""
-    if required and not text:
-        raise ValidationError("must not be empty", field=field)
-    return text or None
+    """compliance.core.text.one_line on the value with its runs of white space (line breaks too) folded to one space."""
+    return one_line(None if value is None else " ".join(str(value).split()), field, required=required)
 
 
 def _decided_at(value: datetime | None, now: datetime) -> datetime:

@@ -82,6 +82,23 @@ class FilingDoc(TypedDict):
     content: list[str]  # the content elements the filing carried (e.g. GDPR Art. 33(3)(a)-(d))
 
 
+class DelayDoc(TypedDict):
+    """The recorded delay that moved an obligation's due (Form 8-K Item 1.05(c), 45 CFR 164.412; deadlines.delays)."""
+
+    basis: str
+    citation: str
+    form: str  # written | oral
+    requested_by: str
+    reference: str | None
+    stated_at: datetime
+    until: datetime  # the end the due moved to (never beyond what the basis allows)
+    allowed_until: datetime | None  # None: the period the statement specifies
+    extension: int  # 0: the first delay; n: the n-th extension
+    recorded_by: str
+    recorded_at: datetime
+    records: int  # delays recorded for this stage (an extension is a new record)
+
+
 class ObligationDoc(TypedDict):
     """One obligation (regime x applicable stage) with its status at the document's as_of (deadlines.service)."""
 
@@ -112,6 +129,11 @@ class ObligationDoc(TypedDict):
     content: list[str]
     age_hours: NotRequired[float]
     time_left_hours: NotRequired[float]
+    # Recorded delays (issue 17), additive: `due` above is already the moved due.
+    delayed: NotRequired[bool]
+    status_reason: NotRequired[str | None]  # "delayed under Form 8-K Item 1.05(c) until 2026-04-05T21:30:00Z"
+    due_undelayed: NotRequired[datetime | None]  # the due without the delay
+    delay: NotRequired[DelayDoc | None]
 
 
 class RecurrenceDoc(TypedDict):

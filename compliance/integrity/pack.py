@@ -21,7 +21,7 @@ from sqlmodel import Session, SQLModel
 from compliance.db.ledger.canonical import jcs
 from compliance.db.ledger.models import LedgerEntry
 from compliance.db.ledger.service import check_prefix, get_ledger_fingerprint
-from compliance.deadlines.models import Notification, Waiver
+from compliance.deadlines.models import Notification, NotificationDelay, Waiver
 from compliance.incidents.models import Incident
 
 STORE_FORMAT = "compliance-store-fingerprint/1"
@@ -59,6 +59,7 @@ def get_stated_statuses(*, session: Session, as_of: datetime, incident_refs: lis
     incidents = [i for i in _as_recorded(session, Incident, upto) if i.ref in wanted and i.regimes]
     filings = _as_recorded(session, Notification, upto)
     waivers = _as_recorded(session, Waiver, upto)
+    delays = _as_recorded(session, NotificationDelay, upto)  # recorded delays move dues (deadlines.delays)
     settings = deadlines.get_deadline_settings(session=session)
     zone = deadlines.get_org_zone(session=session)
     window = deadlines._window(settings)
@@ -67,7 +68,8 @@ def get_stated_statuses(*, session: Session, as_of: datetime, incident_refs: lis
         docs = deadlines._obligation_documents(
             session, incident, as_of=as_of, window=window, settings=settings, org_zone=zone, zone=zone,
             notifications=[n for n in filings if n.incident_id == incident.id],
-            waivers=[w for w in waivers if w.incident_id == incident.id])
+            waivers=[w for w in waivers if w.incident_id == incident.id],
+            delays=[d for d in delays if d.incident_id == incident.id])
         out += [{"incident": d["incident"], "regime": d["regime"], "stage": d["stage"], "status": str(d["status"])}
                 for d in docs]
     return sorted(out, key=lambda d: (d["incident"], d["regime"], d["stage"]))

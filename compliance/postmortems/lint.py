@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from compliance.postmortems.parser import REQUIRED_SECTIONS, ParsedPostmortem
+from compliance.postmortems.parser import REQUIRED_SECTIONS, ParsedPostmortem, named_start
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,7 @@ class ReviewInput:
     impact_line: int | None = None
     summary_line: int | None = None
     other_texts: list[tuple[str, int | None]] | None = None  # mitigators, risks, diagnostics with their lines
+    started_source: str | None = None  # where `started_at` was named, e.g. "Key Facts 'Impact start' (line 4)"
 
 
 @dataclass
@@ -232,6 +233,25 @@ def _check_actions(data: ReviewInput) -> Iterable[Finding]:
         yield _finding("PM010", f"{len(data.actions)} action items", data.actions[5].line)
 
 
+def _minutes(start: datetime, end: datetime) -> int:
+    return int((end - start).total_seconds() // 60)
+
+
+def _when(value: datetime, other: datetime) -> str:
+    """'10:15 UTC', with the date when `other` falls on another UTC day."""
+    return f"{value:%H:%M} UTC" if value.date() == other.date() else f"{value:%Y-%m-%d %H:%M} UTC"
+
+
+def _gap_finding(before: datetime, after: datetime, line: int | None) -> Finding:
+    """PM011 in plain words: how long nothing was written, between which entries, and what to add."""
+    rule = RULES["PM011"]
+    span = (f"{before:%H:%M} and {after:%H:%M} UTC" if before.date() == after.date()
+            else f"{before:%Y-%m-%d %H:%M} UTC and {after:%Y-%m-%d %H:%M} UTC")
+    message = (f"{_minutes(before, after)} minutes without an entry between {span}: say what happened or what the "
+               "team waited for")
+    return Finding("PM011", rule.name, rule.severity, message, rule.suggestion, line)
+
+
 def _check_timeline(data: ReviewInput) -> Iterable[Finding]:
     entries = data.timeline
     if not entries:
@@ -245,12 +265,15 @@ def _check_timeline(data: ReviewInput) -> Iterable[Finding]:
     for before, after in itertools.pairwise(ordered):
         if (detection and before.at >= detection and after.at <= resolution
                 and after.at - before.at > timedelta(minutes=15) and not WAITING.search(before.text)):
-            minutes = int((after.at - before.at).total_seconds() // 60)
-            yield _finding("PM011", f"{minutes} minutes between {before.at:%H:%M} and {after.at:%H:%M} UTC", after.line)
+            yield _gap_finding(before.at, after.at, after.line)
     first = ordered[0]
-    starts_at_detection = first.kind == "detection" or (data.detected_at is not None and first.at >= data.detected_at
-                                                        and (data.started_at is None or data.started_at < first.at))
-    if starts_at_detection:
+    if data.started_at is not None and data.started_at < first.at:
+        where = data.started_source or "the incident record"
+        yield _finding("PM012", f"the first entry (\"{first.text[:50]}\") is at {_when(first.at, data.started_at)}, "
+                                f"but {where} names the start of impact at {_when(data.started_at, first.at)}, "
+                                f"{_minutes(data.started_at, first.at)} minutes earlier", first.line)
+    elif first.kind == "detection" or (data.detected_at is not None and first.at >= data.detected_at
+                                       and data.started_at is None):
         yield _finding("PM012", f"first entry is \"{first.text[:50]}\"", first.line)
     zones = sorted({e.zone for e in entries if e.zone})
     if len(zones) > 1:
@@ -312,6 +335,7 @@ def review_input_from_parsed(doc: ParsedPostmortem) -> ReviewInput:
     match = re.search(r"\d{4}-\d{2}-\d{2}", impact_end)
     reference = date.fromisoformat(match.group(0)) if match else (doc.timeline[-1].at.date() if doc.timeline else None)
     detection = next((e.at for e in doc.timeline if e.kind == "detection"), None)
+    start = named_start({name: (value, doc.lines.get(f"key_facts.{name}")) for name, value in doc.key_facts.items()})
     return ReviewInput(
         summary=doc.summary, impact=impact, impact_numbers=bool(impact and re.search(r"\d", impact)),
         contributors=[(t, doc.lines.get(f"contributors.{i}")) for i, t in enumerate(doc.contributors)],
@@ -320,8 +344,25 @@ def review_input_from_parsed(doc: ParsedPostmortem) -> ReviewInput:
         lessons=[(lesson["text"], doc.lines.get(f"lessons.{i}")) for i, lesson in enumerate(doc.lessons)],
         actions=[ReviewAction(f.description, f.owner, f.due, f.success_criteria, f.lessons, f.line) for f in doc.followups],
         timeline=[ReviewEntry(e.at, e.text, e.kind, e.zone, e.line) for e in doc.timeline],
-        detected_at=detection, started_at=None, reference_date=reference, sections=doc.sections,
+        detected_at=detection, started_at=start[0] if start else None, reference_date=reference, sections=doc.sections,
+        started_source=_fact_source(start),
         impact_line=doc.lines.get("key_facts.customer impact"), summary_line=doc.lines.get("summary"),
         other_texts=[(t, doc.lines.get(f"{key}.{i}")) for key in ("mitigators", "risks", "diagnostics")
                      for i, t in enumerate(getattr(doc, key))],
     )
+
+
+def _fact_source(start: tuple[datetime, str, int | None] | None) -> str | None:
+    if start is None:
+        return None
+    return f"Key Facts '{start[1].capitalize()}'" + (f" (line {start[2]})" if start[2] else "")
+
+
+def started_from_record(*, started_at: datetime | None, markdown: str | None) -> tuple[datetime | None, str | None]:
+    """Returns the earliest start of impact a stored post-mortem names: the incident's field or its Key Facts."""
+    from compliance.postmortems.parser import key_facts_of
+
+    start = named_start(key_facts_of(markdown)) if markdown else None
+    if start is not None and (started_at is None or start[0] < started_at):
+        return start[0], f"the imported post-mortem's {_fact_source((start[0], start[1], None))}"
+    return started_at, ("the incident's start of impact" if started_at is not None else None)

@@ -281,3 +281,47 @@ def _parse_root_cause(doc, tokens, items) -> None:
             continue
         doc.lines[f"root_cause.{len(doc.root_cause)}"] = line
         doc.root_cause.append({"number": number.rstrip("."), "text": _clean(text_)})
+
+
+# Key Facts that name when the impact (or what triggered it) began; the earliest named counts (PM012).
+START_FACTS = ("impact start", "start of impact", "impact began", "impact started", "trigger", "triggered",
+               "first impact", "started")
+_FACT_INSTANT = re.compile(r"(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d(?::\d\d)?)\s*(UTC|Z|[+-]\d\d:?\d\d)\b", re.IGNORECASE)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_FACT_ITEM = re.compile(r"^\s*(?:[-*+]\s+)?\*\*([^*:]+):?\*\*:?\s*(.*?)\s*$")
+
+
+def fact_instant(value: str | None) -> datetime | None:
+    """Returns the instant a Key Facts value names ('2026-03-02 09:40 UTC', or with an offset); None without a zone."""
+    match = _FACT_INSTANT.search(value or "")
+    if not match:
+        return None
+    zone = match.group(3).upper()
+    zone = "+00:00" if zone in ("UTC", "Z") else (zone if ":" in zone else f"{zone[:3]}:{zone[3:]}")
+    try:
+        return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}{zone}").astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def key_facts_of(markdown: str | None) -> dict[str, tuple[str, int]]:
+    """Returns name -> (value, line) of the '**Name:** value' items under a Key Facts heading (a light scan)."""
+    facts: dict[str, tuple[str, int]] = {}
+    inside = False
+    for number, line in enumerate((markdown or "").splitlines(), start=1):
+        heading = _HEADING.match(line)
+        if heading:
+            inside = SECTION_ALIASES.get(heading.group(1).strip().lower().rstrip(":")) == "key_facts"
+            continue
+        match = _FACT_ITEM.match(line) if inside else None
+        if match:
+            facts.setdefault(match.group(1).strip().lower(), (match.group(2), number))
+    return facts
+
+
+def named_start(facts: dict[str, tuple[str, int | None]]) -> tuple[datetime, str, int | None] | None:
+    """Returns the earliest start a document's Key Facts name: (instant, fact name, line), or None."""
+    found = [(instant, name, line) for name in START_FACTS if name in facts
+             for instant in [fact_instant(facts[name][0])] if instant is not None
+             for line in [facts[name][1]]]
+    return min(found, key=lambda item: item[0]) if found else None

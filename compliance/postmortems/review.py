@@ -12,7 +12,15 @@ from compliance.core.errors import ValidationError
 from compliance.db.settings import get_setting, set_setting
 from compliance.incidents.models import Incident, TimelineEntry
 from compliance.incidents.service import get_timeline
-from compliance.postmortems.lint import RULES, Finding, ReviewAction, ReviewEntry, ReviewInput, review
+from compliance.postmortems.lint import (
+    RULES,
+    Finding,
+    ReviewAction,
+    ReviewEntry,
+    ReviewInput,
+    review,
+    started_from_record,
+)
 from compliance.postmortems.models import Postmortem
 from compliance.postmortems.service import get_postmortem
 
@@ -60,6 +68,7 @@ def review_input_from_store(*, session: Session, incident: Incident) -> ReviewIn
 def review_input_from_rows(*, incident: Incident, postmortem: Postmortem, timeline: list[TimelineEntry],
                            actions: list[ActionItem]) -> ReviewInput:
     """Builds the rules' input from rows already loaded (the bulk incident documents use this)."""
+    started_at, started_source = started_from_record(started_at=incident.started_at, markdown=postmortem.source_markdown)
     zones = [(e.original_time or "UTC").split()[-1] if e.original_time and ":" in e.original_time else "UTC"
              for e in timeline]
     return ReviewInput(
@@ -73,7 +82,7 @@ def review_input_from_rows(*, incident: Incident, postmortem: Postmortem, timeli
         actions=[ReviewAction(a.description, a.owner, a.due, a.success_criteria, list(a.lessons or []))
                  for a in actions if a.status != "cancelled"],
         timeline=[ReviewEntry(e.at, e.text, e.kind, z) for e, z in zip(timeline, zones, strict=True)],
-        detected_at=incident.detected_at, started_at=incident.started_at,
+        detected_at=incident.detected_at, started_at=started_at, started_source=started_source,
         reference_date=(incident.resolved_at or incident.detected_at).date(),
         other_texts=[(t, None) for key in ("mitigators", "risks", "diagnostics") for t in getattr(postmortem, key) or []],
     )

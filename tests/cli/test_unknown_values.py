@@ -12,7 +12,7 @@ BAD = "no_such_valu"
 ENUMERATED = {"--regime", "--stage", "--entity-type", "--member-state", "--action", "--framework", "--disable",
               "--enable", "--timezone", "--org-timezone", "--stage-hours", "--outcome", "--type", "--likelihood",
               "--severity", "--level", "--exemption", "--severity-at-least", "--kind", "--content",
-              "--criteria"}
+              "--criteria", "--basis"}
 # Options that are genuinely free text, numbers, paths, instants or ids: anything new must be classified here.
 FREE = {"--title", "--text", "--owner", "--due", "--success-criteria", "--lesson", "--number", "--link", "--incident",
         "--as-of", "--warn-within", "--from", "--to", "--controls-dir", "--actor", "--reason", "--location", "--at",
@@ -25,7 +25,8 @@ FREE = {"--title", "--text", "--owner", "--due", "--success-criteria", "--lesson
         "--decided-by", "--manifest", "--organisation", "--generated-at", "--sign-key", "--sign-cert", "--sign-pkcs12",
         "--trust", "--db", "--evidence-dir", "--rubric", "--rationale", "--exemption-reason", "--version",
         "--approved-by", "--approved-at", "--valid-from", "--valid-until", "--prepared-by", "--tsa-url", "--how",
-        "--affected-in", "--csv-dir", "--further-information-at", "--corrective-measure-at", "--information-requested-at"}
+        "--affected-in", "--csv-dir", "--further-information-at", "--corrective-measure-at", "--information-requested-at",
+        "--requested-by", "--until"}
 NOW = "2026-03-01T12:00:00Z"
 # Arguments that make each command valid, so that the unknown value is what gets refused.
 BASE: dict[str, tuple[list[str], dict[str, str]]] = {
@@ -39,6 +40,8 @@ BASE: dict[str, tuple[list[str], dict[str, str]]] = {
     "custody record": (["EV-0001"], {"--action": "accessed", "--actor": "a"}),
     "custody transfer": (["EV-0001"], {"--from": "a", "--to": "b", "--reason": "r"}),
     "deadlines compute": ([], {"--regime": "nis2", "--clock-start": NOW}),
+    "deadlines delay": (["INC-0001"], {"--regime": "nis2", "--stage": "early_warning", "--basis": "none",
+                                       "--requested-by": "r", "--from": NOW}),
     "evidence add": (["INC-0001", "{file}"], {"--collected-by": "a"}),
     "incident open": ([], {"--title": "t", "--severity": "sev2", "--detected-at": NOW, "--regime": "nis2"}),
     "incident update": (["INC-0001"], {}),

@@ -11,20 +11,7 @@ from compliance.core.exitcodes import ExitCode
 from compliance.deadlines.models import Notification, Obligation
 from compliance.deadlines.service import get_regime_definitions
 from compliance.incidents.service import get_incident, get_incident_changes
-
-STATE_LAW = """\
-id: state_law
-name: Example State breach law
-jurisdiction: US-XX
-citation: Example Code 1.2
-stages:
-  - id: attorney_general
-    title: Notify the Attorney General
-    citation: Example Code 1.2(b)
-    recipient: Attorney General
-    trigger: aware_at
-    clock: {hours: 24}
-"""
+from tests.deadlines.regime_files import write_regime
 
 
 def _documents(store, ref):
@@ -45,8 +32,7 @@ def _obligations(store, ref):
 
 def _controls(tmp_path):
     folder = tmp_path / "org-controls"
-    (folder / "regimes").mkdir(parents=True)
-    (folder / "regimes" / "state_law.yaml").write_text(STATE_LAW, encoding="utf-8")
+    write_regime(folder)
     return folder
 
 

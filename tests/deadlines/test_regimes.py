@@ -14,6 +14,7 @@ from compliance.core.errors import DefinitionError, NotFoundError
 from compliance.deadlines.calculator import compute_regime_deadlines
 from compliance.deadlines.regimes import collect_regime_errors, get_regime, known_regime_ids, load_regimes
 from tests.conftest import at
+from tests.deadlines.regime_files import STATE_LAW, write_regime
 
 UTC = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -222,24 +223,8 @@ def test_unknown_stage_lists_the_valid_ones():
         get_regime("nis2").stage("x")
 
 
-GOOD = """\
-id: state_law
-name: Example State breach law
-jurisdiction: US-XX
-citation: Example Code 1.2
-stages:
-  - id: attorney_general
-    title: Notify the Attorney General
-    citation: Example Code 1.2(b)
-    recipient: Attorney General
-    trigger: aware_at
-    clock: {hours: 24}
-"""
-
-
 def test_an_organisation_adds_a_regime_by_adding_a_yaml_file(tmp_path, monkeypatch):
-    (tmp_path / "regimes").mkdir()
-    (tmp_path / "regimes" / "state_law.yaml").write_text(GOOD, encoding="utf-8")
+    write_regime(tmp_path)
     assert "state_law" not in known_regime_ids()
     assert "state_law" in known_regime_ids(extra_dirs=[tmp_path])
     monkeypatch.setenv("COMPLIANCE_CONTROLS", str(tmp_path))
@@ -248,16 +233,16 @@ def test_an_organisation_adds_a_regime_by_adding_a_yaml_file(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("text, line, message", [
-    (GOOD.replace("clock: {hours: 24}", "clock: {hours: -3}"), 11, "'hours' must be a positive whole number"),
-    (GOOD.replace("trigger: aware_at", "trigger: noticed_at"), 10, "unknown trigger 'noticed_at'"),
-    (GOOD.replace("clock: {hours: 24}", "clock: {hours: 24, days: 2}"), 11, "unknown key 'days'"),
-    (GOOD.replace("    recipient: Attorney General\n", ""), 6, "missing 'recipient'"),
-    (GOOD.replace("stages:", "stages: []\nextra:").split("  - id")[0], 5, "'stages' must be a non-empty list"),
-    (GOOD + "  - id: attorney_general\n    title: t\n    citation: c\n    recipient: r\n    trigger: aware_at\n"
+    (STATE_LAW.replace("clock: {hours: 24}", "clock: {hours: -3}"), 11, "'hours' must be a positive whole number"),
+    (STATE_LAW.replace("trigger: aware_at", "trigger: noticed_at"), 10, "unknown trigger 'noticed_at'"),
+    (STATE_LAW.replace("clock: {hours: 24}", "clock: {hours: 24, days: 2}"), 11, "unknown key 'days'"),
+    (STATE_LAW.replace("    recipient: Attorney General\n", ""), 6, "missing 'recipient'"),
+    (STATE_LAW.replace("stages:", "stages: []\nextra:").split("  - id")[0], 5, "'stages' must be a non-empty list"),
+    (STATE_LAW + "  - id: attorney_general\n    title: t\n    citation: c\n    recipient: r\n    trigger: aware_at\n"
             "    clock: {hours: 1}\n", 12, "duplicate stage id"),
-    (GOOD.replace("clock: {hours: 24}", "clock: {business_days: 4}"), 11, "business_days needs a 'calendar'"),
-    (GOOD.replace("id: state_law", "id: State Law"), 1, "'id' must be lower_snake_case"),
-    (GOOD.replace("clock: {hours: 24}", "clock: {hours: 24\n"), 13, "expected ',' or '}'"),
+    (STATE_LAW.replace("clock: {hours: 24}", "clock: {business_days: 4}"), 11, "business_days needs a 'calendar'"),
+    (STATE_LAW.replace("id: state_law", "id: State Law"), 1, "'id' must be lower_snake_case"),
+    (STATE_LAW.replace("clock: {hours: 24}", "clock: {hours: 24\n"), 13, "expected ',' or '}'"),
 ])
 def test_malformed_regime_yaml_is_reported_with_file_and_line(tmp_path, text, line, message):
     path = tmp_path / "regimes" / "bad.yaml"
@@ -271,7 +256,7 @@ def test_malformed_regime_yaml_is_reported_with_file_and_line(tmp_path, text, li
 
 def test_collect_regime_errors_returns_every_error_of_a_file(tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text(GOOD.replace("trigger: aware_at", "trigger: noticed_at").replace("hours: 24", "hours: 0"),
+    path.write_text(STATE_LAW.replace("trigger: aware_at", "trigger: noticed_at").replace("hours: 24", "hours: 0"),
                     encoding="utf-8")
     errors = collect_regime_errors(path)
     assert len(errors) == 2
@@ -279,8 +264,7 @@ def test_collect_regime_errors_returns_every_error_of_a_file(tmp_path):
 
 
 def test_a_regime_id_defined_twice_is_refused(tmp_path):
-    (tmp_path / "regimes").mkdir()
-    (tmp_path / "regimes" / "mine.yaml").write_text(GOOD.replace("id: state_law", "id: gdpr"), encoding="utf-8")
+    write_regime(tmp_path, STATE_LAW.replace("id: state_law", "id: gdpr"), name="mine.yaml")
     with pytest.raises(DefinitionError, match="regime id 'gdpr' is already defined"):
         load_regimes(extra_dirs=[tmp_path])
 
@@ -548,7 +532,7 @@ def test_circia_obligations_are_never_pending_so_the_check_stays_quiet(store, ma
 
 
 def _calendar_regime(tmp_path, calendar: str):
-    text = GOOD.replace("clock: {hours: 24}", f"clock: {{business_days: 4, calendar: {calendar}}}")
+    text = STATE_LAW.replace("clock: {hours: 24}", f"clock: {{business_days: 4, calendar: {calendar}}}")
     path = tmp_path / "regimes" / "cal.yaml"
     path.parent.mkdir(exist_ok=True)
     path.write_text(text, encoding="utf-8")
