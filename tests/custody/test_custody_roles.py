@@ -144,7 +144,9 @@ def test_the_writer_appends_to_the_ledger_only_through_the_database_function(pg_
                           "UPDATE ledger_entry SET state = 'null'", "DELETE FROM ledger_entry", "TRUNCATE ledger_entry",
                           "UPDATE ledger_head SET seq = 0", "SELECT * FROM ledger_head FOR UPDATE",
                           "DELETE FROM incident_change", "UPDATE notification SET late = false",
-                          "UPDATE notification_waiver SET reason = 'x'", "TRUNCATE incident_change"):
+                          "UPDATE notification_waiver SET reason = 'x'", "TRUNCATE incident_change",
+                          "UPDATE notification_delay SET requested_by = 'x'", "DELETE FROM notification_delay",
+                          "UPDATE programme_evidence SET title = 'x'"):
             _refused(alice_store.engine, statement)
         with pytest.raises(DBAPIError, match="is sealed: transferred refused"):  # the function replays the rules
             with alice_store.engine.begin() as conn:
