@@ -135,7 +135,7 @@ def section_from_document(doc: Mapping[str, Any], *, as_of: datetime, actor_is_r
                         recorded_at=_instant(_filing(o, "recorded_at"), "obligation.filings.recorded_at"),
                         decided_by=o.get("decided_by"),
                         decided_at=_instant(o.get("decided_at"), "obligation.decided_at"),
-                        exceptions=obligation_exceptions(o, named=False))
+                        exceptions=obligation_exceptions(o, named=False), recorded_delay=_recorded_delay(o))
         for o in doc.get("obligations") or []
     ]
     gap = inc.get("awareness_gap") or {}
@@ -158,3 +158,12 @@ def section_from_document(doc: Mapping[str, Any], *, as_of: datetime, actor_is_r
         actions=actions, evidence=evidence, assessment=list(assessment),
     )
     return section, obligations
+
+
+def _recorded_delay(obligation: dict[str, Any]) -> str | None:
+    """The recorded delay of a stage in words, with the due it would have had without it; None when not delayed."""
+    if not obligation.get("delayed"):
+        return None
+    undelayed = _instant(obligation.get("due_undelayed"), "obligation.due_undelayed")
+    without = f" (due without it: {undelayed:%Y-%m-%d %H:%M} UTC)" if undelayed else ""
+    return f"{obligation.get('status_reason') or 'delayed'}{without}"

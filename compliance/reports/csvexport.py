@@ -43,7 +43,8 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("status", ""), ("notified_at", "first filing"), ("recipient", ""), ("reference", ""), ("recorded_by", ""),
         ("recorded_at", ""), ("backfilled", "recorded long after the filing (methodology)"), ("delay_reason", ""),
         ("waived", ""), ("waiver_reason", ""), ("decided_by", ""), ("decided_at", ""), ("basis", "Art. 34 basis"),
-        ("exceptions", "';'-separated")),
+        ("exceptions", "';'-separated"),
+        ("recorded_delay", "a lawful delay (8-K 1.05(c), 45 CFR 164.412) and the due without it")),
     "actions.csv": (
         ("ref", ""), ("incident_ref", ""), ("description", ""), ("status", ""), ("owner", ""), ("due", "date"),
         ("priority", ""), ("completed_at", ""), ("overdue", "")),
@@ -89,7 +90,7 @@ def _rows(pack: AuditPack, public: bool) -> dict[str, list[list[Any]]]:
     obligations = [[n.incident_ref, n.regime, n.stage, n.clock_start, n.due, n.status, n.notified_at, n.recipient,
                     n.reference, person(n.recorded_by), n.recorded_at,
                     backfilled(notified_at=n.notified_at, recorded_at=n.recorded_at), n.delay_reason, n.waived,
-                    n.waiver_reason, person(n.decided_by), n.decided_at, n.basis, n.exceptions]
+                    n.waiver_reason, person(n.decided_by), n.decided_at, n.basis, n.exceptions, n.recorded_delay]
                    for n in pack.notifications]
     actions = [[a.ref, i.ref, a.description, a.status, person(a.owner, a.owner_role), a.due, a.priority,
                 a.completed_at, a.overdue] for i in pack.incidents for a in i.actions]

@@ -179,6 +179,7 @@ class NotificationRow:
     decided_at: datetime | None = None
     exceptions: list[str] = field(default_factory=list)  # late with reasons, waived, filed before its clock start
     basis: str | None = None  # why a stage without a fixed due is owed or not (GDPR Art. 34: the risk assessment)
+    recorded_delay: str | None = None  # a lawful delay recorded for the stage (8-K Item 1.05(c), 45 CFR 164.412)
 
     @property
     def needs_attention(self) -> bool:
@@ -514,6 +515,7 @@ class AuditPack:
                                              delay_reason=REDACTED if n.delay_reason else None,
                                              waiver_reason=REDACTED if n.waiver_reason else None,
                                              basis=REDACTED if n.basis else None,
+                                             recorded_delay=REDACTED if n.recorded_delay else None,
                                              recipient=REDACTED if n.recipient else None,
                                              reference=REDACTED if n.reference else None,
                                              recorded_by=None, decided_by=None)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compliance.reports.model import REDACTED
 from compliance.reports.registers import BACKFILL_HOURS, backfilled
 from tests.conftest import at
 
@@ -150,3 +153,28 @@ def test_a_restricted_incidents_register_rows_are_redacted_but_counted(store, ma
     text = "".join(squash(p) for p in text_of(render_pack(pack)))
     assert "DE-SECRET-1" not in text and "Secretmerger" not in text and "DanaDPO" not in text
     assert squash(f"{len(rows)} row(s) of restricted incidents redacted") in text
+
+
+def test_a_recorded_delay_shows_in_the_register_and_the_csv_with_the_due_it_moved_and_is_withheld_when_restricted(
+        store, make_incident):
+    from compliance.deadlines.delays import record_delay
+    from compliance.incidents.service import get_incident
+    from compliance.reports.csvexport import population_csv
+
+    sec = make_incident(materiality_determined_at=at("2026-03-02T20:00:00Z"), regimes=["sec_8k"])
+    hidden = make_incident(materiality_determined_at=at("2026-03-02T20:00:00Z"), regimes=["sec_8k"], restricted=True)
+    for ref in (sec, hidden):
+        with store.session(immediate=True) as session:
+            record_delay(session=session, incident=get_incident(session=session, ref=ref), regime="sec_8k",
+                         stage="form_8k", basis="attorney_general", form="written", requested_by="U.S. Attorney General",
+                         recorded_by="general counsel", stated_at=at("2026-03-05T15:00:00Z"),
+                         now=at("2026-03-05T16:00:00Z"))
+    pack = _pack(store)
+    rows = {n.incident_ref: n for n in pack.with_restricted_redacted().notifications if n.stage == "form_8k"}
+    shown = rows[sec].recorded_delay
+    assert shown.startswith("delayed under") and "1.05(c)" in shown and "due without it: 2026-03-06 22:30 UTC" in shown
+    assert rows[hidden].recorded_delay == REDACTED
+    data, _count = population_csv(pack.with_restricted_redacted())["obligations.csv"]
+    csv_rows = {r["incident_ref"]: r for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+                if r["stage"] == "form_8k"}
+    assert csv_rows[sec]["recorded_delay"] == shown and csv_rows[hidden]["recorded_delay"] == REDACTED

@@ -40,8 +40,10 @@ def record_text(w: PackWriter, n: NotificationRow) -> str:
 
 
 def reason_text(w: PackWriter, n: NotificationRow) -> str:
-    """Delay reason, waiver decision (by, at, why) or Art. 34 basis."""
+    """Recorded delay, delay reason, waiver decision (by, at, why) or Art. 34 basis."""
     parts = []
+    if n.recorded_delay:
+        parts.append(n.recorded_delay)
     if n.delay_reason:
         parts.append(n.delay_reason)
     if n.waived:
