@@ -62,7 +62,7 @@ with tempfile.TemporaryDirectory() as tmp:
     elapsed = time.perf_counter() - t0
     store.close()
 peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"incidents": n, "seconds": elapsed, "pages": result.pages, "passes": 2, "bytes": result.size,
+print(json.dumps({"incidents": n, "seconds": elapsed, "pages": result.pages, "passes": 1, "bytes": result.size,
                   "peak_mib": peak_kib / 1024, "generate_seconds": generated}))
 """
 

@@ -1,4 +1,4 @@
-"""The pack's own flowables: headings that feed the outline, lazy sections, rules, callouts, the chunked TOC."""
+"""The pack's own flowables: headings that feed the outline, lazy sections, rules, callouts, page references."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
-from reportlab.platypus.tableofcontents import TableOfContents
 
-from compliance.reports.layout import FONT, TABLE_CHUNK
+from compliance.reports.layout import FONT
 
 
 class Heading(Paragraph):
@@ -39,9 +38,10 @@ class Anchor(Flowable):
 class Lazy(Flowable):
     """Placeholder expanded by PackDoc.handle_flowable into freshly built flowables."""
 
-    def __init__(self, expand) -> None:
+    def __init__(self, expand, *, step: bool = False) -> None:
         super().__init__()
         self.expand = expand
+        self.step = step  # counts as one step of the progress report
         self.width = self.height = 0
 
     def wrap(self, aw, ah):  # pragma: no cover - always expanded before layout
@@ -51,23 +51,21 @@ class Lazy(Flowable):
         pass
 
 
-class ChunkedTOC(TableOfContents):
-    """A TOC that splits into independent chunks: a 1,000-entry TOC costs linear, not quadratic, layout."""
+class PageRef(Flowable):
+    """A page number not known yet: draws the forward-referenced form `form`, right-aligned in `width`."""
 
-    def split(self, availWidth, availHeight):
-        rows = self._table._cellvalues
-        heights = self._table._rowHeights
-        fit, used = 0, 0.0
-        for h in heights:
-            if used + h > availHeight:
-                break
-            used += h
-            fit += 1
-        if fit == 0:
-            return []
-        parts = [Table(rows[i:i + TABLE_CHUNK], colWidths=(availWidth,), style=self.tableStyle)
-                 for i in range(fit, len(rows), TABLE_CHUNK)]
-        return [Table(rows[:fit], colWidths=(availWidth,), style=self.tableStyle)] + parts
+    def __init__(self, form: str, width: float, height: float, baseline: float) -> None:
+        super().__init__()
+        self.form, self.width, self.height, self.baseline = form, width, height, baseline
+
+    def wrap(self, aw, ah):
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.saveState()
+        self.canv.translate(self.width, self.baseline)
+        self.canv.doForm(self.form)
+        self.canv.restoreState()
 
 
 class Rule(Flowable):

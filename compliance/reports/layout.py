@@ -126,7 +126,7 @@ class Styles:
         self.broken_text = ParagraphStyle("brokent", parent=self.body, textColor=colors.white)
         self.toc_levels = [
             ParagraphStyle("toc0", parent=self.body, fontName=FONT_BOLD, fontSize=10, leading=14,
-                           leftIndent=0, firstLineIndent=0, spaceBefore=5),
+                           leftIndent=0, firstLineIndent=0, spaceBefore=0, spaceAfter=0),
             ParagraphStyle("toc1", parent=self.small, leftIndent=14, firstLineIndent=0, leading=9.2),
         ]
         self.root_cause = [ParagraphStyle(f"rc{depth}", parent=self.body, leftIndent=10 + 12 * depth, spaceAfter=1)

@@ -51,14 +51,14 @@ class PackWriter:
         self._keys += 1
         return f"{self._scope}.{prefix}-{self._keys}"
 
-    def lazy(self, scope: str, build: Callable[[], list[Flowable]]) -> Lazy:
-        """A placeholder whose flowables are built when the layout reaches it (on every pass)."""
+    def lazy(self, scope: str, build: Callable[[], list[Flowable]], *, step: bool = False) -> Lazy:
+        """A placeholder whose flowables are built when the layout reaches it (`step`: one progress step)."""
 
         def expand() -> list[Flowable]:
             self._scope, self._keys = scope, 0
             return build()
 
-        return Lazy(expand)
+        return Lazy(expand, step=step)
 
     # ---- text
     def person(self, name: str | None, role: str | None) -> str:

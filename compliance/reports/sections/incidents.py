@@ -44,7 +44,7 @@ def build(w: PackWriter) -> list[Flowable]:
         obligations.setdefault(n.incident_ref, []).append(n)
     for i, inc in enumerate(w.pack.incidents):
         out.append(CondPageBreak(38 * mm))  # a new incident starts on a fresh page only when little room is left
-        out.append(w.lazy(f"inc{i}", lambda inc=inc: incident(w, inc, obligations.get(inc.ref, []))))
+        out.append(w.lazy(f"inc{i}", lambda inc=inc: incident(w, inc, obligations.get(inc.ref, [])), step=True))
     return out
 
 
