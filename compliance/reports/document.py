@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import BaseDocTemplate
+from reportlab.platypus import BaseDocTemplate, CondPageBreak
 
 from compliance.reports.flowables import Lazy
 from compliance.reports.layout import FONT, FONT_BOLD, PageGeometry, fit
@@ -65,6 +65,10 @@ class PackDoc(BaseDocTemplate):
             flowables[0:0] = lazy.expand()
             if self.progress is not None and lazy.step:
                 self.progress()
+        room = getattr(flowables[0], "room", 0) if flowables else 0
+        if room:  # a heading: a new page unless there is room for it and the start of what it heads
+            flowables[0].room = 0
+            flowables.insert(0, CondPageBreak(room))
         if flowables:
             super().handle_flowable(flowables)
 
@@ -188,7 +192,7 @@ class PageDecoration:
         """Period and generation instant on the left, 'page X of Y' on the right."""
         w, _ = self.geometry.pagesize
         margin = self.geometry.margin
-        y = margin - 8 * mm
+        y = margin - 6.5 * mm  # the lower footer line stays >= 5 mm from the paper's edge (printers)
         canv.setStrokeColor(self.colours["rule"])
         canv.setLineWidth(0.5)
         canv.line(margin, y + 4 * mm, w - margin, y + 4 * mm)

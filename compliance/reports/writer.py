@@ -14,11 +14,17 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from compliance.reports.flowables import Heading, Lazy, Rule, shift_to_row
-from compliance.reports.layout import FONT, TABLE_CHUNK, PageGeometry, Styles, load_colours
+from compliance.reports.layout import FONT, H2_ROOM, H3_ROOM, TABLE_CHUNK, PageGeometry, Styles, load_colours
 from compliance.reports.model import MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, AuditPack
 from compliance.reports.text import clean, clip, esc
 
 RowStyles = Callable[[int, list], Iterable[tuple]]
+
+
+def roomy(flowable: Flowable, room: float) -> Flowable:
+    """Marks `flowable` to start a new page when less than `room` points are left (PackDoc.handle_flowable)."""
+    flowable.room = room
+    return flowable
 
 
 class PackWriter:
@@ -39,6 +45,28 @@ class PackWriter:
         self.geometry = PageGeometry.from_layout(layout)
         self.width = self.geometry.width
         self.styles = Styles(layout, self.colours)
+        # The style commands every table starts with (built once per render).
+        self._table_style = (
+            ("FONTNAME", (0, 0), (-1, -1), FONT),
+            ("FONTSIZE", (0, 0), (-1, -1), self.styles.cell.fontSize),
+            ("LEADING", (0, 0), (-1, -1), self.styles.cell.leading),
+            ("BACKGROUND", (0, 0), (-1, 0), self.colours["primary"]),
+            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        )
+        self._kv_style = (
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        )
         self._scope, self._keys = "root", 0
 
     def limit(self, name: str) -> int:
@@ -105,13 +133,13 @@ class PackWriter:
     def h2(self, text: str, *, toc: bool = True, outline: bool = True) -> Paragraph:
         """A sub-heading, in the outline (and the TOC unless toc=False)."""
         if not outline:
-            return Paragraph(esc(text), self.styles.h2)
-        return Heading(esc(text, limit=160), self.styles.h2, level=1, outline=clean(text),
-                       key=self.key("s"), toc=toc)
+            return roomy(Paragraph(esc(text), self.styles.h2), H2_ROOM)
+        return roomy(Heading(esc(text, limit=160), self.styles.h2, level=1, outline=clean(text),
+                             key=self.key("s"), toc=toc), H2_ROOM)
 
     def h3(self, text: str) -> Paragraph:
-        """A minor heading (not in the outline)."""
-        return Paragraph(esc(text), self.styles.h3)
+        """A minor heading (not in the outline), on a new page when less than H3_ROOM is left below it."""
+        return roomy(Paragraph(esc(text), self.styles.h3), H3_ROOM)
 
     def bullets(self, items: Iterable[Any]) -> list:
         """A bullet list of user strings."""
@@ -134,19 +162,7 @@ class PackWriter:
             part = rows[start:start + chunk]
             if not part and rows:
                 break
-            style = [
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("FONTSIZE", (0, 0), (-1, -1), self.styles.cell.fontSize),
-                ("LEADING", (0, 0), (-1, -1), self.styles.cell.leading),
-                ("BACKGROUND", (0, 0), (-1, 0), self.colours["primary"]),
-                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.6),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.0),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ]
+            style = list(self._table_style)
             for i in range(len(part)):
                 if zebra and i % 2 == 1:
                     style.append(("BACKGROUND", (0, i + 1), (-1, i + 1), self.colours["zebra"]))
@@ -171,14 +187,8 @@ class PackWriter:
         lw = self.width * label_w
         vw = (self.width - cols * lw) / cols
         t = Table(rows, colWidths=[lw, vw] * cols, hAlign="LEFT")
-        t.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.6),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.0),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            *[("BACKGROUND", (2 * c, 0), (2 * c, -1), self.colours["zebra"]) for c in range(cols)],
-        ]))
+        t.setStyle(TableStyle([*self._kv_style,
+                               *[("BACKGROUND", (2 * c, 0), (2 * c, -1), self.colours["zebra"]) for c in range(cols)]]))
         return t
 
     def status_colour(self, status: str):

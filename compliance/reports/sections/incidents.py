@@ -92,7 +92,7 @@ def _key_facts(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     ]
     if inc.affected_by_state:
         facts.append(("Residents per State", ", ".join(f"{clean(k)} {v:,}" for k, v in sorted(inc.affected_by_state.items()))))
-    out: list[Flowable] = [w.h3("Key facts"), w.kv_table(facts, cols=3, label_w=0.12)]
+    out: list[Flowable] = [w.h3("Key facts"), w.kv_table(facts, cols=3, label_w=0.14)]
     if inc.awareness_gap_hours is not None:
         why = inc.awareness_justification
         out.append(Spacer(1, 4))
@@ -180,11 +180,14 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
     if pm.findings:
         out.append(w.h3("Review findings"))
         severity_colour = {"blocking": w.colours["missing"], "warning": w.colours["partial"]}
-        findings = pm.findings[:lim]
+        merged: dict[tuple[str, str], list[str]] = {}
+        for f in pm.findings[:lim]:  # one row per code and severity, its findings joined
+            merged.setdefault((plain(f.code, 24), plain(f.severity, 12)), []).append(clean(f.message))
         out += w.table(["Code", "Severity", "Finding"],
-                       [[plain(f.code, 24), plain(f.severity, 12), w.cell(f.message)] for f in findings],
-                       [30 * mm, 20 * mm, w.width - 50 * mm],
-                       row_styles=w.colour_column(1, [severity_colour.get(plain(f.severity, 12)) for f in findings]))
+                       [[w.ident(code), w.cell(severity), w.cell("; ".join(messages))]
+                        for (code, severity), messages in merged.items()],
+                       [18 * mm, 16 * mm, w.width - 34 * mm],
+                       row_styles=w.colour_column(1, [severity_colour.get(severity) for _, severity in merged]))
     return out
 
 
@@ -307,7 +310,7 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     for a in inc.assessment:
         if a.status in (SATISFIED, NOT_APPLICABLE) and not a.exception:
             continue
-        status = exception_marking(a.exceptions) if a.exception else a.status
+        status = EXCEPTION_STATUS if a.exception else a.status
         groups.setdefault((status, finding_text(a)), []).append(a)
     if not groups:
         return out
@@ -318,8 +321,11 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     colours = [w.status_colour(status) if status in (MISSING, PARTIAL) else w.colours["exception"]
                for (status, _), _ in items]
     return out + [Spacer(1, 2)] + w.table(["Requirements", "Status", "Finding"], rows,
-                                          [40 * mm, 40 * mm, w.width - 80 * mm],
+                                          [40 * mm, 29 * mm, w.width - 69 * mm],
                                           row_styles=w.colour_column(1, colours))
+
+
+EXCEPTION_STATUS = exception_marking([]).rstrip()  # 'satisfied, exception:', continued by the finding
 
 
 _CHECK_NAME = re.compile(r"^[a-z][a-z0-9 ,()'/-]{0,60}: ")
@@ -327,10 +333,10 @@ _CHECK_NAME = re.compile(r"^[a-z][a-z0-9 ,()'/-]{0,60}: ")
 
 def finding_text(a: AssessmentRow) -> str:
     """The row's findings without the check names that prefix them (so that requirements with the same finding
-    share a row); the exceptions for a satisfied-with-exception row."""
-    if a.exception and not a.reasons:
-        return "every check passes; the exception is in the status"
+    share a row); a satisfied-with-exception row starts with its exceptions ('late 14 h, reasons given')."""
     parts = [p for r in a.reasons for p in clean(r).split("; ")]
+    if a.exception:  # the status cell says 'satisfied, exception:', the finding goes on with the exceptions
+        return "; ".join([clean(x) for x in a.exceptions] + [_CHECK_NAME.sub("", p, count=1) for p in parts])
     return "; ".join(_CHECK_NAME.sub("", p, count=1) for p in parts) or "no reason recorded"
 
 
