@@ -68,6 +68,47 @@ class PageRef(Flowable):
         self.canv.restoreState()
 
 
+class ChunkedTable(Flowable):
+    """A long table laid out chunk by chunk (linear cost, never one quadratic split of a 1,000-row table).
+
+    The header row is drawn at the table's start and at the top of every continuation page, never in the middle of
+    a page: `make(start, stop, head)` builds the Table of rows start..stop, with the header row when `head`.
+    """
+
+    def __init__(self, make, *, start: int, stop: int, chunk: int, page_height: float) -> None:
+        super().__init__()
+        self.make, self.start, self.stop, self.chunk, self.page_height = make, start, stop, chunk, page_height
+
+    def wrap(self, aw, ah):
+        return aw, ah + 1  # never laid out whole: the frame always asks split() for what fits
+
+    def split(self, aw, ah):
+        at_top = ah >= self.page_height - 1
+        head = self.start == 0 or at_top
+        stop = min(self.start + self.chunk, self.stop)
+        table = self.make(self.start, stop, head)
+        table.wrap(aw, ah)
+        heights = table._rowHeights
+        used, fit = (heights[0] if head else 0), 0
+        for h in heights[1 if head else 0:]:
+            if used + h > ah:
+                break
+            used, fit = used + h, fit + 1
+        if fit == 0:
+            if not at_top:
+                return []  # the next page starts with the header and this row
+            fit = 1  # a row taller than a page (cells are bounded, so not expected): drawn anyway
+        if fit < stop - self.start:
+            table = self.make(self.start, self.start + fit, head)
+        if self.start + fit >= self.stop:
+            return [table]
+        return [table, ChunkedTable(self.make, start=self.start + fit, stop=self.stop, chunk=self.chunk,
+                                    page_height=self.page_height)]
+
+    def draw(self):  # pragma: no cover - always split into Tables first
+        pass
+
+
 class Rule(Flowable):
     """A horizontal line across `width`."""
 

@@ -108,7 +108,7 @@ class Styles:
         self.h2 = ParagraphStyle("h2", parent=self.body, fontName=FONT_BOLD, fontSize=12.5,
                                  leading=16, textColor=colours["primary"], spaceBefore=10, spaceAfter=5)
         self.h3 = ParagraphStyle("h3", parent=self.body, fontName=FONT_BOLD, fontSize=10,
-                                 leading=13, textColor=colours["accent"], spaceBefore=5, spaceAfter=2)
+                                 leading=12, textColor=colours["accent"], spaceBefore=3.5, spaceAfter=1.5)
         self.bullet = ParagraphStyle("bullet", parent=self.body, leftIndent=12, bulletIndent=2, spaceAfter=1)
         self.cover_title = ParagraphStyle("ct", parent=self.body, fontName=FONT_BOLD, fontSize=24,
                                           leading=29, textColor=colours["primary"], spaceAfter=6)

@@ -13,12 +13,18 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from compliance.reports.flowables import Heading, Lazy, Rule, shift_to_row
+from compliance.reports.flowables import ChunkedTable, Heading, Lazy, Rule, shift_to_row
 from compliance.reports.layout import FONT, H2_ROOM, H3_ROOM, TABLE_CHUNK, PageGeometry, Styles, load_colours
 from compliance.reports.model import MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, AuditPack
 from compliance.reports.text import clean, clip, esc
 
 RowStyles = Callable[[int, list], Iterable[tuple]]
+
+
+def without_header_row(command: tuple) -> tuple:
+    """A style command written for a table with its header row, moved up one row for a chunk without it."""
+    name, (c0, r0), (c1, r1), *rest = command
+    return (name, (c0, max(r0 - 1, 0) if r0 > 0 else r0), (c1, max(r1 - 1, 0) if r1 > 0 else r1), *rest)
 
 
 def roomy(flowable: Flowable, room: float) -> Flowable:
@@ -44,6 +50,7 @@ class PackWriter:
                          "exceptions": "Exceptions", "methodology": "Methodology appendix", **layout["sections"]}
         self.geometry = PageGeometry.from_layout(layout)
         self.width = self.geometry.width
+        self.page_height = self.geometry.pagesize[1] - 2 * self.geometry.margin  # the text frame's height
         self.styles = Styles(layout, self.colours)
         # The style commands every table starts with (built once per render).
         self._table_style = (
@@ -59,6 +66,7 @@ class PackWriter:
             ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
             ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
         )
+        self._table_body_style = tuple(c for c in self._table_style if c[1] != (0, 0) or c[2] != (-1, 0))
         self._kv_style = (
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
@@ -155,24 +163,27 @@ class PackWriter:
         `row_styles(i, row)` returns extra style commands for row `i` (0-based, without header).
         """
         head = [h if isinstance(h, Flowable) else Paragraph(esc(h), self.styles.cell_head) for h in header]
-        out: list[Flowable] = []
         total = scale = sum(widths)
         widths = [w * self.width / scale for w in widths] if total > self.width else widths
-        for start in range(0, max(len(rows), 1), chunk):
-            part = rows[start:start + chunk]
-            if not part and rows:
-                break
-            style = list(self._table_style)
-            for i in range(len(part)):
+        extra = list(extra_style)
+
+        def make(start: int, stop: int, with_head: bool) -> Table:
+            part = rows[start:stop]
+            first = 1 if with_head else 0
+            style = list(self._table_style if with_head else self._table_body_style)
+            for i, row in enumerate(part, start):
                 if zebra and i % 2 == 1:
-                    style.append(("BACKGROUND", (0, i + 1), (-1, i + 1), self.colours["zebra"]))
+                    style.append(("BACKGROUND", (0, i - start + first), (-1, i - start + first), self.colours["zebra"]))
                 if row_styles:
-                    style.extend(shift_to_row(row_styles(start + i, part[i]), i + 1))
-            style.extend(extra_style)
-            t = Table([head] + part, colWidths=widths, repeatRows=1, hAlign="LEFT")
+                    style.extend(shift_to_row(row_styles(i, row), i - start + first))
+            style.extend(extra if with_head else [without_header_row(c) for c in extra])
+            t = Table(([head] if with_head else []) + part, colWidths=widths, repeatRows=first, hAlign="LEFT")
             t.setStyle(TableStyle(style))
-            out.append(t)
-        return out
+            return t
+
+        if len(rows) <= chunk:
+            return [make(0, len(rows), True)]
+        return [ChunkedTable(make, start=0, stop=len(rows), chunk=chunk, page_height=self.page_height)]
 
     def kv_table(self, pairs: list[tuple[str, Any]], *, cols: int = 2, label_w: float = 0.16) -> Table:
         """Label/value pairs in `cols` column pairs."""
