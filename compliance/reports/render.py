@@ -72,11 +72,11 @@ def progress_steps(pack: AuditPack) -> int:
 
 
 def render_pack(pack: AuditPack, *, public: bool = False, layout: dict | None = None,
-                stats: dict | None = None, progress: Callable[[], None] | None = None) -> bytes:
+                stats: dict | None = None, progress: Callable[[int, int], None] | None = None) -> bytes:
     """Renders the pack to PDF bytes in one layout pass (deterministic for the same model and generated_at).
 
-    `stats`, when given, receives {"pages": n, "passes": 1}; `progress`, when given, is called once per step
-    (progress_steps(pack) in all).
+    `stats`, when given, receives {"pages": n, "passes": 1}; `progress`, when given, is called as
+    progress(done, total) after each section and each incident is laid out (and once with done = 0 first).
     """
     layout = layout or load_layout()
     register_fonts(layout)
@@ -91,8 +91,17 @@ def render_pack(pack: AuditPack, *, public: bool = False, layout: dict | None = 
     footer = (str(layout["footer"]).format_map(values), str(layout["footer_detail"]).format_map(values))
     buf = BytesIO()
     entries = contents_entries(writer)
+    step = None
+    if progress is not None:
+        total, done = progress_steps(pack), [0]
+        progress(0, total)
+
+        def step() -> None:
+            done[0] += 1
+            progress(done[0], total)
+
     doc = PackDoc(
-        buf, pack=pack, layout=layout, footer=footer, contents=entries, progress=progress,
+        buf, pack=pack, layout=layout, footer=footer, contents=entries, progress=step,
         toc_styles=[(s.fontName, s.fontSize) for s in writer.styles.toc_levels], pagesize=geometry.pagesize,
         leftMargin=geometry.margin, rightMargin=geometry.margin, topMargin=geometry.margin,
         bottomMargin=geometry.margin,

@@ -13,6 +13,7 @@ RP-SVC-4  Order of work: render, attach the manifest (without the final-bytes ke
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -69,7 +70,8 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                      allow_broken: bool = False, manifest_path: str | Path | None = None,
                      controls_dirs: list[str] | None = None, allow_open_period: bool = False,
                      tsa_url: str | None = None, force: bool = False, prepared_by: str | None = None,
-                     approved_by: str | None = None, approved_at: datetime | None = None) -> PackResult:
+                     approved_by: str | None = None, approved_at: datetime | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> PackResult:
     """Gathers the period's pack model from the store and writes the PDF and its manifest."""
     if not frameworks:
         raise ValidationError("give at least one framework", field="--framework")
@@ -92,13 +94,13 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                              assertion=assertion)
     return produce_pack(pack=pack, output=output, public=public, sign=sign, allow_broken=allow_broken,
                         include_restricted=include_restricted, manifest_path=manifest_path, policy=policy,
-                        tsa_url=tsa_url, force=force)
+                        tsa_url=tsa_url, force=force, progress=progress)
 
 
 def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, sign: SignOptions | None = None,
                  allow_broken: bool = False, include_restricted: bool = False,
                  manifest_path: str | Path | None = None, policy: Any = None, tsa_url: str | None = None,
-                 force: bool = False) -> PackResult:
+                 force: bool = False, progress: Callable[[int, int], None] | None = None) -> PackResult:
     """Renders, attaches the manifest, optionally signs and timestamps, and writes pack + manifest (RP-SVC-1..4)."""
     from compliance.reports.attach import embed_manifest
     from compliance.reports.sign import certificate_info, check_tsa_url
@@ -124,7 +126,7 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
     if tsa_url:
         pack = dataclasses.replace(pack, timestamp_authority=tsa_url)
     stats: dict[str, int] = {}
-    pdf = render_pack(pack, public=public, stats=stats)
+    pdf = render_pack(pack, public=public, stats=stats, progress=progress)
     manifest = build_manifest(pack=pack, pdf=pdf, pdf_name=output.name, pages=stats.get("pages"), public=public,
                               signer=pack.signer, signer_certificate=cert)
     pdf = embed_manifest(pdf, dump_manifest(embedded_view(manifest)))
