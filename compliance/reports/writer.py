@@ -11,6 +11,7 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from compliance.reports.flowables import ChunkedTable, Heading, Lazy, Rule, shift_to_row
@@ -124,9 +125,18 @@ class PackWriter:
         body = esc(text, limit=80)
         return Paragraph(f"<b>{body}</b>" if bold else body, self.styles.cell_id)
 
-    def hash_cell(self, digest: Any) -> Paragraph:
-        """A hash in full, in the monospaced face, on one line of its own (never cut, never split)."""
-        return Paragraph(esc(digest, limit=200), self.styles.hash)
+    def hash_cell(self, digest: Any, *, width: float | None = None) -> Paragraph:
+        """A hash in full, in the monospaced face, never cut: on one line, or when wider than `width` points broken
+        only at fixed positions (halves, then quarters), so that a reader reassembles it without doubt."""
+        text = clean(digest)[:200]
+        style = self.styles.hash
+        if width is not None and " " not in text:
+            size = len(text)
+            while size > 8 and pdfmetrics.stringWidth(text[:size], style.fontName, style.fontSize) > width:
+                size //= 2
+            if size < len(text):
+                return Paragraph("<br/>".join(esc(text[i:i + size]) for i in range(0, len(text), size)), style)
+        return Paragraph(esc(text), style)
 
     def markup(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
         """A paragraph of trusted markup (wording from the layout file filled by `fill`)."""
@@ -166,6 +176,7 @@ class PackWriter:
         total = scale = sum(widths)
         widths = [w * self.width / scale for w in widths] if total > self.width else widths
         extra = list(extra_style)
+        rows = [self.fitting(row, widths) for row in rows]
 
         def make(start: int, stop: int, with_head: bool) -> Table:
             part = rows[start:stop]
@@ -184,6 +195,20 @@ class PackWriter:
         if len(rows) <= chunk:
             return [make(0, len(rows), True)]
         return [ChunkedTable(make, start=0, stop=len(rows), chunk=chunk, page_height=self.page_height)]
+
+    def fitting(self, row: list, widths: list[float]) -> list:
+        """The row with every plain-string cell wider than its column made a wrapping cell (a status never runs
+        into the next column); plain strings that fit stay plain (cheaper to lay out)."""
+        style = self.styles.cell
+        out = row
+        for i, value in enumerate(row):
+            if isinstance(value, str) and i < len(widths) and max(
+                    pdfmetrics.stringWidth(part, style.fontName, style.fontSize)
+                    for part in value.split("\n")) > widths[i] - 5:
+                if out is row:
+                    out = list(row)
+                out[i] = self.cell(value)
+        return out
 
     def kv_table(self, pairs: list[tuple[str, Any]], *, cols: int = 2, label_w: float = 0.16) -> Table:
         """Label/value pairs in `cols` column pairs."""

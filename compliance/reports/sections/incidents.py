@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
 
-from compliance.core.timeutil import format_timedelta
 from compliance.reports.exceptions import exception_marking
 from compliance.reports.flowables import Heading
-from compliance.reports.formats import fmt_instant, fmt_short, fmt_size, fmt_stacked, fmt_stacked_date
+from compliance.reports.formats import (
+    fmt_duration,
+    fmt_instant,
+    fmt_short,
+    fmt_size,
+    fmt_stacked,
+    fmt_stacked_date,
+    spaced_durations,
+    stage_label,
+)
 from compliance.reports.layout import FONT
 from compliance.reports.model import (
     MISSING,
@@ -69,7 +78,7 @@ def incident(w: PackWriter, inc: IncidentSection, obligations: list[Notification
 
 
 def _key_facts(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
-    ttr = format_timedelta(inc.resolved_at - inc.detected_at) if inc.resolved_at else "not resolved"
+    ttr = fmt_duration(inc.resolved_at - inc.detected_at) if inc.resolved_at else "not resolved"
     personal_data = "no"
     if inc.personal_data:
         bits = ["yes"]
@@ -230,7 +239,7 @@ def _obligations(w: PackWriter, obligations: list[NotificationRow]) -> list[Flow
     if not obligations:
         return out + [w.paragraph("No notification obligations.", w.styles.muted)]
     return out + w.table(["Regime / stage", "Clock start (UTC)", "Due (UTC)", "Notified (UTC)", "Status", "Delay reason"],
-                         [[w.ident(f"{n.regime} / {n.stage}"), fmt_stacked(n.clock_start),
+                         [[w.ident(stage_label(n.regime, n.stage)), fmt_stacked(n.clock_start),
                            fmt_stacked(n.due), fmt_stacked(n.notified_at),
                            w.cell(notification_status(n)), w.cell(n.delay_reason or "")]
                           for n in obligations],
@@ -250,9 +259,15 @@ def _evidence(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     if not inc.evidence:
         return out + [w.paragraph("No evidence recorded.", w.styles.muted)]
     lim = w.limit("list_items")
-    for ev in inc.evidence[:lim]:
+    for ev in oldest_first(inc.evidence)[:lim]:
         out += evidence_block(w, ev, lim)
     return out
+
+
+def oldest_first(evidence: list[EvidenceRow]) -> list[EvidenceRow]:
+    """Evidence in the order it was collected (then by ref); items without a collection instant last."""
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(evidence, key=lambda ev: (ev.collected_at is None, ev.collected_at or never, ev.ref))
 
 
 def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
@@ -278,7 +293,7 @@ def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
     out: list[Flowable] = [Spacer(1, 2), t]
     if ev.custody:
         rows = [[str(c.seq), fmt_short(c.at), plain(c.action, 20), w.cell(w.person(c.actor, c.actor_role)),
-                 [w.cell(c.note or "—"), w.hash_cell(c.entry_hash or "—")]]
+                 [w.cell(c.note or "—"), w.hash_cell(c.entry_hash or "—", width=w.width - 81 * mm - 5)]]
                 for c in sorted(ev.custody, key=lambda c: c.seq)[:lim]]
         out += w.table(["#", "When (UTC)", "Action", "By", "Note and entry hash"], rows,
                        [9 * mm, 24 * mm, 18 * mm, 30 * mm, w.width - 81 * mm], zebra=False)
@@ -334,10 +349,10 @@ _CHECK_NAME = re.compile(r"^[a-z][a-z0-9 ,()'/-]{0,60}: ")
 def finding_text(a: AssessmentRow) -> str:
     """The row's findings without the check names that prefix them (so that requirements with the same finding
     share a row); a satisfied-with-exception row starts with its exceptions ('late 14 h, reasons given')."""
-    parts = [p for r in a.reasons for p in clean(r).split("; ")]
+    parts = [_CHECK_NAME.sub("", p, count=1) for r in a.reasons for p in clean(r).split("; ")]
     if a.exception:  # the status cell says 'satisfied, exception:', the finding goes on with the exceptions
-        return "; ".join([clean(x) for x in a.exceptions] + [_CHECK_NAME.sub("", p, count=1) for p in parts])
-    return "; ".join(_CHECK_NAME.sub("", p, count=1) for p in parts) or "no reason recorded"
+        parts = [clean(x) for x in a.exceptions] + parts
+    return spaced_durations("; ".join(parts)) or "no reason recorded"
 
 
 def assessment_line(name: str, framework_id: str, rows: list[AssessmentRow]) -> str:
@@ -360,7 +375,7 @@ def assessment_line(name: str, framework_id: str, rows: list[AssessmentRow]) -> 
 
 def _redacted(w: PackWriter, inc: IncidentSection, obligations: list[NotificationRow]) -> list[Flowable]:
     """A restricted incident without --include-restricted: what every figure counts, no title, text or names."""
-    statuses = "; ".join(f"{n.regime} / {n.stage}: {n.status.replace('_', ' ')}" for n in obligations) or "none"
+    statuses = "; ".join(f"{stage_label(n.regime, n.stage)}: {n.status.replace('_', ' ')}" for n in obligations) or "none"
     facts = [("Severity", inc.severity), ("Status", inc.status),
              ("Detected", fmt_instant(inc.detected_at)), ("Closed", fmt_instant(inc.closed_at)),
              ("Regimes", ", ".join(map(clean, inc.regimes)) or "—"), ("Obligations", statuses),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph
 
-from compliance.reports.formats import fmt_stacked
+from compliance.reports.formats import fmt_stacked, stage_label
 from compliance.reports.text import esc
 from compliance.reports.writer import PackWriter
 
@@ -28,7 +28,7 @@ def build(w: PackWriter) -> list[Flowable]:
         reason = n.delay_reason or (f"waived: {n.waiver_reason}" if n.waived and n.waiver_reason else "")
         body.append([
             Paragraph(f"<b>{esc(n.incident_ref, limit=20)}</b><br/>{esc(n.incident_title, limit=80)}", w.styles.cell),
-            w.cell(f"{n.regime}\n{n.stage.replace('_', ' ')}"),  # spaces let a narrow column wrap
+            w.ident(stage_label(n.regime, n.stage)),  # the one label (formats.stage_label), never split
             fmt_stacked(n.clock_start), fmt_stacked(n.due),
             fmt_stacked(n.notified_at),
             n.status.replace("_", " "),
@@ -37,6 +37,6 @@ def build(w: PackWriter) -> list[Flowable]:
     status_col = 5
     out += w.table(["Incident", "Regime / stage", "Clock start (UTC)", "Due (UTC)", "Notified (UTC)", "Status",
                     "Delay reason"], body,
-                   [34 * mm, 26 * mm, 21 * mm, 21 * mm, 21 * mm, 16 * mm, w.width - 139 * mm],
+                   [30 * mm, 44 * mm, 18 * mm, 18 * mm, 18 * mm, 18 * mm, w.width - 146 * mm],
                    row_styles=w.colour_column(status_col, [w.status_colour(n.status) for n in rows]))
     return out
