@@ -11,7 +11,23 @@ from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 from compliance.reports.layout import FONT
 
 
-class Heading(Paragraph):
+class Para(Paragraph):
+    """A Paragraph that remembers its last wrap: a table wraps every cell once to measure its rows and again to
+    draw them, at the same width (line breaking is the costliest step of the layout)."""
+
+    _wrapped: tuple | None = None
+
+    def wrap(self, availWidth, availHeight):
+        # Reused only while the lines it broke are still the paragraph's own (split() may drop or replace them).
+        wrapped = self._wrapped
+        if wrapped is not None and wrapped[0] == availWidth and self.__dict__.get("blPara") is wrapped[2]:
+            return wrapped[1]
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size, self.__dict__.get("blPara"))
+        return size
+
+
+class Heading(Para):
     """A heading paragraph that becomes an outline entry (and a TOC entry when toc=True)."""
 
     def __init__(self, markup: str, style: ParagraphStyle, *, level: int, outline: str, key: str,

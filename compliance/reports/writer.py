@@ -14,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from compliance.reports.flowables import ChunkedTable, Heading, Lazy, Rule, shift_to_row
+from compliance.reports.flowables import ChunkedTable, Heading, Lazy, Para, Rule, shift_to_row
 from compliance.reports.layout import FONT, H2_ROOM, H3_ROOM, TABLE_CHUNK, PageGeometry, Styles, load_colours
 from compliance.reports.model import MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, AuditPack
 from compliance.reports.text import clean, clip, esc
@@ -112,18 +112,18 @@ class PackWriter:
         s = clean(text)
         if len(s) > limit:
             more = len(s) - limit
-            return Paragraph(esc(s[:limit]) + esc(self.wording["truncated"].format(more=more)),
+            return Para(esc(s[:limit]) + esc(self.wording["truncated"].format(more=more)),
                              style or self.styles.body)
-        return Paragraph(esc(s), style or self.styles.body)
+        return Para(esc(s), style or self.styles.body)
 
     def cell(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
         """A table cell of user text (escaped, bounded to limits.cell_chars)."""
-        return Paragraph(esc(text, limit=self.limit("cell_chars")) or "—", style or self.styles.cell)
+        return Para(esc(text, limit=self.limit("cell_chars")) or "—", style or self.styles.cell)
 
     def ident(self, text: Any, *, bold: bool = False) -> Paragraph:
         """An identifier (ref, requirement, stage) in a cell: never split inside a token."""
         body = esc(text, limit=80)
-        return Paragraph(f"<b>{body}</b>" if bold else body, self.styles.cell_id)
+        return Para(f"<b>{body}</b>" if bold else body, self.styles.cell_id)
 
     def hash_cell(self, digest: Any, *, width: float | None = None) -> Paragraph:
         """A hash in full, in the monospaced face, never cut: on one line, or when wider than `width` points broken
@@ -135,12 +135,12 @@ class PackWriter:
             while size > 8 and pdfmetrics.stringWidth(text[:size], style.fontName, style.fontSize) > width:
                 size //= 2
             if size < len(text):
-                return Paragraph("<br/>".join(esc(text[i:i + size]) for i in range(0, len(text), size)), style)
-        return Paragraph(esc(text), style)
+                return Para("<br/>".join(esc(text[i:i + size]) for i in range(0, len(text), size)), style)
+        return Para(esc(text), style)
 
     def markup(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
         """A paragraph of trusted markup (wording from the layout file filled by `fill`)."""
-        return Paragraph(markup, style or self.styles.body)
+        return Para(markup, style or self.styles.body)
 
     def h1(self, text: str) -> list:
         """A section title (outline level 0, in the TOC) with its rule."""
@@ -151,17 +151,17 @@ class PackWriter:
     def h2(self, text: str, *, toc: bool = True, outline: bool = True) -> Paragraph:
         """A sub-heading, in the outline (and the TOC unless toc=False)."""
         if not outline:
-            return roomy(Paragraph(esc(text), self.styles.h2), H2_ROOM)
+            return roomy(Para(esc(text), self.styles.h2), H2_ROOM)
         return roomy(Heading(esc(text, limit=160), self.styles.h2, level=1, outline=clean(text),
                              key=self.key("s"), toc=toc), H2_ROOM)
 
     def h3(self, text: str) -> Paragraph:
         """A minor heading (not in the outline), on a new page when less than H3_ROOM is left below it."""
-        return roomy(Paragraph(esc(text), self.styles.h3), H3_ROOM)
+        return roomy(Para(esc(text), self.styles.h3), H3_ROOM)
 
     def bullets(self, items: Iterable[Any]) -> list:
         """A bullet list of user strings."""
-        return [Paragraph(esc(clip(i, self.limit("paragraph_chars"))), self.styles.bullet, bulletText="•")
+        return [Para(esc(clip(i, self.limit("paragraph_chars"))), self.styles.bullet, bulletText="•")
                 for i in items]
 
     # ---- tables
@@ -172,7 +172,7 @@ class PackWriter:
 
         `row_styles(i, row)` returns extra style commands for row `i` (0-based, without header).
         """
-        head = [h if isinstance(h, Flowable) else Paragraph(esc(h), self.styles.cell_head) for h in header]
+        head = [h if isinstance(h, Flowable) else Para(esc(h), self.styles.cell_head) for h in header]
         total = scale = sum(widths)
         widths = [w * self.width / scale for w in widths] if total > self.width else widths
         extra = list(extra_style)
@@ -216,7 +216,7 @@ class PackWriter:
         for i in range(0, len(pairs), cols):
             row = []
             for label, value in pairs[i:i + cols]:
-                row += [Paragraph(esc(label), self.styles.cell_bold),
+                row += [Para(esc(label), self.styles.cell_bold),
                         value if isinstance(value, Flowable) else self.cell(value)]
             row += [""] * (2 * cols - len(row))
             rows.append(row)

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyle
 
 from compliance.reports.exceptions import exception_marking
-from compliance.reports.flowables import Heading
+from compliance.reports.flowables import Heading, Para
 from compliance.reports.formats import (
     fmt_duration,
     fmt_instant,
@@ -105,7 +105,7 @@ def _key_facts(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     if inc.awareness_gap_hours is not None:
         why = inc.awareness_justification
         out.append(Spacer(1, 4))
-        out.append(Paragraph(
+        out.append(Para(
             f"<b>Awareness gap.</b> The organisation became aware {inc.awareness_gap_hours:g} h after detection "
             f"(threshold {inc.awareness_threshold_hours or 0:g} h). "
             + ("Justification: " + esc(clip(why, w.limit("paragraph_chars"))) if why and why.strip()
@@ -128,7 +128,7 @@ def _summary(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     summary = (pm.summary if pm and pm.summary else None) or inc.description
     out: list[Flowable] = [w.h3("Summary"), w.paragraph(summary or "No summary recorded.")]
     if pm and pm.impact:
-        out.append(Paragraph("<b>Impact.</b> " + esc(clip(pm.impact, w.limit("paragraph_chars"))), w.styles.body))
+        out.append(Para("<b>Impact.</b> " + esc(clip(pm.impact, w.limit("paragraph_chars"))), w.styles.body))
     return out
 
 
@@ -162,9 +162,9 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
     ]))
     columns = []
     for label, items in (("Contributors", pm.contributors), ("Mitigators", pm.mitigators), ("Risks", pm.risks)):
-        columns.append([Paragraph(esc(label), w.styles.cell_bold)]
-                       + ([Paragraph("• " + esc(clip(x, w.limit("cell_chars"))), w.styles.cell) for x in items[:lim]]
-                          or [Paragraph("—", w.styles.cell)]))
+        columns.append([Para(esc(label), w.styles.cell_bold)]
+                       + ([Para("• " + esc(clip(x, w.limit("cell_chars"))), w.styles.cell) for x in items[:lim]]
+                          or [Para("—", w.styles.cell)]))
     t = Table([columns], colWidths=[w.width / 3] * 3, hAlign="LEFT")
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                            ("BACKGROUND", (0, 0), (-1, -1), w.colours["zebra"]),
@@ -174,7 +174,7 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
     if pm.root_cause:
         for step in pm.root_cause[:lim]:
             depth = clean(step.number).count(".")
-            out.append(Paragraph(f"<b>{esc(step.number, limit=12)}</b>  "
+            out.append(Para(f"<b>{esc(step.number, limit=12)}</b>  "
                                  f"{esc(step.text, limit=w.limit('paragraph_chars'))}", w.styles.root_cause_step(depth)))
     else:
         out.append(w.paragraph("No root-cause analysis recorded.", w.styles.muted))
@@ -182,7 +182,7 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
     if pm.lessons:
         for lesson in pm.lessons[:lim]:
             category = f" <font color='#5F6B7A'>[{esc(lesson.category, limit=40)}]</font>" if lesson.category else ""
-            out.append(Paragraph(f"<b>{esc(lesson.number, limit=8)}.</b> "
+            out.append(Para(f"<b>{esc(lesson.number, limit=8)}.</b> "
                                  f"{esc(lesson.text, limit=w.limit('paragraph_chars'))}{category}", w.styles.bullet))
     else:
         out.append(w.paragraph("No lessons recorded.", w.styles.muted))
@@ -279,7 +279,7 @@ def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
         [w.ident(ev.ref, bold=True), w.cell(ev.filename + (f"\n{ev.description}" if ev.description else "")),
          w.cell(f"{w.person(ev.collected_by, ev.collected_by_role)}, {fmt_instant(ev.collected_at)}\n{method}"),
          plain(fmt_size(ev.size), 14), w.cell(f"custody {custody_ok}")],
-        [Paragraph("SHA-256", w.styles.cell_bold), w.hash_cell(ev.sha256), "", "", ""],
+        [Para("SHA-256", w.styles.cell_bold), w.hash_cell(ev.sha256), "", "", ""],
     ]
     t = Table(head, colWidths=[24 * mm, w.width - 120 * mm, 56 * mm, 16 * mm, 24 * mm], hAlign="LEFT")
     t.setStyle(TableStyle([
@@ -320,7 +320,7 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
                 not_applicable.setdefault(reason, []).append(a.requirement_id)
         lines += [f"<i>not applicable</i> {', '.join(esc(i, limit=40) for i in ids)}: {esc(reason, limit=400)}"
                   for reason, ids in not_applicable.items()]
-    out += [Paragraph(line, w.styles.small_id) for line in lines]
+    out += [Para(line, w.styles.small_id) for line in lines]
     groups: dict[tuple[str, str], list[AssessmentRow]] = {}
     for a in inc.assessment:
         if a.status in (SATISFIED, NOT_APPLICABLE) and not a.exception:
@@ -331,7 +331,7 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         return out
     order = {MISSING: 0, PARTIAL: 1}
     items = sorted(groups.items(), key=lambda kv: order.get(kv[0][0], 2))
-    rows = [[Paragraph(", ".join(f"<b>{esc(a.requirement_id, limit=40)}</b>" for a in group), w.styles.cell_id),
+    rows = [[Para(", ".join(f"<b>{esc(a.requirement_id, limit=40)}</b>" for a in group), w.styles.cell_id),
              w.cell(status, w.styles.cell_id), w.cell(text)] for (status, text), group in items]
     colours = [w.status_colour(status) if status in (MISSING, PARTIAL) else w.colours["exception"]
                for (status, _), _ in items]
