@@ -139,7 +139,7 @@ def _timeline(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         return out + [w.paragraph("No timeline entries recorded.", w.styles.muted)]
     entries = sorted(inc.timeline, key=lambda e: e.at)
     rows = [[fmt_short(e.at), plain(e.kind, 14),
-             w.cell(w.person(e.actor, e.actor_role)),
+             plain(w.person(e.actor, e.actor_role), 200),  # plain text: wrapped by the table only when too wide
              w.cell(clean(e.text) + (f" [source: {clean(e.source)}]" if e.source else "")
                     + (" [customer-visible]" if e.customer_visible else ""))]
             for e in entries[:lim]]
@@ -211,9 +211,9 @@ def _actions(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         what = clean(a.description) + "\nSuccess criteria: " + (clean(a.success_criteria) if a.success_criteria
                                                                  else "none recorded")
         rows.append([w.ident(a.ref), [w.cell(what), w.ident(a.link)] if a.link else w.cell(what),
-                     w.cell(w.person(a.owner, a.owner_role) if (a.owner or a.owner_role) else "—"),
-                     fmt_stacked_date(a.due), w.cell(status), fmt_stacked(a.completed_at) if a.completed_at else "—",
-                     w.cell(verification(a))])
+                     plain(w.person(a.owner, a.owner_role) if (a.owner or a.owner_role) else "—", 200),
+                     fmt_stacked_date(a.due), plain(status, 60), fmt_stacked(a.completed_at) if a.completed_at else "—",
+                     plain(verification(a), 120)])
         colours.append(w.colours["late"] if a.overdue and a.status == "open" else w.status_colour(a.status))
     return out + w.table(["Ref", "Action and success criteria", "Owner", "Due", "Status", "Completed (UTC)",
                           "Completion verified by"], rows,
@@ -241,7 +241,7 @@ def _obligations(w: PackWriter, obligations: list[NotificationRow]) -> list[Flow
     return out + w.table(["Regime / stage", "Clock start (UTC)", "Due (UTC)", "Notified (UTC)", "Status", "Delay reason"],
                          [[w.ident(stage_label(n.regime, n.stage)), fmt_stacked(n.clock_start),
                            fmt_stacked(n.due), fmt_stacked(n.notified_at),
-                           w.cell(notification_status(n)), w.cell(n.delay_reason or "")]
+                           plain(notification_status(n), 600), w.cell(n.delay_reason or "")]
                           for n in obligations],
                          [44 * mm, 19 * mm, 19 * mm, 19 * mm, 30 * mm, w.width - 131 * mm],
                          row_styles=w.colour_column(4, [w.status_colour(n.status) for n in obligations]))
@@ -292,7 +292,7 @@ def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
     ]))
     out: list[Flowable] = [Spacer(1, 2), t]
     if ev.custody:
-        rows = [[str(c.seq), fmt_short(c.at), plain(c.action, 20), w.cell(w.person(c.actor, c.actor_role)),
+        rows = [[str(c.seq), fmt_short(c.at), plain(c.action, 20), plain(w.person(c.actor, c.actor_role), 200),
                  [w.cell(c.note or "—"), w.hash_cell(c.entry_hash or "—", width=w.width - 81 * mm - 5)]]
                 for c in sorted(ev.custody, key=lambda c: c.seq)[:lim]]
         out += w.table(["#", "When (UTC)", "Action", "By", "Note and entry hash"], rows,
