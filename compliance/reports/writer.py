@@ -15,7 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from compliance.reports.flowables import ChunkedTable, Heading, Lazy, Para, Rule, shift_to_row
-from compliance.reports.layout import FONT, H2_ROOM, H3_ROOM, TABLE_CHUNK, PageGeometry, Styles, load_colours
+from compliance.reports.layout import FONT, FONT_BOLD, H2_ROOM, H3_ROOM, TABLE_CHUNK, PageGeometry, Styles, load_colours
 from compliance.reports.model import MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, AuditPack
 from compliance.reports.text import clean, clip, esc
 
@@ -68,6 +68,10 @@ class PackWriter:
             ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
         )
         self._table_body_style = tuple(c for c in self._table_style if c[1] != (0, 0) or c[2] != (-1, 0))
+        self._kv_fonts = (
+            ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), self.styles.cell.fontSize),
+            ("LEADING", (0, 0), (-1, -1), self.styles.cell.leading),
+        )
         self._kv_style = (
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
@@ -196,19 +200,26 @@ class PackWriter:
             return [make(0, len(rows), True)]
         return [ChunkedTable(make, start=0, stop=len(rows), chunk=chunk, page_height=self.page_height)]
 
-    def fitting(self, row: list, widths: list[float]) -> list:
+    def fitting(self, row: list, widths: list[float], styles: list[ParagraphStyle] | None = None) -> list:
         """The row with every plain-string cell wider than its column made a wrapping cell (a status never runs
-        into the next column); plain strings that fit stay plain (cheaper to lay out)."""
-        style = self.styles.cell
+        into the next column); plain strings that fit stay plain (the table draws them: cheaper than paragraphs).
+        `styles` gives the paragraph style per column (default: the cell style)."""
         out = row
         for i, value in enumerate(row):
-            if isinstance(value, str) and i < len(widths) and max(
-                    pdfmetrics.stringWidth(part, style.fontName, style.fontSize)
-                    for part in value.split("\n")) > widths[i] - 5:
+            if not isinstance(value, str) or i >= len(widths) or not value:
+                continue
+            style = styles[i] if styles else self.styles.cell
+            if max(pdfmetrics.stringWidth(part, style.fontName, style.fontSize)
+                   for part in value.split("\n")) > widths[i] - 5:
                 if out is row:
                     out = list(row)
-                out[i] = self.cell(value)
+                out[i] = self.cell(value, style)
         return out
+
+    def text(self, text: Any) -> str:
+        """User text for a table cell as plain text, bounded like a cell: the table draws it as it is when it fits its
+        column, and makes it a wrapping (escaped) paragraph when not (see `fitting`)."""
+        return clip(text, self.limit("cell_chars")) or "—"
 
     def kv_table(self, pairs: list[tuple[str, Any]], *, cols: int = 2, label_w: float = 0.16) -> Table:
         """Label/value pairs in `cols` column pairs."""
@@ -216,14 +227,16 @@ class PackWriter:
         for i in range(0, len(pairs), cols):
             row = []
             for label, value in pairs[i:i + cols]:
-                row += [Para(esc(label), self.styles.cell_bold),
-                        value if isinstance(value, Flowable) else self.cell(value)]
+                row += [clip(label, 80), value if isinstance(value, Flowable) else self.text(value)]
             row += [""] * (2 * cols - len(row))
             rows.append(row)
         lw = self.width * label_w
         vw = (self.width - cols * lw) / cols
-        t = Table(rows, colWidths=[lw, vw] * cols, hAlign="LEFT")
-        t.setStyle(TableStyle([*self._kv_style,
+        widths = [lw, vw] * cols
+        styles = [self.styles.cell_bold, self.styles.cell] * cols
+        t = Table([self.fitting(row, widths, styles) for row in rows], colWidths=widths, hAlign="LEFT")
+        t.setStyle(TableStyle([*self._kv_style, *self._kv_fonts,
+                               *[("FONTNAME", (2 * c, 0), (2 * c, -1), FONT_BOLD) for c in range(cols)],
                                *[("BACKGROUND", (2 * c, 0), (2 * c, -1), self.colours["zebra"]) for c in range(cols)]]))
         return t
 

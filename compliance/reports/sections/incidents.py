@@ -119,7 +119,7 @@ def _crosschecks(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         return []
     return [w.h3(f"Cross-check findings ({len(inc.crosschecks)})")] + w.table(
         ["Finding", "Records compared", "What disagrees"],
-        [[w.ident(f.code, bold=True), w.cell(f"{f.first}\n{f.second}"), w.cell(f.message)] for f in inc.crosschecks],
+        [[w.ident(f.code, bold=True), w.text(f"{f.first}\n{f.second}"), w.text(f.message)] for f in inc.crosschecks],
         [48 * mm, 56 * mm, w.width - 104 * mm], row_styles=w.colour_column(0, [w.colours["late"]] * len(inc.crosschecks)))
 
 
@@ -140,7 +140,7 @@ def _timeline(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     entries = sorted(inc.timeline, key=lambda e: e.at)
     rows = [[fmt_short(e.at), plain(e.kind, 14),
              plain(w.person(e.actor, e.actor_role), 200),  # plain text: wrapped by the table only when too wide
-             w.cell(clean(e.text) + (f" [source: {clean(e.source)}]" if e.source else "")
+             w.text(clean(e.text) + (f" [source: {clean(e.source)}]" if e.source else "")
                     + (" [customer-visible]" if e.customer_visible else ""))]
             for e in entries[:lim]]
     out += w.table(["When (UTC)", "Kind", "Actor", "What happened"], rows,
@@ -193,7 +193,7 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
         for f in pm.findings[:lim]:  # one row per code and severity, its findings joined
             merged.setdefault((plain(f.code, 24), plain(f.severity, 12)), []).append(clean(f.message))
         out += w.table(["Code", "Severity", "Finding"],
-                       [[w.ident(code), w.cell(severity), w.cell("; ".join(messages))]
+                       [[w.ident(code), w.text(severity), w.text("; ".join(messages))]
                         for (code, severity), messages in merged.items()],
                        [18 * mm, 16 * mm, w.width - 34 * mm],
                        row_styles=w.colour_column(1, [severity_colour.get(severity) for _, severity in merged]))
@@ -210,7 +210,7 @@ def _actions(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         status = a.status + (" (overdue)" if a.overdue and a.status == "open" else "")
         what = clean(a.description) + "\nSuccess criteria: " + (clean(a.success_criteria) if a.success_criteria
                                                                  else "none recorded")
-        rows.append([w.ident(a.ref), [w.cell(what), w.ident(a.link)] if a.link else w.cell(what),
+        rows.append([w.ident(a.ref), [w.cell(what), w.ident(a.link)] if a.link else w.text(what),
                      plain(w.person(a.owner, a.owner_role) if (a.owner or a.owner_role) else "—", 200),
                      fmt_stacked_date(a.due), plain(status, 60), fmt_stacked(a.completed_at) if a.completed_at else "—",
                      plain(verification(a), 120)])
@@ -241,7 +241,7 @@ def _obligations(w: PackWriter, obligations: list[NotificationRow]) -> list[Flow
     return out + w.table(["Regime / stage", "Clock start (UTC)", "Due (UTC)", "Notified (UTC)", "Status", "Delay reason"],
                          [[w.ident(stage_label(n.regime, n.stage)), fmt_stacked(n.clock_start),
                            fmt_stacked(n.due), fmt_stacked(n.notified_at),
-                           plain(notification_status(n), 600), w.cell(n.delay_reason or "")]
+                           plain(notification_status(n), 600), w.text(n.delay_reason or "")]
                           for n in obligations],
                          [44 * mm, 19 * mm, 19 * mm, 19 * mm, 30 * mm, w.width - 131 * mm],
                          row_styles=w.colour_column(4, [w.status_colour(n.status) for n in obligations]))
@@ -332,7 +332,7 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     order = {MISSING: 0, PARTIAL: 1}
     items = sorted(groups.items(), key=lambda kv: order.get(kv[0][0], 2))
     rows = [[Para(", ".join(f"<b>{esc(a.requirement_id, limit=40)}</b>" for a in group), w.styles.cell_id),
-             w.cell(status, w.styles.cell_id), w.cell(text)] for (status, text), group in items]
+             w.cell(status, w.styles.cell_id), w.text(text)] for (status, text), group in items]
     colours = [w.status_colour(status) if status in (MISSING, PARTIAL) else w.colours["exception"]
                for (status, _), _ in items]
     return out + [Spacer(1, 2)] + w.table(["Requirements", "Status", "Finding"], rows,
