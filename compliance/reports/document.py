@@ -81,7 +81,7 @@ class PackDoc(BaseDocTemplate):
         self._doSave = 0
         super()._endBuild()
         if len(self.toc_pages) != len(self.contents):
-            raise RuntimeError(f"the contents list {len(self.contents)} entries but {len(self.toc_pages)} headings "
+            raise RuntimeError(f"the contents list {len(self.contents)} entries, but {len(self.toc_pages)} headings "
                                "were laid out")
         canv = self.canv
         font, size = FONT_BOLD, 7.5

@@ -222,3 +222,12 @@ def test_one_duration_formatter_writes_number_and_unit_apart(delta):
     text = fmt_duration(delta)
     assert re.fullmatch(r"-?\d+ (d|h|min)( \d+ (h|min))?", text)
     assert spaced_durations(text) == text
+
+
+def test_contents_out_of_step_with_the_headings_stop_the_render(sample_model, monkeypatch):
+    from compliance.reports import render
+
+    real = render.contents_entries
+    monkeypatch.setattr(render, "contents_entries", lambda w: [e for e in real(w) if "Trends" not in e[1]])
+    with pytest.raises(RuntimeError, match="contents"):
+        render_pack(sample_model(1))
