@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import importlib
 import sys
+import time
+from collections.abc import Callable
 
 import click
 
@@ -175,3 +177,31 @@ class ComplianceGroup(click.Group):
             return super().invoke(ctx)
         finally:
             sys.stdout = original
+
+
+class ProgressBar:
+    """'label [#####.....] 12/112 sections' on stderr: only when stderr is a terminal and once the work has taken
+    more than `delay` seconds (a quick run prints nothing); silent otherwise. Call it as bar(done, total)."""
+
+    def __init__(self, label: str, *, stream=None, delay: float = 1.0, width: int = 30,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.label, self.delay, self.width, self.clock = label, delay, width, clock
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.started = clock()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0 or (not self.shown and self.clock() - self.started < self.delay):
+            return
+        self.shown = True
+        filled = self.width * min(done, total) // total
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} sections")
+        self.stream.flush()
+
+    def close(self) -> None:
+        """Ends the bar's line (when one was drawn)."""
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.shown = False

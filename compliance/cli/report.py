@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from compliance.cli.base import ComplianceGroup
+from compliance.cli.base import ComplianceGroup, ProgressBar
 from compliance.cli.options import controls_dir_option, emit_json, json_option, store_options
 from compliance.core.errors import IntegrityError, ValidationError
 from compliance.core.exitcodes import ExitCode
@@ -107,13 +107,18 @@ def audit_pack(frameworks, period_from, period_to, output, manifest_path, csv_di
     if sign is None and store_requires_signature(store):
         raise ValidationError("this store requires signed packs (report settings --require-signature): give "
                               "--sign-key with --sign-cert, or --sign-pkcs12", field="--sign-key")
-    result = build_audit_pack(
-        store=store, frameworks=list(frameworks), period_from=start, period_to=end,
-        include_restricted=include_restricted, public=public, title=title, organisation=organisation,
-        generated_at=when, output=output, sign=sign, allow_broken=allow_broken, manifest_path=manifest_path,
-        controls_dirs=list(controls_dirs), allow_open_period=allow_open_period, tsa_url=tsa_url, force=force,
-        prepared_by=prepared_by, approved_by=approved_by, approved_at=approved, csv_dir=csv_dir,
-    )
+    bar = None if as_json else ProgressBar("rendering the pack")  # stderr, on a terminal, after a second
+    try:
+        result = build_audit_pack(
+            store=store, frameworks=list(frameworks), period_from=start, period_to=end,
+            include_restricted=include_restricted, public=public, title=title, organisation=organisation,
+            generated_at=when, output=output, sign=sign, allow_broken=allow_broken, manifest_path=manifest_path,
+            controls_dirs=list(controls_dirs), allow_open_period=allow_open_period, tsa_url=tsa_url, force=force,
+            prepared_by=prepared_by, approved_by=approved_by, approved_at=approved, csv_dir=csv_dir, progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     if as_json:
         emit_json({"pdf": str(result.pdf_path), "manifest": str(result.manifest_path), "sha256": result.sha256,
                    "size": result.size, "pages": result.pages, "signed": result.signed, "signer": result.signer,

@@ -1,4 +1,4 @@
-"""The pack's own flowables: headings that feed the outline, lazy sections, rules, callouts, the chunked TOC."""
+"""The pack's own flowables: headings that feed the outline, lazy sections, rules, callouts, page references."""
 
 from __future__ import annotations
 
@@ -7,12 +7,27 @@ from collections.abc import Iterable
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
-from reportlab.platypus.tableofcontents import TableOfContents
 
-from compliance.reports.layout import FONT, TABLE_CHUNK
+from compliance.reports.layout import FONT
 
 
-class Heading(Paragraph):
+class Para(Paragraph):
+    """A Paragraph that remembers its last wrap: a table wraps every cell once to measure its rows and again to
+    draw them, at the same width (line breaking is the costliest step of the layout)."""
+
+    _wrapped: tuple | None = None
+
+    def wrap(self, availWidth, availHeight):
+        # Reused only while the lines it broke are still the paragraph's own (split() may drop or replace them).
+        wrapped = self._wrapped
+        if wrapped is not None and wrapped[0] == availWidth and self.__dict__.get("blPara") is wrapped[2]:
+            return wrapped[1]
+        size = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size, self.__dict__.get("blPara"))
+        return size
+
+
+class Heading(Para):
     """A heading paragraph that becomes an outline entry (and a TOC entry when toc=True)."""
 
     def __init__(self, markup: str, style: ParagraphStyle, *, level: int, outline: str, key: str,
@@ -39,9 +54,10 @@ class Anchor(Flowable):
 class Lazy(Flowable):
     """Placeholder expanded by PackDoc.handle_flowable into freshly built flowables."""
 
-    def __init__(self, expand) -> None:
+    def __init__(self, expand, *, step: bool = False) -> None:
         super().__init__()
         self.expand = expand
+        self.step = step  # counts as one step of the progress report
         self.width = self.height = 0
 
     def wrap(self, aw, ah):  # pragma: no cover - always expanded before layout
@@ -51,23 +67,62 @@ class Lazy(Flowable):
         pass
 
 
-class ChunkedTOC(TableOfContents):
-    """A TOC that splits into independent chunks: a 1,000-entry TOC costs linear, not quadratic, layout."""
+class PageRef(Flowable):
+    """A page number not known yet: draws the forward-referenced form `form`, right-aligned in `width`."""
 
-    def split(self, availWidth, availHeight):
-        rows = self._table._cellvalues
-        heights = self._table._rowHeights
-        fit, used = 0, 0.0
-        for h in heights:
-            if used + h > availHeight:
+    def __init__(self, form: str, width: float, height: float, baseline: float) -> None:
+        super().__init__()
+        self.form, self.width, self.height, self.baseline = form, width, height, baseline
+
+    def wrap(self, aw, ah):
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.saveState()
+        self.canv.translate(self.width, self.baseline)
+        self.canv.doForm(self.form)
+        self.canv.restoreState()
+
+
+class ChunkedTable(Flowable):
+    """A long table laid out chunk by chunk (linear cost, never one quadratic split of a 1,000-row table).
+
+    The header row is drawn at the table's start and at the top of every continuation page, never in the middle of
+    a page: `make(start, stop, head)` builds the Table of rows start..stop, with the header row when `head`.
+    """
+
+    def __init__(self, make, *, start: int, stop: int, chunk: int, page_height: float) -> None:
+        super().__init__()
+        self.make, self.start, self.stop, self.chunk, self.page_height = make, start, stop, chunk, page_height
+
+    def wrap(self, aw, ah):
+        return aw, ah + 1  # never laid out whole: the frame always asks split() for what fits
+
+    def split(self, aw, ah):
+        at_top = ah >= self.page_height - 1
+        head = self.start == 0 or at_top
+        stop = min(self.start + self.chunk, self.stop)
+        table = self.make(self.start, stop, head)
+        table.wrap(aw, ah)
+        heights = table._rowHeights
+        used, fit = (heights[0] if head else 0), 0
+        for h in heights[1 if head else 0:]:
+            if used + h > ah:
                 break
-            used += h
-            fit += 1
+            used, fit = used + h, fit + 1
         if fit == 0:
-            return []
-        parts = [Table(rows[i:i + TABLE_CHUNK], colWidths=(availWidth,), style=self.tableStyle)
-                 for i in range(fit, len(rows), TABLE_CHUNK)]
-        return [Table(rows[:fit], colWidths=(availWidth,), style=self.tableStyle)] + parts
+            if not at_top:
+                return []  # the next page starts with the header and this row
+            fit = 1  # a row taller than a page (cells are bounded, so not expected): drawn anyway
+        if fit < stop - self.start:
+            table = self.make(self.start, self.start + fit, head)
+        if self.start + fit >= self.stop:
+            return [table]
+        return [table, ChunkedTable(self.make, start=self.start + fit, stop=self.stop, chunk=self.chunk,
+                                    page_height=self.page_height)]
+
+    def draw(self):  # pragma: no cover - always split into Tables first
+        pass
 
 
 class Rule(Flowable):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 
 from compliance.reports.model import AuditPack
 
@@ -93,3 +94,31 @@ def population_period_text(pack: AuditPack, cover: dict) -> str:
     else:
         text = f"{period_text(pack)} ({population.zone})"
     return text + (f"; {cover['still_open']}" if population.still_open else "")
+
+
+def fmt_duration(delta: timedelta) -> str:
+    """A duration the one way the pack writes them, number and unit apart: '1 d 15 h', '19 h 43 min', '45 min'."""
+    sign = "-" if delta < timedelta(0) else ""
+    total = int(abs(delta).total_seconds())
+    days, rem = divmod(total, 86400)
+    hours, rem = divmod(rem, 3600)
+    parts = [f"{days} d"] if days else []
+    if hours:
+        parts.append(f"{hours} h")
+    if rem // 60 or not parts:
+        parts.append(f"{rem // 60} min")
+    return sign + " ".join(parts[:2])
+
+
+_COMPACT_DURATION = re.compile(r"(?<![\w.:/-])(\d+)([dhm])(?![\w-])")
+
+
+def spaced_durations(text: str) -> str:
+    """Engine findings write '4d 3h' and '48h'; the pack writes '4 d 3 h' and '48 h' (fmt_duration's units)."""
+    return _COMPACT_DURATION.sub(lambda m: f"{m.group(1)} {'min' if m.group(2) == 'm' else m.group(2)}", text)
+
+
+def stage_label(regime: str, stage: str) -> str:
+    """A notification stage as it is named everywhere in the pack: 'gdpr / authority_notification' (the
+    identifiers of the regime file, never prose in one place and identifiers in another)."""
+    return f"{regime} / {stage}"

@@ -25,6 +25,9 @@ from compliance.reports.text import clean
 
 FONT, FONT_BOLD, FONT_MONO = "CPackSans", "CPackSans-Bold", "CPackMono"
 TABLE_CHUNK = 40  # rows per Table object: long tables are chained, never split quadratically
+# A heading is not kept with everything that follows (keepWithNext moves a whole table to the next page and
+# leaves the rest of the page empty); it only asks for this much room below it, or starts a new page.
+H2_ROOM, H3_ROOM = 30 * mm, 20 * mm
 ROOT_CAUSE_DEPTHS = 6  # root-cause steps deeper than this share the deepest indent style
 
 _REQUIRED_KEYS = ("page", "fonts", "colours", "limits", "sections", "cover", "text", "footer", "footer_detail")
@@ -103,11 +106,9 @@ class Styles:
         self.h1 = ParagraphStyle("h1", parent=self.body, fontName=FONT_BOLD, fontSize=17,
                                  leading=21, textColor=colours["primary"], spaceBefore=0, spaceAfter=8)
         self.h2 = ParagraphStyle("h2", parent=self.body, fontName=FONT_BOLD, fontSize=12.5,
-                                 leading=16, textColor=colours["primary"], spaceBefore=10, spaceAfter=5,
-                                 keepWithNext=1)
+                                 leading=16, textColor=colours["primary"], spaceBefore=10, spaceAfter=5)
         self.h3 = ParagraphStyle("h3", parent=self.body, fontName=FONT_BOLD, fontSize=10,
-                                 leading=13, textColor=colours["accent"], spaceBefore=5, spaceAfter=2,
-                                 keepWithNext=1)
+                                 leading=12, textColor=colours["accent"], spaceBefore=3.5, spaceAfter=1.5)
         self.bullet = ParagraphStyle("bullet", parent=self.body, leftIndent=12, bulletIndent=2, spaceAfter=1)
         self.cover_title = ParagraphStyle("ct", parent=self.body, fontName=FONT_BOLD, fontSize=24,
                                           leading=29, textColor=colours["primary"], spaceAfter=6)
@@ -126,7 +127,7 @@ class Styles:
         self.broken_text = ParagraphStyle("brokent", parent=self.body, textColor=colors.white)
         self.toc_levels = [
             ParagraphStyle("toc0", parent=self.body, fontName=FONT_BOLD, fontSize=10, leading=14,
-                           leftIndent=0, firstLineIndent=0, spaceBefore=5),
+                           leftIndent=0, firstLineIndent=0, spaceBefore=0, spaceAfter=0),
             ParagraphStyle("toc1", parent=self.small, leftIndent=14, firstLineIndent=0, leading=9.2),
         ]
         self.root_cause = [ParagraphStyle(f"rc{depth}", parent=self.body, leftIndent=10 + 12 * depth, spaceAfter=1)

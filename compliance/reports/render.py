@@ -7,6 +7,7 @@ and one module per section in `sections/`. See each module for its RP-RENDER rul
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
 from io import BytesIO
 
@@ -47,25 +48,36 @@ BODY = (("scope", scope.build), ("events", events.build), ("assertion", assertio
         ("integrity", integrity.build))
 
 
-def story(w: PackWriter) -> list[Flowable]:
+def contents_entries(w: PackWriter) -> list[tuple[int, str]]:
+    """The (level, markup) of every contents entry, in the order of BODY."""
+    return contents.expected_entries(w, [name for name, _ in BODY])
+
+
+def story(w: PackWriter, entries: list[tuple[int, str]] | None = None) -> list[Flowable]:
     """Cover, contents, then each body section on a new page, built lazily when the layout reaches it."""
     out: list[Flowable] = []
     out += cover.build(w)
     out += [NextPageTemplate("body"), PageBreak()]
-    out += contents.build(w)
+    out += contents.build(w, contents_entries(w) if entries is None else entries)
     for name, build in BODY:
         out.append(PageBreak())
-        out.append(w.lazy(name, lambda build=build, title=w.sections[name]: w.h1(title) + build(w)))
+        out.append(w.lazy(name, lambda build=build, title=w.sections[name]: w.h1(title) + build(w), step=True))
     # The appendix "checking this pack with standard tools" (verification_guide.py), last in every pack.
-    out += [PageBreak(), w.lazy("verification", lambda: guide_flowables(w))]
+    out += [PageBreak(), w.lazy("verification", lambda: guide_flowables(w), step=True)]
     return out
 
 
-def render_pack(pack: AuditPack, *, public: bool = False, layout: dict | None = None,
-                stats: dict | None = None) -> bytes:
-    """Renders the pack to PDF bytes (deterministic for the same model and generated_at).
+def progress_steps(pack: AuditPack) -> int:
+    """How many steps a render reports to `progress`: every body section, the appendix and every incident."""
+    return len(BODY) + 1 + len(pack.incidents)
 
-    `stats`, when given, receives {"pages": n, "passes": n}.
+
+def render_pack(pack: AuditPack, *, public: bool = False, layout: dict | None = None,
+                stats: dict | None = None, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """Renders the pack to PDF bytes in one layout pass (deterministic for the same model and generated_at).
+
+    `stats`, when given, receives {"pages": n, "passes": 1}; `progress`, when given, is called as
+    progress(done, total) after each section and each incident is laid out (and once with done = 0 first).
     """
     layout = layout or load_layout()
     register_fonts(layout)
@@ -79,8 +91,19 @@ def render_pack(pack: AuditPack, *, public: bool = False, layout: dict | None = 
                          generated=generated.strftime("%Y-%m-%d %H:%M:%S"))
     footer = (str(layout["footer"]).format_map(values), str(layout["footer_detail"]).format_map(values))
     buf = BytesIO()
+    entries = contents_entries(writer)
+    step = None
+    if progress is not None:
+        total, done = progress_steps(pack), [0]
+        progress(0, total)
+
+        def step() -> None:
+            done[0] += 1
+            progress(done[0], total)
+
     doc = PackDoc(
-        buf, pack=pack, layout=layout, footer=footer, pagesize=geometry.pagesize,
+        buf, pack=pack, layout=layout, footer=footer, contents=entries, progress=step,
+        toc_styles=[(s.fontName, s.fontSize) for s in writer.styles.toc_levels], pagesize=geometry.pagesize,
         leftMargin=geometry.margin, rightMargin=geometry.margin, topMargin=geometry.margin,
         bottomMargin=geometry.margin,
         title=clip(pack.title, 200), author=clip(pack.organisation, 200),
@@ -91,7 +114,7 @@ def render_pack(pack: AuditPack, *, public: bool = False, layout: dict | None = 
                   id="main", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate("cover", [frame], onPage=decoration.on_cover),
                           PageTemplate("body", [frame], onPage=decoration.on_page)])
-    passes = doc.multiBuild(story(writer), canvasmaker=canvas_maker(generated), maxPasses=6)
+    doc.build(story(writer, entries), canvasmaker=canvas_maker(generated))
     if stats is not None:
-        stats.update(pages=doc.total_pages, passes=passes)
+        stats.update(pages=doc.total_pages, passes=1)
     return buf.getvalue()

@@ -13,6 +13,7 @@ RP-SVC-4  Order of work: render, attach the manifest (without the final-bytes ke
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -73,7 +74,8 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                      controls_dirs: list[str] | None = None, allow_open_period: bool = False,
                      tsa_url: str | None = None, force: bool = False, prepared_by: str | None = None,
                      approved_by: str | None = None, approved_at: datetime | None = None,
-                     csv_dir: str | Path | None = None) -> PackResult:
+                     csv_dir: str | Path | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> PackResult:
     """Gathers the period's pack model from the store and writes the PDF and its manifest (and the CSV exports)."""
     if not frameworks:
         raise ValidationError("give at least one framework", field="--framework")
@@ -98,13 +100,14 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
                              assertion=assertion)
     return produce_pack(pack=pack, output=output, public=public, sign=sign, allow_broken=allow_broken,
                         include_restricted=include_restricted, manifest_path=manifest_path, policy=policy,
-                        tsa_url=tsa_url, force=force, csv_dir=csv_dir)
+                        tsa_url=tsa_url, force=force, csv_dir=csv_dir, progress=progress)
 
 
 def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, sign: SignOptions | None = None,
                  allow_broken: bool = False, include_restricted: bool = False,
                  manifest_path: str | Path | None = None, policy: Any = None, tsa_url: str | None = None,
-                 force: bool = False, csv_dir: str | Path | None = None) -> PackResult:
+                 force: bool = False, csv_dir: str | Path | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> PackResult:
     """Renders, attaches the manifest, optionally signs and timestamps, and writes pack + manifest (RP-SVC-1..4),
     and the population CSV files of the same model when `csv_dir` is given (csvexport RP-CSV-1..5)."""
     from compliance.reports.attach import embed_manifest
@@ -132,7 +135,7 @@ def produce_pack(*, pack: AuditPack, output: str | Path, public: bool = False, s
     if tsa_url:
         pack = dataclasses.replace(pack, timestamp_authority=tsa_url)
     stats: dict[str, int] = {}
-    pdf = render_pack(pack, public=public, stats=stats)
+    pdf = render_pack(pack, public=public, stats=stats, progress=progress)
     files = population_csv(pack, public=public) if csv_dir is not None else None
     manifest = build_manifest(pack=pack, pdf=pdf, pdf_name=output.name, pages=stats.get("pages"), public=public,
                               signer=pack.signer, signer_certificate=cert,

@@ -11,14 +11,27 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from compliance.reports.flowables import Heading, Lazy, Rule, shift_to_row
-from compliance.reports.layout import FONT, TABLE_CHUNK, PageGeometry, Styles, load_colours
+from compliance.reports.flowables import ChunkedTable, Heading, Lazy, Para, Rule, shift_to_row
+from compliance.reports.layout import FONT, FONT_BOLD, H2_ROOM, H3_ROOM, TABLE_CHUNK, PageGeometry, Styles, load_colours
 from compliance.reports.model import MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, AuditPack
 from compliance.reports.text import clean, clip, esc
 
 RowStyles = Callable[[int, list], Iterable[tuple]]
+
+
+def without_header_row(command: tuple) -> tuple:
+    """A style command written for a table with its header row, moved up one row for a chunk without it."""
+    name, (c0, r0), (c1, r1), *rest = command
+    return (name, (c0, max(r0 - 1, 0) if r0 > 0 else r0), (c1, max(r1 - 1, 0) if r1 > 0 else r1), *rest)
+
+
+def roomy(flowable: Flowable, room: float) -> Flowable:
+    """Marks `flowable` to start a new page when less than `room` points are left (PackDoc.handle_flowable)."""
+    flowable.room = room
+    return flowable
 
 
 class PackWriter:
@@ -38,7 +51,35 @@ class PackWriter:
                          "exceptions": "Exceptions", "methodology": "Methodology appendix", **layout["sections"]}
         self.geometry = PageGeometry.from_layout(layout)
         self.width = self.geometry.width
+        self.page_height = self.geometry.pagesize[1] - 2 * self.geometry.margin  # the text frame's height
         self.styles = Styles(layout, self.colours)
+        # The style commands every table starts with (built once per render).
+        self._table_style = (
+            ("FONTNAME", (0, 0), (-1, -1), FONT),
+            ("FONTSIZE", (0, 0), (-1, -1), self.styles.cell.fontSize),
+            ("LEADING", (0, 0), (-1, -1), self.styles.cell.leading),
+            ("BACKGROUND", (0, 0), (-1, 0), self.colours["primary"]),
+            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        )
+        self._table_body_style = tuple(c for c in self._table_style if c[1] != (0, 0) or c[2] != (-1, 0))
+        self._kv_fonts = (
+            ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), self.styles.cell.fontSize),
+            ("LEADING", (0, 0), (-1, -1), self.styles.cell.leading),
+        )
+        self._kv_style = (
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        )
         self._scope, self._keys = "root", 0
 
     def limit(self, name: str) -> int:
@@ -51,14 +92,14 @@ class PackWriter:
         self._keys += 1
         return f"{self._scope}.{prefix}-{self._keys}"
 
-    def lazy(self, scope: str, build: Callable[[], list[Flowable]]) -> Lazy:
-        """A placeholder whose flowables are built when the layout reaches it (on every pass)."""
+    def lazy(self, scope: str, build: Callable[[], list[Flowable]], *, step: bool = False) -> Lazy:
+        """A placeholder whose flowables are built when the layout reaches it (`step`: one progress step)."""
 
         def expand() -> list[Flowable]:
             self._scope, self._keys = scope, 0
             return build()
 
-        return Lazy(expand)
+        return Lazy(expand, step=step)
 
     # ---- text
     def person(self, name: str | None, role: str | None) -> str:
@@ -75,26 +116,35 @@ class PackWriter:
         s = clean(text)
         if len(s) > limit:
             more = len(s) - limit
-            return Paragraph(esc(s[:limit]) + esc(self.wording["truncated"].format(more=more)),
+            return Para(esc(s[:limit]) + esc(self.wording["truncated"].format(more=more)),
                              style or self.styles.body)
-        return Paragraph(esc(s), style or self.styles.body)
+        return Para(esc(s), style or self.styles.body)
 
     def cell(self, text: Any, style: ParagraphStyle | None = None) -> Paragraph:
         """A table cell of user text (escaped, bounded to limits.cell_chars)."""
-        return Paragraph(esc(text, limit=self.limit("cell_chars")) or "—", style or self.styles.cell)
+        return Para(esc(text, limit=self.limit("cell_chars")) or "—", style or self.styles.cell)
 
     def ident(self, text: Any, *, bold: bool = False) -> Paragraph:
         """An identifier (ref, requirement, stage) in a cell: never split inside a token."""
         body = esc(text, limit=80)
-        return Paragraph(f"<b>{body}</b>" if bold else body, self.styles.cell_id)
+        return Para(f"<b>{body}</b>" if bold else body, self.styles.cell_id)
 
-    def hash_cell(self, digest: Any) -> Paragraph:
-        """A hash in full, in the monospaced face, on one line of its own (never cut, never split)."""
-        return Paragraph(esc(digest, limit=200), self.styles.hash)
+    def hash_cell(self, digest: Any, *, width: float | None = None) -> Paragraph:
+        """A hash in full, in the monospaced face, never cut: on one line, or when wider than `width` points broken
+        only at fixed positions (halves, then quarters), so that a reader reassembles it without doubt."""
+        text = clean(digest)[:200]
+        style = self.styles.hash
+        if width is not None and " " not in text:
+            size = len(text)
+            while size > 8 and pdfmetrics.stringWidth(text[:size], style.fontName, style.fontSize) > width:
+                size //= 2
+            if size < len(text):
+                return Para("<br/>".join(esc(text[i:i + size]) for i in range(0, len(text), size)), style)
+        return Para(esc(text), style)
 
     def markup(self, markup: str, style: ParagraphStyle | None = None) -> Paragraph:
         """A paragraph of trusted markup (wording from the layout file filled by `fill`)."""
-        return Paragraph(markup, style or self.styles.body)
+        return Para(markup, style or self.styles.body)
 
     def h1(self, text: str) -> list:
         """A section title (outline level 0, in the TOC) with its rule."""
@@ -105,17 +155,17 @@ class PackWriter:
     def h2(self, text: str, *, toc: bool = True, outline: bool = True) -> Paragraph:
         """A sub-heading, in the outline (and the TOC unless toc=False)."""
         if not outline:
-            return Paragraph(esc(text), self.styles.h2)
-        return Heading(esc(text, limit=160), self.styles.h2, level=1, outline=clean(text),
-                       key=self.key("s"), toc=toc)
+            return roomy(Para(esc(text), self.styles.h2), H2_ROOM)
+        return roomy(Heading(esc(text, limit=160), self.styles.h2, level=1, outline=clean(text),
+                             key=self.key("s"), toc=toc), H2_ROOM)
 
     def h3(self, text: str) -> Paragraph:
-        """A minor heading (not in the outline)."""
-        return Paragraph(esc(text), self.styles.h3)
+        """A minor heading (not in the outline), on a new page when less than H3_ROOM is left below it."""
+        return roomy(Para(esc(text), self.styles.h3), H3_ROOM)
 
     def bullets(self, items: Iterable[Any]) -> list:
         """A bullet list of user strings."""
-        return [Paragraph(esc(clip(i, self.limit("paragraph_chars"))), self.styles.bullet, bulletText="•")
+        return [Para(esc(clip(i, self.limit("paragraph_chars"))), self.styles.bullet, bulletText="•")
                 for i in items]
 
     # ---- tables
@@ -126,37 +176,50 @@ class PackWriter:
 
         `row_styles(i, row)` returns extra style commands for row `i` (0-based, without header).
         """
-        head = [h if isinstance(h, Flowable) else Paragraph(esc(h), self.styles.cell_head) for h in header]
-        out: list[Flowable] = []
+        head = [h if isinstance(h, Flowable) else Para(esc(h), self.styles.cell_head) for h in header]
         total = scale = sum(widths)
         widths = [w * self.width / scale for w in widths] if total > self.width else widths
-        for start in range(0, max(len(rows), 1), chunk):
-            part = rows[start:start + chunk]
-            if not part and rows:
-                break
-            style = [
-                ("FONTNAME", (0, 0), (-1, -1), FONT),
-                ("FONTSIZE", (0, 0), (-1, -1), self.styles.cell.fontSize),
-                ("LEADING", (0, 0), (-1, -1), self.styles.cell.leading),
-                ("BACKGROUND", (0, 0), (-1, 0), self.colours["primary"]),
-                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.6),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.0),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ]
-            for i in range(len(part)):
+        extra = list(extra_style)
+        rows = [self.fitting(row, widths) for row in rows]
+
+        def make(start: int, stop: int, with_head: bool) -> Table:
+            part = rows[start:stop]
+            first = 1 if with_head else 0
+            style = list(self._table_style if with_head else self._table_body_style)
+            for i, row in enumerate(part, start):
                 if zebra and i % 2 == 1:
-                    style.append(("BACKGROUND", (0, i + 1), (-1, i + 1), self.colours["zebra"]))
+                    style.append(("BACKGROUND", (0, i - start + first), (-1, i - start + first), self.colours["zebra"]))
                 if row_styles:
-                    style.extend(shift_to_row(row_styles(start + i, part[i]), i + 1))
-            style.extend(extra_style)
-            t = Table([head] + part, colWidths=widths, repeatRows=1, hAlign="LEFT")
+                    style.extend(shift_to_row(row_styles(i, row), i - start + first))
+            style.extend(extra if with_head else [without_header_row(c) for c in extra])
+            t = Table(([head] if with_head else []) + part, colWidths=widths, repeatRows=first, hAlign="LEFT")
             t.setStyle(TableStyle(style))
-            out.append(t)
+            return t
+
+        if len(rows) <= chunk:
+            return [make(0, len(rows), True)]
+        return [ChunkedTable(make, start=0, stop=len(rows), chunk=chunk, page_height=self.page_height)]
+
+    def fitting(self, row: list, widths: list[float], styles: list[ParagraphStyle] | None = None) -> list:
+        """The row with every plain-string cell wider than its column made a wrapping cell (a status never runs
+        into the next column); plain strings that fit stay plain (the table draws them: cheaper than paragraphs).
+        `styles` gives the paragraph style per column (default: the cell style)."""
+        out = row
+        for i, value in enumerate(row):
+            if not isinstance(value, str) or i >= len(widths) or not value:
+                continue
+            style = styles[i] if styles else self.styles.cell
+            if max(pdfmetrics.stringWidth(part, style.fontName, style.fontSize)
+                   for part in value.split("\n")) > widths[i] - 5:
+                if out is row:
+                    out = list(row)
+                out[i] = self.cell(value, style)
         return out
+
+    def text(self, text: Any) -> str:
+        """User text for a table cell as plain text, bounded like a cell: the table draws it as it is when it fits its
+        column, and makes it a wrapping (escaped) paragraph when not (see `fitting`)."""
+        return clip(text, self.limit("cell_chars")) or "—"
 
     def kv_table(self, pairs: list[tuple[str, Any]], *, cols: int = 2, label_w: float = 0.16) -> Table:
         """Label/value pairs in `cols` column pairs."""
@@ -164,21 +227,17 @@ class PackWriter:
         for i in range(0, len(pairs), cols):
             row = []
             for label, value in pairs[i:i + cols]:
-                row += [Paragraph(esc(label), self.styles.cell_bold),
-                        value if isinstance(value, Flowable) else self.cell(value)]
+                row += [clip(label, 80), value if isinstance(value, Flowable) else self.text(value)]
             row += [""] * (2 * cols - len(row))
             rows.append(row)
         lw = self.width * label_w
         vw = (self.width - cols * lw) / cols
-        t = Table(rows, colWidths=[lw, vw] * cols, hAlign="LEFT")
-        t.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.6),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.0),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            *[("BACKGROUND", (2 * c, 0), (2 * c, -1), self.colours["zebra"]) for c in range(cols)],
-        ]))
+        widths = [lw, vw] * cols
+        styles = [self.styles.cell_bold, self.styles.cell] * cols
+        t = Table([self.fitting(row, widths, styles) for row in rows], colWidths=widths, hAlign="LEFT")
+        t.setStyle(TableStyle([*self._kv_style, *self._kv_fonts,
+                               *[("FONTNAME", (2 * c, 0), (2 * c, -1), FONT_BOLD) for c in range(cols)],
+                               *[("BACKGROUND", (2 * c, 0), (2 * c, -1), self.colours["zebra"]) for c in range(cols)]]))
         return t
 
     def status_colour(self, status: str):

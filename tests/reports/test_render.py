@@ -304,9 +304,27 @@ def test_no_user_text_can_make_the_layout_fail(sample_model, title, text, reason
     assert pdf.startswith(b"%PDF") and stats["pages"] >= 8
 
 
-def test_layout_converges_in_two_passes_because_the_toc_is_sized_up_front(rendered):
-    _, _, stats = rendered
-    assert stats["passes"] == 2
+def test_layout_takes_one_pass_and_the_contents_give_each_heading_its_outline_page(rendered, text_of):
+    from pypdf import PdfReader
+
+    model, pdf, stats = rendered
+    assert stats["passes"] == 1
+    reader = PdfReader(BytesIO(pdf))
+    pages = {}
+
+    def walk(items):
+        for it in items:
+            if isinstance(it, list):
+                walk(it)
+            else:
+                pages[it.title] = reader.get_destination_page_number(it) + 1
+
+    walk(reader.outline)
+    contents = " ".join(" ".join(text_of(pdf)[1:3]).split())
+    for inc in model.incidents:
+        title = next(t for t in pages if t.startswith(inc.ref))
+        assert f"{inc.ref} — {inc.title} {pages[title]}" in contents, inc.ref
+    assert f"Trends {pages['Trends']}" in contents
 
 
 def test_ratio_metrics_are_printed_as_percentages(sample_model, text_of):

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyle
 
-from compliance.core.timeutil import format_timedelta
 from compliance.reports.exceptions import exception_marking
-from compliance.reports.flowables import Heading
-from compliance.reports.formats import fmt_instant, fmt_short, fmt_size, fmt_stacked, fmt_stacked_date
+from compliance.reports.flowables import Heading, Para
+from compliance.reports.formats import (
+    fmt_duration,
+    fmt_instant,
+    fmt_short,
+    fmt_size,
+    fmt_stacked,
+    fmt_stacked_date,
+    spaced_durations,
+    stage_label,
+)
 from compliance.reports.layout import FONT
 from compliance.reports.model import (
     MISSING,
@@ -45,7 +54,7 @@ def build(w: PackWriter) -> list[Flowable]:
         obligations.setdefault(n.incident_ref, []).append(n)
     for i, inc in enumerate(w.pack.incidents):
         out.append(CondPageBreak(38 * mm))  # a new incident starts on a fresh page only when little room is left
-        out.append(w.lazy(f"inc{i}", lambda inc=inc: incident(w, inc, obligations.get(inc.ref, []))))
+        out.append(w.lazy(f"inc{i}", lambda inc=inc: incident(w, inc, obligations.get(inc.ref, [])), step=True))
     return out
 
 
@@ -71,7 +80,7 @@ def incident(w: PackWriter, inc: IncidentSection, obligations: list[Notification
 
 
 def _key_facts(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
-    ttr = format_timedelta(inc.resolved_at - inc.detected_at) if inc.resolved_at else "not resolved"
+    ttr = fmt_duration(inc.resolved_at - inc.detected_at) if inc.resolved_at else "not resolved"
     personal_data = "no"
     if inc.personal_data:
         bits = ["yes"]
@@ -94,11 +103,11 @@ def _key_facts(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     ]
     if inc.affected_by_state:
         facts.append(("Residents per State", ", ".join(f"{clean(k)} {v:,}" for k, v in sorted(inc.affected_by_state.items()))))
-    out: list[Flowable] = [w.h3("Key facts"), w.kv_table(facts, cols=3, label_w=0.12)]
+    out: list[Flowable] = [w.h3("Key facts"), w.kv_table(facts, cols=3, label_w=0.14)]
     if inc.awareness_gap_hours is not None:
         why = inc.awareness_justification
         out.append(Spacer(1, 4))
-        out.append(Paragraph(
+        out.append(Para(
             f"<b>Awareness gap.</b> The organisation became aware {inc.awareness_gap_hours:g} h after detection "
             f"(threshold {inc.awareness_threshold_hours or 0:g} h). "
             + ("Justification: " + esc(clip(why, w.limit("paragraph_chars"))) if why and why.strip()
@@ -112,7 +121,7 @@ def _crosschecks(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         return []
     return [w.h3(f"Cross-check findings ({len(inc.crosschecks)})")] + w.table(
         ["Finding", "Records compared", "What disagrees"],
-        [[w.ident(f.code, bold=True), w.cell(f"{f.first}\n{f.second}"), w.cell(f.message)] for f in inc.crosschecks],
+        [[w.ident(f.code, bold=True), w.text(f"{f.first}\n{f.second}"), w.text(f.message)] for f in inc.crosschecks],
         [48 * mm, 56 * mm, w.width - 104 * mm], row_styles=w.colour_column(0, [w.colours["late"]] * len(inc.crosschecks)))
 
 
@@ -121,7 +130,7 @@ def _summary(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     summary = (pm.summary if pm and pm.summary else None) or inc.description
     out: list[Flowable] = [w.h3("Summary"), w.paragraph(summary or "No summary recorded.")]
     if pm and pm.impact:
-        out.append(Paragraph("<b>Impact.</b> " + esc(clip(pm.impact, w.limit("paragraph_chars"))), w.styles.body))
+        out.append(Para("<b>Impact.</b> " + esc(clip(pm.impact, w.limit("paragraph_chars"))), w.styles.body))
     return out
 
 
@@ -132,8 +141,8 @@ def _timeline(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         return out + [w.paragraph("No timeline entries recorded.", w.styles.muted)]
     entries = sorted(inc.timeline, key=lambda e: e.at)
     rows = [[fmt_short(e.at), plain(e.kind, 14),
-             w.cell(w.person(e.actor, e.actor_role)),
-             w.cell(clean(e.text) + (f" [source: {clean(e.source)}]" if e.source else "")
+             plain(w.person(e.actor, e.actor_role), 200),  # plain text: wrapped by the table only when too wide
+             w.text(clean(e.text) + (f" [source: {clean(e.source)}]" if e.source else "")
                     + (" [customer-visible]" if e.customer_visible else ""))]
             for e in entries[:lim]]
     out += w.table(["When (UTC)", "Kind", "Actor", "What happened"], rows,
@@ -155,9 +164,9 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
     ]))
     columns = []
     for label, items in (("Contributors", pm.contributors), ("Mitigators", pm.mitigators), ("Risks", pm.risks)):
-        columns.append([Paragraph(esc(label), w.styles.cell_bold)]
-                       + ([Paragraph("• " + esc(clip(x, w.limit("cell_chars"))), w.styles.cell) for x in items[:lim]]
-                          or [Paragraph("—", w.styles.cell)]))
+        columns.append([Para(esc(label), w.styles.cell_bold)]
+                       + ([Para("• " + esc(clip(x, w.limit("cell_chars"))), w.styles.cell) for x in items[:lim]]
+                          or [Para("—", w.styles.cell)]))
     t = Table([columns], colWidths=[w.width / 3] * 3, hAlign="LEFT")
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                            ("BACKGROUND", (0, 0), (-1, -1), w.colours["zebra"]),
@@ -167,7 +176,7 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
     if pm.root_cause:
         for step in pm.root_cause[:lim]:
             depth = clean(step.number).count(".")
-            out.append(Paragraph(f"<b>{esc(step.number, limit=12)}</b>  "
+            out.append(Para(f"<b>{esc(step.number, limit=12)}</b>  "
                                  f"{esc(step.text, limit=w.limit('paragraph_chars'))}", w.styles.root_cause_step(depth)))
     else:
         out.append(w.paragraph("No root-cause analysis recorded.", w.styles.muted))
@@ -175,18 +184,21 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
     if pm.lessons:
         for lesson in pm.lessons[:lim]:
             category = f" <font color='#5F6B7A'>[{esc(lesson.category, limit=40)}]</font>" if lesson.category else ""
-            out.append(Paragraph(f"<b>{esc(lesson.number, limit=8)}.</b> "
+            out.append(Para(f"<b>{esc(lesson.number, limit=8)}.</b> "
                                  f"{esc(lesson.text, limit=w.limit('paragraph_chars'))}{category}", w.styles.bullet))
     else:
         out.append(w.paragraph("No lessons recorded.", w.styles.muted))
     if pm.findings:
         out.append(w.h3("Review findings"))
         severity_colour = {"blocking": w.colours["missing"], "warning": w.colours["partial"]}
-        findings = pm.findings[:lim]
+        merged: dict[tuple[str, str], list[str]] = {}
+        for f in pm.findings[:lim]:  # one row per code and severity, its findings joined
+            merged.setdefault((plain(f.code, 24), plain(f.severity, 12)), []).append(clean(f.message))
         out += w.table(["Code", "Severity", "Finding"],
-                       [[plain(f.code, 24), plain(f.severity, 12), w.cell(f.message)] for f in findings],
-                       [30 * mm, 20 * mm, w.width - 50 * mm],
-                       row_styles=w.colour_column(1, [severity_colour.get(plain(f.severity, 12)) for f in findings]))
+                       [[w.ident(code), w.text(severity), w.text("; ".join(messages))]
+                        for (code, severity), messages in merged.items()],
+                       [18 * mm, 16 * mm, w.width - 34 * mm],
+                       row_styles=w.colour_column(1, [severity_colour.get(severity) for _, severity in merged]))
     return out
 
 
@@ -200,10 +212,10 @@ def _actions(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         status = a.status + (" (overdue)" if a.overdue and a.status == "open" else "")
         what = clean(a.description) + "\nSuccess criteria: " + (clean(a.success_criteria) if a.success_criteria
                                                                  else "none recorded")
-        rows.append([w.ident(a.ref), [w.cell(what), w.ident(a.link)] if a.link else w.cell(what),
-                     w.cell(w.person(a.owner, a.owner_role) if (a.owner or a.owner_role) else "—"),
-                     fmt_stacked_date(a.due), w.cell(status), fmt_stacked(a.completed_at) if a.completed_at else "—",
-                     w.cell(verification(a))])
+        rows.append([w.ident(a.ref), [w.cell(what), w.ident(a.link)] if a.link else w.text(what),
+                     plain(w.person(a.owner, a.owner_role) if (a.owner or a.owner_role) else "—", 200),
+                     fmt_stacked_date(a.due), plain(status, 60), fmt_stacked(a.completed_at) if a.completed_at else "—",
+                     plain(verification(a), 120)])
         colours.append(w.colours["late"] if a.overdue and a.status == "open" else w.status_colour(a.status))
     return out + w.table(["Ref", "Action and success criteria", "Owner", "Due", "Status", "Completed (UTC)",
                           "Completion verified by"], rows,
@@ -229,9 +241,9 @@ def _obligations(w: PackWriter, obligations: list[NotificationRow]) -> list[Flow
     if not obligations:
         return out + [w.paragraph("No notification obligations.", w.styles.muted)]
     return out + w.table(["Regime / stage", "Clock start (UTC)", "Due (UTC)", "Notified (UTC)", "Status", "Delay reason"],
-                         [[w.ident(f"{n.regime} / {n.stage}"), fmt_stacked(n.clock_start),
+                         [[w.ident(stage_label(n.regime, n.stage)), fmt_stacked(n.clock_start),
                            fmt_stacked(n.due), fmt_stacked(n.notified_at),
-                           w.cell(notification_status(n)), w.cell(n.delay_reason or "")]
+                           plain(notification_status(n), 600), w.text(n.delay_reason or "")]
                           for n in obligations],
                          [44 * mm, 19 * mm, 19 * mm, 19 * mm, 30 * mm, w.width - 131 * mm],
                          row_styles=w.colour_column(4, [w.status_colour(n.status) for n in obligations]))
@@ -249,9 +261,15 @@ def _evidence(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     if not inc.evidence:
         return out + [w.paragraph("No evidence recorded.", w.styles.muted)]
     lim = w.limit("list_items")
-    for ev in inc.evidence[:lim]:
+    for ev in oldest_first(inc.evidence)[:lim]:
         out += evidence_block(w, ev, lim)
     return out
+
+
+def oldest_first(evidence: list[EvidenceRow]) -> list[EvidenceRow]:
+    """Evidence in the order it was collected (then by ref); items without a collection instant last."""
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(evidence, key=lambda ev: (ev.collected_at is None, ev.collected_at or never, ev.ref))
 
 
 def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
@@ -263,7 +281,7 @@ def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
         [w.ident(ev.ref, bold=True), w.cell(ev.filename + (f"\n{ev.description}" if ev.description else "")),
          w.cell(f"{w.person(ev.collected_by, ev.collected_by_role)}, {fmt_instant(ev.collected_at)}\n{method}"),
          plain(fmt_size(ev.size), 14), w.cell(f"custody {custody_ok}")],
-        [Paragraph("SHA-256", w.styles.cell_bold), w.hash_cell(ev.sha256), "", "", ""],
+        [Para("SHA-256", w.styles.cell_bold), w.hash_cell(ev.sha256), "", "", ""],
     ]
     t = Table(head, colWidths=[24 * mm, w.width - 120 * mm, 56 * mm, 16 * mm, 24 * mm], hAlign="LEFT")
     t.setStyle(TableStyle([
@@ -276,8 +294,8 @@ def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
     ]))
     out: list[Flowable] = [Spacer(1, 2), t]
     if ev.custody:
-        rows = [[str(c.seq), fmt_short(c.at), plain(c.action, 20), w.cell(w.person(c.actor, c.actor_role)),
-                 [w.cell(c.note or "—"), w.hash_cell(c.entry_hash or "—")]]
+        rows = [[str(c.seq), fmt_short(c.at), plain(c.action, 20), plain(w.person(c.actor, c.actor_role), 200),
+                 [w.cell(c.note or "—"), w.hash_cell(c.entry_hash or "—", width=w.width - 81 * mm - 5)]]
                 for c in sorted(ev.custody, key=lambda c: c.seq)[:lim]]
         out += w.table(["#", "When (UTC)", "Action", "By", "Note and entry hash"], rows,
                        [9 * mm, 24 * mm, 18 * mm, 30 * mm, w.width - 81 * mm], zebra=False)
@@ -304,24 +322,27 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
                 not_applicable.setdefault(reason, []).append(a.requirement_id)
         lines += [f"<i>not applicable</i> {', '.join(esc(i, limit=40) for i in ids)}: {esc(reason, limit=400)}"
                   for reason, ids in not_applicable.items()]
-    out += [Paragraph(line, w.styles.small_id) for line in lines]
+    out += [Para(line, w.styles.small_id) for line in lines]
     groups: dict[tuple[str, str], list[AssessmentRow]] = {}
     for a in inc.assessment:
         if a.status in (SATISFIED, NOT_APPLICABLE) and not a.exception:
             continue
-        status = exception_marking(a.exceptions) if a.exception else a.status
+        status = EXCEPTION_STATUS if a.exception else a.status
         groups.setdefault((status, finding_text(a)), []).append(a)
     if not groups:
         return out
     order = {MISSING: 0, PARTIAL: 1}
     items = sorted(groups.items(), key=lambda kv: order.get(kv[0][0], 2))
-    rows = [[Paragraph(", ".join(f"<b>{esc(a.requirement_id, limit=40)}</b>" for a in group), w.styles.cell_id),
-             w.cell(status, w.styles.cell_id), w.cell(text)] for (status, text), group in items]
+    rows = [[Para(", ".join(f"<b>{esc(a.requirement_id, limit=40)}</b>" for a in group), w.styles.cell_id),
+             w.cell(status, w.styles.cell_id), w.text(text)] for (status, text), group in items]
     colours = [w.status_colour(status) if status in (MISSING, PARTIAL) else w.colours["exception"]
                for (status, _), _ in items]
     return out + [Spacer(1, 2)] + w.table(["Requirements", "Status", "Finding"], rows,
-                                          [40 * mm, 40 * mm, w.width - 80 * mm],
+                                          [40 * mm, 29 * mm, w.width - 69 * mm],
                                           row_styles=w.colour_column(1, colours))
+
+
+EXCEPTION_STATUS = exception_marking([]).rstrip()  # 'satisfied, exception:', continued by the finding
 
 
 _CHECK_NAME = re.compile(r"^[a-z][a-z0-9 ,()'/-]{0,60}: ")
@@ -329,11 +350,11 @@ _CHECK_NAME = re.compile(r"^[a-z][a-z0-9 ,()'/-]{0,60}: ")
 
 def finding_text(a: AssessmentRow) -> str:
     """The row's findings without the check names that prefix them (so that requirements with the same finding
-    share a row); the exceptions for a satisfied-with-exception row."""
-    if a.exception and not a.reasons:
-        return "every check passes; the exception is in the status"
-    parts = [p for r in a.reasons for p in clean(r).split("; ")]
-    return "; ".join(_CHECK_NAME.sub("", p, count=1) for p in parts) or "no reason recorded"
+    share a row); a satisfied-with-exception row starts with its exceptions ('late 14 h, reasons given')."""
+    parts = [_CHECK_NAME.sub("", p, count=1) for r in a.reasons for p in clean(r).split("; ")]
+    if a.exception:  # the status cell says 'satisfied, exception:', the finding goes on with the exceptions
+        parts = [clean(x) for x in a.exceptions] + parts
+    return spaced_durations("; ".join(parts)) or "no reason recorded"
 
 
 def assessment_line(name: str, framework_id: str, rows: list[AssessmentRow]) -> str:
@@ -356,7 +377,7 @@ def assessment_line(name: str, framework_id: str, rows: list[AssessmentRow]) -> 
 
 def _redacted(w: PackWriter, inc: IncidentSection, obligations: list[NotificationRow]) -> list[Flowable]:
     """A restricted incident without --include-restricted: what every figure counts, no title, text or names."""
-    statuses = "; ".join(f"{n.regime} / {n.stage}: {n.status.replace('_', ' ')}" for n in obligations) or "none"
+    statuses = "; ".join(f"{stage_label(n.regime, n.stage)}: {n.status.replace('_', ' ')}" for n in obligations) or "none"
     facts = [("Severity", inc.severity), ("Status", inc.status),
              ("Detected", fmt_instant(inc.detected_at)), ("Closed", fmt_instant(inc.closed_at)),
              ("Regimes", ", ".join(map(clean, inc.regimes)) or "—"), ("Obligations", statuses),

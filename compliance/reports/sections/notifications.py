@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph
 
-from compliance.reports.formats import fmt_short, fmt_stacked
+from compliance.reports.formats import fmt_short, fmt_stacked, stage_label
 from compliance.reports.model import NotificationRow
 from compliance.reports.registers import backfilled
 from compliance.reports.text import esc
@@ -75,7 +75,7 @@ def build(w: PackWriter) -> list[Flowable]:
     for n in rows:
         body.append([
             Paragraph(f"<b>{esc(n.incident_ref, limit=20)}</b><br/>{esc(n.incident_title, limit=80)}", w.styles.cell),
-            w.cell(f"{n.regime}\n{n.stage.replace('_', ' ')}"),  # spaces let a narrow column wrap
+            w.ident(stage_label(n.regime, n.stage)),  # the one label (formats.stage_label), never split
             f"{fmt_stacked(n.clock_start)}\n{fmt_stacked(n.due)}",
             w.cell(filing_text(n)), w.cell(record_text(w, n)),
             n.status.replace("_", " "),
@@ -84,6 +84,6 @@ def build(w: PackWriter) -> list[Flowable]:
     status_col = 5
     out += w.table(["Incident", "Regime / stage", "Clock start / due (UTC)", "Filed (UTC), to, reference",
                     "Recorded by, at (UTC)", "Status", "Delay reason, waiver or basis"], body,
-                   [24 * mm, 24 * mm, 20 * mm, 32 * mm, 24 * mm, 15 * mm, w.width - 139 * mm],
+                   [20 * mm, 30 * mm, 20 * mm, 30 * mm, 22 * mm, 15 * mm, w.width - 137 * mm],
                    row_styles=w.colour_column(status_col, [w.status_colour(n.status) for n in rows]))
     return out
