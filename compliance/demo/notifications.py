@@ -86,7 +86,7 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                             counts["notifications_waived"] += 1
                         elif roll < 0.85:
                             at = min(as_of, start + timedelta(hours=rng.randint(20, 120)))
-                            record_notification(at=at, reference=f"{ref}-letters", **common)
+                            record_notification(at=at, reference=_reference(ref, "letters"), **common)
                             counts["notifications_on_time"] += 1
                         continue
                     if (not waived_authority and doc["regime"] == "gdpr" and doc["stage"] == "authority_notification"
@@ -99,7 +99,7 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                         continue
                     if due > as_of:
                         if as_of - start > (due - start) / 2 and rng.random() < 0.5:
-                            record_notification(at=_between(rng, start, as_of), reference=f"{ref}-{doc['stage']}",
+                            record_notification(at=_between(rng, start, as_of), reference=_reference(ref, doc['stage']),
                                                 **common)
                             counts["notifications_on_time"] += 1
                         else:
@@ -111,11 +111,17 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                         counts["notifications_missed"] += 1
                     elif roll < 0.2 or start >= due:  # aware only after the deadline: late, with its reason
                         at = min(as_of, max(due, start) + timedelta(hours=rng.randint(3, 60)))
-                        record_notification(at=at, reference=f"{ref}-{doc['stage']}",
+                        record_notification(at=at, reference=_reference(ref, doc['stage']),
                                             delay_reason=rng.choice(DELAY_REASONS), **common)
                         counts["notifications_late"] += 1
                     else:
                         record_notification(at=_between(rng, start, min(due, as_of)),
-                                            reference=f"{ref}-{doc['stage']}", **common)
+                                            reference=_reference(ref, doc['stage']), **common)
                         counts["notifications_on_time"] += 1
     return counts
+
+
+def _reference(ref: str, stage: str) -> str:
+    """A receipt number as authorities give them (short: 'R-0003-AN' for INC-0003's authority notification)."""
+    initials = "".join(word[0] for word in stage.split("_") if word).upper()
+    return f"R-{ref.rsplit('-', 1)[-1]}-{initials}"

@@ -77,7 +77,7 @@ def build(w: PackWriter) -> list[Flowable]:
             Paragraph(f"<b>{esc(n.incident_ref, limit=20)}</b><br/>{esc(n.incident_title, limit=80)}", w.styles.cell),
             w.ident(stage_label(n.regime, n.stage)),  # the one label (formats.stage_label), never split
             f"{fmt_stacked(n.clock_start)}\n{fmt_stacked(n.due)}",
-            w.cell(filing_text(n)), w.cell(record_text(w, n)),
+            w.cell(filing_text(n), w.styles.cell_id), w.cell(record_text(w, n)),  # a reference is never split
             n.status.replace("_", " "),
             w.cell(reason_text(w, n)),
         ])
