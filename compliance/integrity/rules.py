@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from compliance.custody.models import CustodyEvent
-from compliance.custody.rules import CustodyState, advance, future_problem, rule_problem
+from compliance.custody.rules import CLOCK_SKEW, CustodyState, advance, future_problem, rule_problem
+from compliance.custody.verify import chain_columns
 from compliance.db.ledger.canonical import Break
 from compliance.db.ledger.models import LedgerEntry
 from compliance.evidence.models import Evidence
@@ -33,55 +35,89 @@ def _instant(text: str) -> datetime:
 
 def replay_rules(session: Session, latest: dict) -> list[Break]:
     """Returns every rule broken by the stored rows (custody, evidence, filings, audit trail)."""
-    return custody_breaks(session, latest) + filing_breaks(session) + audit_trail_breaks(session)
+    return custody_breaks(session, latest) + other_rule_breaks(session)
+
+
+def other_rule_breaks(session: Session) -> list[Break]:
+    """Returns every broken rule but the custody ones (filings IN-RUL-3, audit trail IN-RUL-4)."""
+    return filing_breaks(session) + audit_trail_breaks(session)
 
 
 def custody_breaks(session: Session, latest: dict) -> list[Break]:
     """Replays the custody rules and compares each evidence row with its `collected` event (IN-RUL-1, 2)."""
-    problems: list[Break] = []
-    evidence = {e.id: e for e in session.exec(select(Evidence)).scalars()}
-    states: dict[int, CustodyState] = {}
-    first: dict[int, CustodyEvent] = {}
-    t = CustodyEvent.__table__
-    for row in session.execute(select(t.c.id, t.c.seq, t.c.evidence_id, t.c.evidence_ref, t.c.action, t.c.at,
-                                      t.c.actor, t.c.db_role, t.c.from_holder, t.c.to_holder, t.c.sha256)
-                               .order_by(t.c.seq).execution_options(yield_per=5000)):
+    replay = CustodyReplay(session, latest)
+    for row in session.execute(select(*chain_columns()).order_by(CustodyEvent.__table__.c.seq)
+                               .execution_options(yield_per=5000)):
+        replay.feed(row)
+    return replay.finish()
+
+
+class CustodyReplay:
+    """The custody rules replayed one streamed event at a time (rows in chain_columns() order)."""
+
+    def __init__(self, session: Session, latest: dict) -> None:
+        names = [c.name for c in chain_columns()]
+        self.pick = itemgetter(*(names.index(n) for n in ("id", "seq", "evidence_id", "evidence_ref", "action", "at",
+                                                           "actor", "db_role", "from_holder", "to_holder", "sha256")))
+        self.latest = latest
+        self.evidence = {e.id: e for e in session.exec(select(Evidence)).scalars()}
+        self.sha_of = {id_: item.sha256 for id_, item in self.evidence.items()}
+        self.states: dict[int, CustodyState] = {}
+        self.first: dict[int, tuple] = {}
+        self.problems: list[Break] = []
+        self._instants: dict[str, datetime] = {}
+
+    def feed(self, event: Any) -> None:
+        """Replays one event against its item's state, its ledger recording and its evidence row."""
+        row = self.pick(event)
         (id_, seq, evidence_id, ref, action, at, actor, db_role, from_holder, to_holder, sha) = row
-        label = f"custody event {seq} ({ref} {action})"
-        item = evidence.get(evidence_id)
-        state = states.setdefault(evidence_id, CustodyState())
-        if not state.events:
-            first[evidence_id] = row
+        problems = self.problems
+        state = self.states.get(evidence_id)
+        if state is None:
+            state = self.states[evidence_id] = CustodyState()
+            self.first[evidence_id] = row
         problem = rule_problem(state, ref=ref, action=action, at=at, from_holder=from_holder, to_holder=to_holder)
         if problem is not None:
-            problems.append(Break(label, "breaks the custody rules", "an allowed event", problem[1]))
-        entry = latest.get(("custody_event", str(id_)))
+            problems.append(Break(f"custody event {seq} ({ref} {action})", "breaks the custody rules", "an allowed event",
+                                  problem[1]))
+        entry = self.latest.get(("custody_event", str(id_)))
         if entry is not None:
-            future = future_problem(at, recorded_at=_instant(entry[3]))
-            if future:
-                problems.append(Break(label, "event instant later than its recording", "at most the recording "
-                                      "instant plus the clock skew", future))
+            recorded = self._instants.get(entry[3])
+            if recorded is None:  # entries appended together share one instant: parse it once
+                if len(self._instants) > 1024:
+                    self._instants.clear()
+                recorded = self._instants[entry[3]] = _instant(entry[3])
+            if at > recorded + CLOCK_SKEW:
+                problems.append(Break(f"custody event {seq} ({ref} {action})", "event instant later than its recording",
+                                      "at most the recording instant plus the clock skew",
+                                      future_problem(at, recorded_at=recorded)))
             if entry[2] is not None and db_role != entry[2]:
-                problems.append(Break(label, "db_role is not the role the database recorded (session_user)",
+                problems.append(Break(f"custody event {seq} ({ref} {action})",
+                                      "db_role is not the role the database recorded (session_user)",
                                       str(entry[2]), str(db_role)))
-        if item is not None and sha != item.sha256:
-            problems.append(Break(label, "sha256 differs from the evidence row's", item.sha256[:16] + "…",
-                                  str(sha)[:16] + "…"))
+        expected_sha = self.sha_of.get(evidence_id)
+        if expected_sha is not None and sha != expected_sha:
+            problems.append(Break(f"custody event {seq} ({ref} {action})", "sha256 differs from the evidence row's",
+                                  expected_sha[:16] + "…", str(sha)[:16] + "…"))
         advance(state, action=action, at=at, to_holder=to_holder)
-    for evidence_id, item in evidence.items():
-        event = first.get(evidence_id)
-        if event is None:
-            problems.append(Break(item.ref, "custody log does not start with 'collected'", "collected", "no events"))
-            continue
-        expected = {"ref": item.ref, "action": "collected", "at": item.collected_at, "actor": item.collected_by,
-                    "holder": item.collected_by}
-        found = {"ref": event[3], "action": event[4], "at": event[5], "actor": event[6], "holder": event[9]}
-        for name in expected:
-            if expected[name] != found[name]:
-                problems.append(Break(item.ref, f"evidence row differs from its 'collected' event ({name})",
-                                      f"{name}={expected[name]}", f"{name}={found[name]}"))
-                break
-    return problems
+
+    def finish(self) -> list[Break]:
+        """Compares each evidence row with its first event; returns every problem found."""
+        problems = self.problems
+        for evidence_id, item in self.evidence.items():
+            event = self.first.get(evidence_id)
+            if event is None:
+                problems.append(Break(item.ref, "custody log does not start with 'collected'", "collected", "no events"))
+                continue
+            expected = {"ref": item.ref, "action": "collected", "at": item.collected_at, "actor": item.collected_by,
+                        "holder": item.collected_by}
+            found = {"ref": event[3], "action": event[4], "at": event[5], "actor": event[6], "holder": event[9]}
+            for name in expected:
+                if expected[name] != found[name]:
+                    problems.append(Break(item.ref, f"evidence row differs from its 'collected' event ({name})",
+                                          f"{name}={expected[name]}", f"{name}={found[name]}"))
+                    break
+        return problems
 
 
 def audit_trail_breaks(session: Session) -> list[Break]:

@@ -60,22 +60,23 @@ class LedgerChecker(SequenceChecker):
         """Checks one entry given in ROW_COLUMNS order against its own hash and the previous entry."""
         seq, kind, key, state, prev_hash, recorded_at, db_role, fmt, stored = row
         self.count += 1
-        label = f"ledger entry {seq} ({kind} {key})"
         if seq != self.expected_seq:
             what = "missing" if isinstance(seq, int) and seq > self.expected_seq else "out of order"
             self._fail(Break(f"ledger entry {self.expected_seq}", f"ledger position {what}",
                              f"seq {self.expected_seq}", f"seq {seq}"))
         if fmt not in FORMATS:
-            self._fail(Break(label, "unknown entry format", f"one of {sorted(FORMATS)}", str(fmt)))
+            self._fail(Break(f"ledger entry {seq} ({kind} {key})", "unknown entry format", f"one of {sorted(FORMATS)}", str(fmt)))
         else:
             text = canonical_entry(seq=seq, kind=kind, key=key, state=state, prev_hash=prev_hash,
                                    recorded_at=recorded_at, db_role=db_role, fmt=fmt)
             recomputed = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if recomputed != stored:
-                self._fail(Break(label, "entry_hash does not match its content (entry edited or moved)",
+                self._fail(Break(f"ledger entry {seq} ({kind} {key})",
+                                 "entry_hash does not match its content (entry edited or moved)",
                                  short(recomputed), short(stored)))
         if prev_hash != self.prev_hash:
-            self._fail(Break(label, "prev_hash does not link to the previous entry", short(self.prev_hash),
+            self._fail(Break(f"ledger entry {seq} ({kind} {key})", "prev_hash does not link to the previous entry",
+                             short(self.prev_hash),
                              short(prev_hash)))
         self.prev_hash = stored
         self.expected_seq = (seq if isinstance(seq, int) else self.expected_seq) + 1
