@@ -1,19 +1,18 @@
-"""A store holding one of everything the pack states, recorded through the CLI (SQLite and PostgreSQL)."""
+"""One fully worked personal-data breach recorded through the CLI: the store the ledger and pack-verify tests share."""
 
 from __future__ import annotations
 
 import json
-
-import pytest
 
 from compliance.core.exitcodes import ExitCode
 
 DELAY = "Scope of affected records could not be established until the forensic image was analysed."
 
 
-@pytest.fixture
-def recorded(cli_run, tmp_path):
-    """Incident (GDPR), timeline, audit trail, action, evidence with custody, a late filing and a waiver."""
+def record_worked_breach(cli_run, tmp_path) -> dict:
+    """An incident (GDPR), two timeline entries, audit trail, action, evidence
+    with custody (transferred, sealed), a late filing with its delay reason and a waiver; returns the evidence as
+    `evidence add --json` printed it."""
     def ok(*args):
         result = cli_run(list(args))
         assert result.exit_code == ExitCode.OK, result.output
@@ -22,6 +21,8 @@ def recorded(cli_run, tmp_path):
     ok("incident", "open", "--title", "Customer export readable from a storage bucket", "--severity", "sev2",
        "--started-at", "2026-03-01T08:00:00Z", "--detected-at", "2026-03-01T11:00:00Z",
        "--aware-at", "2026-03-03T11:00:00Z", "--personal-data", "--data-subjects", "1200", "--regime", "gdpr")
+    ok("timeline", "add", "INC-0001", "--at", "2026-03-01T08:00:00Z", "--kind", "trigger",
+       "--text", "Bucket policy changed to public", "--actor", "deploy pipeline")
     ok("timeline", "add", "INC-0001", "--at", "2026-03-01T11:00:00Z", "--kind", "detection",
        "--text", "CSPM alert on public bucket", "--actor", "on-call SRE")
     ok("incident", "update", "INC-0001", "--status", "resolved", "--resolved-at", "2026-03-01T12:30:00Z")
