@@ -10,7 +10,7 @@ DELAY = "Scope of affected records could not be established until the forensic i
 
 
 def record_worked_breach(cli_run, tmp_path) -> dict:
-    """An incident (GDPR), two timeline entries, audit trail, action, evidence
+    """Deadline settings (org time zone), an incident (GDPR), two timeline entries, audit trail, action, evidence
     with custody (transferred, sealed), a late filing with its delay reason and a waiver; returns the evidence as
     `evidence add --json` printed it."""
     def ok(*args):
@@ -18,6 +18,7 @@ def record_worked_breach(cli_run, tmp_path) -> dict:
         assert result.exit_code == ExitCode.OK, result.output
         return result
 
+    ok("deadlines", "settings", "--org-timezone", "Europe/Berlin")
     ok("incident", "open", "--title", "Customer export readable from a storage bucket", "--severity", "sev2",
        "--started-at", "2026-03-01T08:00:00Z", "--detected-at", "2026-03-01T11:00:00Z",
        "--aware-at", "2026-03-03T11:00:00Z", "--personal-data", "--data-subjects", "1200", "--regime", "gdpr")

@@ -24,7 +24,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # kept here rather than parsed from the migration scripts at each start (Alembic is imported only by
 # `init`); tests/db/test_store.py proves it equals the scripts' chain.
 REVISIONS = ("0001_incident_register", "0002_evidence_custody", "0003_notifications", "0006_verdicts",
-             "0008_postmortem_input", "0009_regimes", "0010_ledger")
+             "0008_postmortem_input", "0009_regimes", "0010_ledger", "0011_settings_ledger")
 
 
 def alembic_config():

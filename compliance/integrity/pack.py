@@ -5,7 +5,8 @@ IN-PCK-1  At generation the manifest records the ledger head (length and hash) a
 IN-PCK-2  `report verify PACK --store` checks that the store's ledger still holds that head at that
           length (the pack's prefix is unchanged), that the whole store verifies (rows against the
           ledger, rules replayed), and that the statuses re-derive, from the ledger as it stood at the
-          pack's length, to the same digest. A manifest without these fields cannot be checked: it fails.
+          pack's length (records and deadline settings alike), to the same digest. A manifest without these
+          fields cannot be checked: it fails.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from sqlmodel import Session, SQLModel
 from compliance.db.ledger.canonical import jcs
 from compliance.db.ledger.models import LedgerEntry
 from compliance.db.ledger.service import check_prefix, get_ledger_fingerprint
+from compliance.db.settings import get_settings_as_recorded
 from compliance.deadlines.models import Notification, Waiver
 from compliance.incidents.models import Incident
+from compliance.integrity.rules import deadline_settings_before
 
 STORE_FORMAT = "compliance-store-fingerprint/1"
 
@@ -59,8 +62,7 @@ def get_stated_statuses(*, session: Session, as_of: datetime, incident_refs: lis
     incidents = [i for i in _as_recorded(session, Incident, upto) if i.ref in wanted and i.regimes]
     filings = _as_recorded(session, Notification, upto)
     waivers = _as_recorded(session, Waiver, upto)
-    settings = deadlines.get_deadline_settings(session=session)
-    zone = deadlines.get_org_zone(session=session)
+    settings, zone = deadline_settings_before(get_settings_as_recorded(session=session), upto + 1)
     window = deadlines._window(settings)
     out = []
     for incident in incidents:

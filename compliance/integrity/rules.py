@@ -5,26 +5,28 @@ IN-RUL-1  Custody (CU-RUL-1..3): per evidence item in chain order, the first eve
           the state machine holds, every event's db_role is the role the ledger recorded (session_user).
 IN-RUL-2  Each evidence row equals its `collected` event: collected by (actor and holder), collected at,
           SHA-256 and ref; its file name and incident are fixed by its own ledger entry (rows are immutable).
-IN-RUL-3  Each first filing's `late` flag equals the deadline rules applied to the incident as the ledger
-          held it when the filing was recorded; corrections carry the first filing's flag.
+IN-RUL-3  Each first filing's `late` flag equals the deadline rules applied to the incident and the deadline
+          settings as the ledger held them when the filing was recorded; corrections carry the first filing's flag.
 IN-RUL-4  The audit trail of each incident is numbered 1, 2, 3, … without gaps.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, tzinfo
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from compliance.core.timeutil import get_zone
 from compliance.custody.models import CustodyEvent
 from compliance.custody.rules import CLOCK_SKEW, CustodyState, advance, future_problem, rule_problem
 from compliance.custody.verify import chain_columns
 from compliance.db.ledger.canonical import Break
 from compliance.db.ledger.models import LedgerEntry
+from compliance.db.settings import SettingsHistory, get_settings_as_recorded
 from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident, IncidentChange
 
@@ -151,6 +153,14 @@ def _incident_as_recorded(session: Session, incident_id: int, before_seq: int) -
     return incident
 
 
+def deadline_settings_before(history: SettingsHistory, seq: int) -> tuple[dict[str, Any], tzinfo]:
+    """Returns the deadline settings (defaults filled in) and the organisation's zone as recorded before entry `seq`."""
+    from compliance.deadlines import service as deadlines
+
+    settings = {**deadlines.DEFAULT_SETTINGS, **history.value_before(deadlines.SETTINGS_KEY, seq)}
+    return settings, get_zone(settings.get("timezone") or "UTC", field="settings.timezone")
+
+
 def filing_breaks(session: Session) -> list[Break]:
     """Re-derives each first filing's late flag from the incident as recorded at filing time (IN-RUL-3)."""
     from compliance.deadlines import service as deadlines
@@ -162,8 +172,7 @@ def filing_breaks(session: Session) -> list[Break]:
         return problems
     seq_of = dict(session.execute(select(LedgerEntry.entity_key, LedgerEntry.seq)
                                   .where(LedgerEntry.kind == "notification")).all())
-    settings = deadlines.get_deadline_settings(session=session)
-    zone = deadlines.get_org_zone(session=session)
+    history = get_settings_as_recorded(session=session)
     regimes = deadlines._session_regimes(session)
     firsts: dict[tuple[int, str, str], Notification] = {}
     for filing in filings:
@@ -184,6 +193,7 @@ def filing_breaks(session: Session) -> list[Break]:
         incident = _incident_as_recorded(session, filing.incident_id, seq) if seq is not None else None
         if incident is None:
             continue  # the projection check names a filing or incident missing from the ledger
+        settings, zone = deadline_settings_before(history, seq)
         due = None
         for reg, row, _filings, _waiver in deadlines._evaluate(session, incident, settings, zone, regimes=regimes):
             if reg.id == filing.regime and row["stage"].id == filing.stage:

@@ -102,3 +102,42 @@ def test_a_manifest_without_the_store_fields_fails_closed(cli_run, store, old_pa
     path.write_text(json.dumps(manifest))
     result, checks = _verify(cli_run, old_pack)
     assert result.exit_code == ExitCode.INTEGRITY and checks["ledger head"]["ok"] is False
+
+
+def _status(manifest_path, incident, stage):
+    items = json.loads(manifest_path.read_text())["store"]["statuses"]["items"]
+    return next(s["status"] for s in items if s["incident"] == incident and s["stage"] == stage)
+
+
+def test_a_setting_changed_after_the_pack_leaves_its_statuses_re_deriving_as_they_were(cli_run, store, recorded,
+                                                                                       tmp_path):
+    """The warning window decides due_soon: widened after the pack, the old pack still re-derives with the old one."""
+    result = cli_run(["incident", "open", "--title", "Mailbox takeover", "--severity", "sev2", "--personal-data",
+                      "--detected-at", "2026-03-30T15:00:00Z", "--aware-at", "2026-03-30T15:00:00Z",
+                      "--data-subjects", "40", "--regime", "gdpr"])
+    assert result.exit_code == ExitCode.OK, result.output
+    old = tmp_path / "old.pdf"
+    assert cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(old), "--generated-at",
+                    GENERATED]).exit_code == ExitCode.OK
+    before = _status(tmp_path / "old.manifest.json", "INC-0002", "authority_notification")
+    assert cli_run(["deadlines", "settings", "--warn-within", "48h"]).exit_code == ExitCode.OK
+    new = tmp_path / "new.pdf"
+    assert cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(new), "--generated-at",
+                    GENERATED]).exit_code == ExitCode.OK
+    assert _status(tmp_path / "new.manifest.json", "INC-0002", "authority_notification") != before, \
+        "the setting must matter for this test to mean anything"
+    result, checks = _verify(cli_run, old)
+    assert result.exit_code == ExitCode.OK, result.output
+    assert checks["statuses"]["ok"] is True
+
+
+def test_a_setting_edited_behind_the_applications_back_fails_an_old_pack(cli_run, store, old_pack):
+    from sqlalchemy import bindparam
+    from sqlalchemy.types import JSON
+
+    value = bindparam("v", {"timezone": "Pacific/Kiritimati"}, type_=JSON())
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE setting SET value = :v WHERE key = 'deadlines'").bindparams(value))
+    result, checks = _verify(cli_run, old_pack)
+    assert result.exit_code == ExitCode.INTEGRITY and checks["store"]["ok"] is False
+    assert "setting deadlines" in checks["store"]["detail"]

@@ -20,7 +20,7 @@ from compliance.db.ledger.canonical import canonical_state
 _TRACKED: dict[str, str] = {}
 DEFAULT_TABLES = ("incident", "incident_change", "timeline_entry", "notification", "notification_waiver",
                   "postmortem", "action_item", "evidence", "custody_event", "incident_declaration", "breach_assessment",
-                  "programme_evidence")
+                  "programme_evidence", "setting")
 
 
 def track(table: Any, *, kind: str | None = None) -> None:
