@@ -56,7 +56,7 @@ def test_a_consistent_rewrite_of_history_fails_an_old_pack_at_its_head(cli_run, 
     """Re-hash the whole ledger with the late filing made on time and the row edited to match: only the old head sees it."""
     from compliance.db.ledger.canonical import jcs
     from compliance.db.ledger.chain import entry_hash
-    from tests.ledger.test_ledger_tamper import _entries
+    from tests.ledger.tamper_cases import entries as _entries
 
     with triggers_bypassed(store, "notification", "ledger_entry") as conn:
         conn.execute(text("UPDATE notification SET notified_at = '2026-03-05 10:00:00', late = false"))
@@ -132,12 +132,10 @@ def test_a_setting_changed_after_the_pack_leaves_its_statuses_re_deriving_as_the
 
 
 def test_a_setting_edited_behind_the_applications_back_fails_an_old_pack(cli_run, store, old_pack):
-    from sqlalchemy import bindparam
-    from sqlalchemy.types import JSON
+    from tests.ledger.tamper_cases import edit_setting
 
-    value = bindparam("v", {"timezone": "Pacific/Kiritimati"}, type_=JSON())
     with store.engine.begin() as conn:
-        conn.execute(text("UPDATE setting SET value = :v WHERE key = 'deadlines'").bindparams(value))
+        edit_setting(conn)
     result, checks = _verify(cli_run, old_pack)
     assert result.exit_code == ExitCode.INTEGRITY and checks["store"]["ok"] is False
     assert "setting deadlines" in checks["store"]["detail"]
