@@ -67,7 +67,7 @@ class CustodyReplay:
         self.states: dict[int, CustodyState] = {}
         self.first: dict[int, tuple] = {}
         self.problems: list[Break] = []
-        self._instants: dict[str, datetime] = {}
+        self._instants: dict[str, datetime] = {}  # recorded_at text -> latest allowed event instant
 
     def feed(self, event: Any) -> None:
         """Replays one event against its item's state, its ledger recording and its evidence row."""
@@ -84,15 +84,15 @@ class CustodyReplay:
                                   problem[1]))
         entry = self.latest.get(("custody_event", str(id_)))
         if entry is not None:
-            recorded = self._instants.get(entry[3])
-            if recorded is None:  # entries appended together share one instant: parse it once
+            limit = self._instants.get(entry[3])
+            if limit is None:  # entries appended together share one instant: parse it once
                 if len(self._instants) > 1024:
                     self._instants.clear()
-                recorded = self._instants[entry[3]] = _instant(entry[3])
-            if at > recorded + CLOCK_SKEW:
+                limit = self._instants[entry[3]] = _instant(entry[3]) + CLOCK_SKEW
+            if at > limit:
                 problems.append(Break(f"custody event {seq} ({ref} {action})", "event instant later than its recording",
                                       "at most the recording instant plus the clock skew",
-                                      future_problem(at, recorded_at=recorded)))
+                                      future_problem(at, recorded_at=_instant(entry[3]))))
             if entry[2] is not None and db_role != entry[2]:
                 problems.append(Break(f"custody event {seq} ({ref} {action})",
                                       "db_role is not the role the database recorded (session_user)",

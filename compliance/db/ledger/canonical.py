@@ -138,12 +138,15 @@ def row_canonicaliser(columns: list[Any]):
     order = sorted(range(len(columns)), key=lambda i: _key(columns[i].name))
     if not order:
         return lambda row: "{}"
+    if not all(c.name.isidentifier() for c in columns):  # only plain names are compiled into code
+        return lambda row: canonical_state({c.name: v for c, v in zip(columns, row, strict=True)})
     env: dict[str, Any] = {}
-    terms = []
+    parts = []
     for n, i in enumerate(order):
         prefix = ("{" if n == 0 else ",") + _json_str(columns[i].name) + ":"
-        env[f"p{n}"], env[f"f{n}"] = prefix, _formatter(columns[i])
-        terms.append(f'p{n} + ("null" if (v{n} := row[{i}]) is None else f{n}(v{n}))')
-    source = "def canonical(row):\n    return " + " + ".join(terms) + ' + "}"\n'
-    exec(compile(source, f"<row_canonicaliser {len(columns)} columns>", "exec"), env)  # columns' names are data only
+        env[f"f{n}"] = _formatter(columns[i])
+        parts.append(prefix.replace("{", "{{").replace("}", "}}").replace("\\", "\\\\").replace("'", "\\'")
+                     + f'{{"null" if (v{n} := row[{i}]) is None else f{n}(v{n})}}')
+    source = "def canonical(row):\n    return f'" + "".join(parts) + "}}'\n"  # one f-string: one allocation per row
+    exec(compile(source, f"<row_canonicaliser {len(columns)} columns>", "exec"), env)  # names are data only
     return env["canonical"]

@@ -24,9 +24,8 @@ def canonical_entry(*, seq: int, kind: str, key: str, state: str, prev_hash: str
                     db_role: str | None, fmt: int = FORMAT) -> str:
     """Returns the canonical text of a ledger entry (`state` is already canonical JSON text)."""
     role = "null" if db_role is None else _json_str(db_role)
-    return ('{"db_role":' + role + ',"format":' + str(fmt) + ',"key":' + _json_str(key) + ',"kind":' + _json_str(kind)
-            + ',"prev_hash":' + _json_str(prev_hash) + ',"recorded_at":' + _json_str(recorded_at) + ',"seq":' + str(seq)
-            + ',"state":' + state + "}")
+    return (f'{{"db_role":{role},"format":{fmt},"key":{_json_str(key)},"kind":{_json_str(kind)},'
+            f'"prev_hash":{_json_str(prev_hash)},"recorded_at":{_json_str(recorded_at)},"seq":{seq},"state":{state}}}')
 
 
 def entry_hash(**entry: Any) -> str:
