@@ -54,27 +54,10 @@ def test_an_edited_incident_instant_fails_an_old_pack(cli_run, store, old_pack):
 
 def test_a_consistent_rewrite_of_history_fails_an_old_pack_at_its_head(cli_run, store, old_pack):
     """Re-hash the whole ledger with the late filing made on time and the row edited to match: only the old head sees it."""
-    from compliance.db.ledger.canonical import jcs
-    from compliance.db.ledger.chain import entry_hash
-    from tests.ledger.tamper_cases import entries as _entries
+    from tests.ledger.tamper_cases import rewrite_history_consistently, superuser_bypass
 
-    with triggers_bypassed(store, "notification", "ledger_entry") as conn:
-        conn.execute(text("UPDATE notification SET notified_at = '2026-03-05 10:00:00', late = false"))
-        entries = _entries(conn)
-        conn.execute(text("DELETE FROM ledger_entry"))
-        prev = "0" * 64
-        for e in entries:
-            if e["kind"] == "notification":
-                state = json.loads(e["state"])
-                state.update(notified_at="2026-03-05T10:00:00.000000Z", late=False)
-                e["state"] = jcs(state)
-            e["prev_hash"] = prev
-            e["entry_hash"] = prev = entry_hash(seq=e["seq"], kind=e["kind"], key=e["entity_key"], state=e["state"],
-                                                prev_hash=prev, recorded_at=e["recorded_at"], db_role=e["db_role"])
-            conn.execute(text("INSERT INTO ledger_entry (seq, kind, entity_key, format, state, prev_hash, entry_hash, "
-                              "recorded_at, db_role) VALUES (:seq, :kind, :entity_key, 1, :state, :prev_hash, "
-                              ":entry_hash, :recorded_at, :db_role)"), e)
-        conn.execute(text("UPDATE ledger_head SET entry_hash = :h"), {"h": prev})
+    with superuser_bypass(store) as conn:
+        rewrite_history_consistently(conn)
     result, checks = _verify(cli_run, old_pack)
     assert result.exit_code == ExitCode.INTEGRITY
     assert checks["ledger head"]["ok"] is False and "no longer holds the pack's ledger head" in checks["ledger head"]["detail"]
