@@ -4,9 +4,10 @@ ST-LED-1  Settings change deadline results and verdicts, so the `setting` table 
           (compliance.db.ledger.registry.DEFAULT_TABLES, migration 0011): every change is an entry with the row's
           whole new state, and a row edited behind the application's back no longer matches its latest entry.
 ST-LED-2  `get_settings_as_recorded` returns a setting as the ledger held it before a given entry, so rules replayed
-          and statuses re-derived for an old pack use the settings as they were, not as they are. A store whose
-          settings entered the ledger only with migration 0011 has no entry before its older records: for those, the
-          back-filled entry (the value in force at the upgrade) stands in, as it did before settings were recorded.
+          and statuses re-derived for an old pack use the settings as they were, not as they are. Migration 0011,
+          upgrading a store that already holds records, records SINCE_KEY first: a record older than that entry
+          replays with the back-filled value (the one in force at the upgrade, as before settings were recorded).
+          Otherwise a record with no entry of the key before it replays with the setting unset.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from sqlmodel import Field, Session, SQLModel
 
 from compliance.db.base import JSONDictField
 from compliance.db.ledger.models import LedgerEntry
+
+# The setting migration 0011 writes first: ledger entries before it predate recorded settings (ST-LED-2).
+SINCE_KEY = "ledger.settings_recorded_since"
+SINCE_VALUE = {"revision": "0011_settings_ledger"}
 
 
 class Setting(SQLModel, table=True):
@@ -53,11 +58,11 @@ class SettingsHistory:
 
     def __init__(self, entries: Iterable[tuple[int, str, str]]) -> None:
         """Takes the ledger's setting entries (seq, key, state) in seq order."""
-        self.first_seq: int | None = None  # the first setting entry of the whole ledger
+        self.since: int | None = None  # SINCE_KEY's first entry: records before it predate recorded settings
         self.by_key: dict[str, tuple[list[int], list[dict | None]]] = {}
         for seq, key, state in entries:
-            if self.first_seq is None:
-                self.first_seq = seq
+            if key == SINCE_KEY and self.since is None:
+                self.since = seq
             seqs, values = self.by_key.setdefault(key, ([], []))
             seqs.append(seq)
             value = None if state == "null" else json.loads(state).get("value")
@@ -69,7 +74,7 @@ class SettingsHistory:
         at = bisect_left(seqs, seq)
         if at:
             return dict(values[at - 1] or {})
-        if seqs and (self.first_seq is None or seq < self.first_seq):
+        if seqs and self.since is not None and seq < self.since:
             return dict(values[0] or {})  # recorded before settings entered the ledger: the back-filled value
         return {}
 

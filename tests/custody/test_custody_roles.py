@@ -136,8 +136,8 @@ def test_the_writer_appends_to_the_ledger_only_through_the_database_function(pg_
         record_custody_event(store=alice_store, ref="EV-0001", action="sealed", actor="Alice", reason="hold",
                              at=at("2026-03-02T10:00:00Z"))
         with alice_store.engine.begin() as conn:
-            roles_seen = {r[0] for r in conn.execute(text(  # settings were recorded by the owner at init
-                "SELECT DISTINCT db_role FROM ledger_entry WHERE (kind <> 'incident' OR seq > 1) AND kind <> 'setting'"))}
+            roles_seen = {r[0] for r in conn.execute(text("SELECT DISTINCT db_role FROM ledger_entry "
+                                                          "WHERE kind <> 'incident' OR seq > 1"))}
         assert roles_seen == {names["alice"]}, "session_user is filled by the database, not the client"
         for statement in ("INSERT INTO ledger_entry (seq, kind, entity_key, format, state, prev_hash, entry_hash, "
                           "recorded_at) VALUES (99, 'incident', '1', 1, 'null', 'x', 'y', 'z')",

@@ -188,10 +188,11 @@ def verify_ledger(*, session: Session, rules: Callable[[Session, Latest], list[B
 class ProjectionPass:
     """Compares the streamed rows of one tracked table with the latest ledger state of each (LG-SVC-3)."""
 
-    def __init__(self, kind: str, columns: list[Any], primary_key: list[Any], latest: Latest) -> None:
+    def __init__(self, kind: str, columns: list[Any], primary_key: list[Any], latest: Latest,
+                 local: frozenset[str] = frozenset()) -> None:
         from compliance.db.ledger.canonical import row_canonicaliser
 
-        self.kind, self.latest = kind, latest
+        self.kind, self.latest, self.local = kind, latest, local
         self.canonical = row_canonicaliser(columns)
         self.pk_at = [columns.index(c) for c in primary_key]
         self.single = self.pk_at[0] if len(self.pk_at) == 1 else None
@@ -201,9 +202,11 @@ class ProjectionPass:
 
     def feed(self, row: Any) -> None:
         """Compares one row (in the `columns` order given) with its entity's latest ledger entry."""
-        self.rows += 1
         kind = self.kind
         key = str(row[self.single]) if self.single is not None else "/".join(str(row[i]) for i in self.pk_at)
+        if self.local and key in self.local:  # machine-local configuration, not a record (LG-REG-3)
+            return
+        self.rows += 1
         self.seen.add(key)
         entry = self.latest.get((kind, key))
         if entry is None:
@@ -228,7 +231,7 @@ def compare_projection(*, session: Session, latest: Latest, streamed: dict[str, 
 
     Tables in `streamed` were already fed by the caller (read once for several checks) and are not read again.
     """
-    from compliance.db.ledger.registry import tracked_kinds
+    from compliance.db.ledger.registry import LOCAL_ROWS, tracked_kinds
     from compliance.db.metadata import get_metadata
 
     metadata = get_metadata()
@@ -243,7 +246,7 @@ def compare_projection(*, session: Session, latest: Latest, streamed: dict[str, 
         done = (streamed or {}).get(table_name)
         if done is None:
             pk, columns = list(table.primary_key.columns), list(table.columns)
-            done = ProjectionPass(kind, columns, pk, latest)
+            done = ProjectionPass(kind, columns, pk, latest, LOCAL_ROWS.get(table_name, frozenset()))
             feed = done.feed
             for row in session.execute(select(*columns).order_by(*pk).execution_options(yield_per=5000)):
                 feed(row)
