@@ -118,3 +118,11 @@ def cli_run(store):
                              catch_exceptions=False)
 
     return _run
+
+
+@pytest.fixture
+def recorded(cli_run, tmp_path):
+    """One fully worked personal-data breach recorded through the CLI (tests/worked_breach.py)."""
+    from tests.worked_breach import record_worked_breach
+
+    return record_worked_breach(cli_run, tmp_path)

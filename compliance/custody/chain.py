@@ -62,21 +62,21 @@ def canonical_values(seq: Any, evidence_ref: Any, action: Any, at: Any, actor: A
                      from_holder: Any, to_holder: Any, location: Any, reason: Any, sha256: Any,
                      prev_hash: Any) -> bytes:
     """Returns the canonical serialisation from the hashed values (keys in sorted order, no whitespace)."""
-    s, v = _str, _v
+    s, v, n = _str, _v, None
     return (
-        '{"action":' + (s(action) if action.__class__ is str else v(action))
-        + ',"actor":' + (s(actor) if actor.__class__ is str else v(actor))
-        + ',"at":' + v(at)
-        + ',"db_role":' + (s(db_role) if db_role.__class__ is str else v(db_role))
-        + ',"evidence":' + (s(evidence_ref) if evidence_ref.__class__ is str else v(evidence_ref))
-        + ',"from":' + (s(from_holder) if from_holder.__class__ is str else v(from_holder))
-        + ',"location":' + (s(location) if location.__class__ is str else v(location))
-        + ',"prev_hash":' + (s(prev_hash) if prev_hash.__class__ is str else v(prev_hash))
-        + ',"reason":' + (s(reason) if reason.__class__ is str else v(reason))
-        + ',"seq":' + (str(seq) if seq.__class__ is int else v(seq))
-        + ',"sha256":' + (s(sha256) if sha256.__class__ is str else v(sha256))
-        + ',"to":' + (s(to_holder) if to_holder.__class__ is str else v(to_holder)) + "}"
-    ).encode("utf-8")
+        f'{{"action":{s(action) if action.__class__ is str else v(action)}'
+        f',"actor":{s(actor) if actor.__class__ is str else v(actor)}'
+        f',"at":{v(at)}'
+        f',"db_role":{"null" if db_role is n else s(db_role) if db_role.__class__ is str else v(db_role)}'
+        f',"evidence":{s(evidence_ref) if evidence_ref.__class__ is str else v(evidence_ref)}'
+        f',"from":{"null" if from_holder is n else s(from_holder) if from_holder.__class__ is str else v(from_holder)}'
+        f',"location":{"null" if location is n else s(location) if location.__class__ is str else v(location)}'
+        f',"prev_hash":{s(prev_hash) if prev_hash.__class__ is str else v(prev_hash)}'
+        f',"reason":{"null" if reason is n else s(reason) if reason.__class__ is str else v(reason)}'
+        f',"seq":{str(seq) if seq.__class__ is int else v(seq)}'
+        f',"sha256":{s(sha256) if sha256.__class__ is str else v(sha256)}'
+        f',"to":{"null" if to_holder is n else s(to_holder) if to_holder.__class__ is str else v(to_holder)}}}'
+    ).encode()
 
 
 def canonical_event(event: Mapping[str, Any]) -> bytes:
@@ -116,16 +116,15 @@ class ChainChecker(SequenceChecker):
     def check_hashed(self, seq: Any, prev_hash: Any, event_hash: Any, recomputed: str) -> None:
         """Checks an event's position, its recomputed hash and its link to the previous event."""
         self.count += 1
-        label = f"event {seq}"
         if seq != self.expected_seq:
             what = "missing" if isinstance(seq, int) and seq > self.expected_seq else "out of order"
             self._fail(Break(f"event {self.expected_seq}", f"chain position {what}",
                              f"seq {self.expected_seq}", f"seq {seq}"))
         if recomputed != event_hash:
-            self._fail(Break(label, "event_hash does not match its content (event edited or moved)",
+            self._fail(Break(f"event {seq}", "event_hash does not match its content (event edited or moved)",
                              short(recomputed), short(event_hash)))
         if prev_hash != self.prev_hash:
-            self._fail(Break(label, "prev_hash does not link to the previous event",
+            self._fail(Break(f"event {seq}", "prev_hash does not link to the previous event",
                              short(self.prev_hash), short(prev_hash)))
         self.prev_hash = event_hash
         self.expected_seq = (seq if isinstance(seq, int) else self.expected_seq) + 1

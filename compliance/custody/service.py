@@ -15,8 +15,6 @@ CU-SVC-6  Programme evidence (PE-0001) shares the blob store: custody verify re-
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -27,19 +25,12 @@ from compliance.core.errors import ConflictError, IntegrityError, ValidationErro
 from compliance.core.text import one_line
 from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.chain import (
-    ACTION,
-    EVIDENCE_REF,
     GENESIS,
-    ROW_COLUMNS,
-    SEQ,
-    SHA256,
-    Break,
-    ChainChecker,
     compute_event_hash,
-    short,
 )
 from compliance.custody.models import CustodyAction, CustodyEvent, CustodyHead
 from compliance.custody.rules import NEEDS_REASON, CustodyState, advance, future_problem, rule_problem
+from compliance.custody.verify import Progress, VerifyResult, require_intact, verify_custody  # noqa: F401 (re-exported)
 from compliance.db.ledger.service import lock_ledger
 from compliance.db.retry import run_with_retry
 from compliance.db.store import Store
@@ -60,7 +51,6 @@ def refuse_programme_ref(ref: Any, *, field: str = "EV") -> None:
                               f"its record is in the ledger): custody is kept for evidence items (EV-0001)", field=field)
 RECORDABLE = [a for a in ACTIONS if a != "collected"]
 T = TypeVar("T")
-Progress = Callable[[int], None]
 
 
 def get_custody_state(*, session: Session, evidence: Evidence) -> CustodyState:
@@ -221,127 +211,11 @@ def get_custody_log_rows(*, session: Session, evidence_ref: str) -> list[dict[st
              "note": _note(e), "entry_hash": e.event_hash} for e in events]
 
 
-@dataclass
-class VerifyResult:
-    """The outcome of a full verification: counts, the chain head, and the first broken item (or None)."""
-
-    events_checked: int = 0
-    blobs_checked: int = 0
-    evidence_checked: int = 0
-    programme_checked: int = 0
-    head_hash: str | None = None
-    first_break: Break | None = None
-    incomplete_uploads: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def intact(self) -> bool:
-        """True when nothing is broken."""
-        return self.first_break is None
-
-    def summary(self) -> str:
-        """Returns the one-line summary printed by `custody verify`."""
-        if self.first_break is not None:
-            return f"BROKEN: {self.first_break}"
-        head = self.head_hash or "none (no events)"
-        leftover = (f"; {self.incomplete_uploads} unreferenced temporary file(s) from interrupted adds "
-                    f"(safe to delete; 'compliance init' removes them after a day)" if self.incomplete_uploads else "")
-        programme = f", {self.programme_checked} programme documents" if self.programme_checked else ""
-        return (f"intact: {self.events_checked} custody events and {self.blobs_checked} blobs "
-                f"({self.evidence_checked} evidence items{programme}) verified; chain head {head}{leftover}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Returns the JSON document of `custody verify --json`."""
-        brk = self.first_break
-        return {"intact": self.intact, "events_checked": self.events_checked, "blobs_checked": self.blobs_checked,
-                "evidence_checked": self.evidence_checked, "programme_checked": self.programme_checked,
-                "head_hash": self.head_hash,
-                "first_break": None if brk is None else {"item": brk.item, "problem": brk.problem,
-                                                         "expected": brk.expected, "found": brk.found,
-                                                         "message": str(brk)},
-                "incomplete_uploads": self.incomplete_uploads}
-
-
-
-
 def get_blob_bytes_total(*, session: Session) -> int:
     """Returns the total size of the distinct blobs referenced by evidence and programme evidence (progress bars)."""
     sizes = [*session.exec(select(Evidence.sha256, Evidence.size).distinct()).all(),
              *session.exec(select(ProgrammeEvidence.sha256, ProgrammeEvidence.size).distinct()).all()]
     return int(sum(size for _, size in {sha: size for sha, size in sizes}.items()))
-
-
-EVIDENCE_ID = len(ROW_COLUMNS)  # the column verify_custody reads after ROW_COLUMNS
-
-
-def verify_custody(*, store: Store, progress: Progress | None = None, check_blobs: bool = True) -> VerifyResult:
-    """Recomputes every event hash and link, checks the chain head, and re-hashes every referenced blob."""
-    result = VerifyResult()
-    checker = ChainChecker()
-    first_event: dict[int, tuple[str, str]] = {}  # evidence id -> (first action, its sha256)
-    mismatched_owner: Break | None = None
-    table = CustodyEvent.__table__
-    columns = [table.c[name] for name in ROW_COLUMNS] + [table.c.evidence_id]  # evidence_id at EVIDENCE_ID
-    with store.session() as session:
-        head = session.exec(select(CustodyHead).where(CustodyHead.id == 1)).first()
-        evidence_rows = session.exec(select(Evidence.id, Evidence.ref, Evidence.sha256, Evidence.size)
-                                     .order_by(Evidence.number)).all()
-        ref_of = {row[0]: row[1] for row in evidence_rows}
-        programme_rows = session.exec(select(ProgrammeEvidence.id, ProgrammeEvidence.ref, ProgrammeEvidence.sha256,
-                                             ProgrammeEvidence.size).order_by(ProgrammeEvidence.number)).all()
-        stream = session.execute(select(*columns).order_by(table.c.seq).execution_options(yield_per=5000))
-        check_row = checker.check_row
-        for row in stream:
-            check_row(row)
-            evidence_id = row[EVIDENCE_ID]
-            if evidence_id not in first_event:
-                first_event[evidence_id] = (row[ACTION], row[SHA256])
-            if mismatched_owner is None and ref_of.get(evidence_id) != row[EVIDENCE_REF]:
-                mismatched_owner = Break(f"event {row[SEQ]}", "recorded for another evidence item",
-                                         str(row[EVIDENCE_REF]), str(ref_of.get(evidence_id)))
-    if head is None:
-        checker.first_break = checker.first_break or Break("chain head", "row missing", "one head row", "none")
-    else:
-        checker.finish(head_seq=head.seq, head_hash=head.event_hash)
-    result.events_checked = checker.count
-    result.head_hash = head.event_hash if head is not None else None
-    result.first_break = checker.first_break or mismatched_owner
-    result.evidence_checked = len(evidence_rows)
-    result.programme_checked = len(programme_rows)
-    for evidence_id, ref, sha, _size in evidence_rows:
-        if result.first_break is not None:
-            break
-        first = first_event.get(evidence_id)
-        if first is None or first[0] != "collected":
-            result.first_break = Break(ref, "custody log does not start with 'collected'", "collected",
-                                       first[0] if first else "no events")
-        elif first[1] != sha:
-            result.first_break = Break(ref, "sha256 of the evidence row differs from its 'collected' event",
-                                       short(first[1]), short(sha))
-    if check_blobs:
-        blobs = get_blob_store(store=store)
-        found = blobs.verify_many([row[2] for row in [*evidence_rows, *programme_rows]], progress=progress)
-        result.blobs_checked = len(found)
-        for _id, ref, sha, _size in [*evidence_rows, *programme_rows]:
-            if result.first_break is not None:
-                break
-            actual = found.get(sha)
-            if isinstance(actual, NotRegularFile):
-                result.first_break = Break(ref, f"blob {actual.strerror}", f"a regular file {short(sha)}",
-                                           actual.strerror.removeprefix("is "))
-            elif actual is None:
-                result.first_break = Break(ref, "blob missing", f"blob {short(sha)}", "no file")
-            elif actual != sha:
-                result.first_break = Break(ref, "blob content changed", f"sha256 {short(sha)}",
-                                           f"sha256 {short(actual)}")
-        result.incomplete_uploads = len(blobs.incomplete())
-    return result
-
-
-def require_intact(result: VerifyResult) -> None:
-    """Raises IntegrityError (exit 4) with the first broken item when the verification failed."""
-    if result.first_break is not None:
-        raise IntegrityError(str(result.first_break))
 
 
 def count_custody_events(*, session: Session) -> int:

@@ -5,7 +5,8 @@ IN-PCK-1  At generation the manifest records the ledger head (length and hash) a
 IN-PCK-2  `report verify PACK --store` checks that the store's ledger still holds that head at that
           length (the pack's prefix is unchanged), that the whole store verifies (rows against the
           ledger, rules replayed), and that the statuses re-derive, from the ledger as it stood at the
-          pack's length, to the same digest. A manifest without these fields cannot be checked: it fails.
+          pack's length (records and deadline settings alike), to the same digest. A manifest without these
+          fields cannot be checked: it fails.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from sqlmodel import Session, SQLModel
 from compliance.db.ledger.canonical import jcs
 from compliance.db.ledger.models import LedgerEntry
 from compliance.db.ledger.service import check_prefix, get_ledger_fingerprint
+from compliance.db.settings import get_settings_as_recorded
 from compliance.deadlines.models import Notification, NotificationDelay, Waiver
 from compliance.incidents.models import Incident
+from compliance.integrity.rules import deadline_settings_before
 
 STORE_FORMAT = "compliance-store-fingerprint/1"
 
@@ -57,19 +60,20 @@ def get_stated_statuses(*, session: Session, as_of: datetime, incident_refs: lis
 
     wanted = set(incident_refs)
     incidents = [i for i in _as_recorded(session, Incident, upto) if i.ref in wanted and i.regimes]
-    filings = _as_recorded(session, Notification, upto)
-    waivers = _as_recorded(session, Waiver, upto)
-    delays = _as_recorded(session, NotificationDelay, upto)  # recorded delays move dues (deadlines.delays)
-    settings = deadlines.get_deadline_settings(session=session)
-    zone = deadlines.get_org_zone(session=session)
+    by_incident: dict[str, dict[int, list]] = {}  # kind -> incident id -> rows (one pass, not one scan per incident)
+    for kind, model in (("filings", Notification), ("waivers", Waiver), ("delays", NotificationDelay)):
+        grouped = by_incident.setdefault(kind, {})
+        for row in _as_recorded(session, model, upto):  # delays: recorded delays move dues (deadlines.delays)
+            grouped.setdefault(row.incident_id, []).append(row)
+    settings, zone = deadline_settings_before(get_settings_as_recorded(session=session), upto + 1)
     window = deadlines._window(settings)
     out = []
     for incident in incidents:
         docs = deadlines._obligation_documents(
             session, incident, as_of=as_of, window=window, settings=settings, org_zone=zone, zone=zone,
-            notifications=[n for n in filings if n.incident_id == incident.id],
-            waivers=[w for w in waivers if w.incident_id == incident.id],
-            delays=[d for d in delays if d.incident_id == incident.id])
+            notifications=by_incident["filings"].get(incident.id, []),
+            waivers=by_incident["waivers"].get(incident.id, []),
+            delays=by_incident["delays"].get(incident.id, []))
         out += [{"incident": d["incident"], "regime": d["regime"], "stage": d["stage"], "status": str(d["status"])}
                 for d in docs]
     return sorted(out, key=lambda d: (d["incident"], d["regime"], d["stage"]))

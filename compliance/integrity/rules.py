@@ -5,24 +5,28 @@ IN-RUL-1  Custody (CU-RUL-1..3): per evidence item in chain order, the first eve
           the state machine holds, every event's db_role is the role the ledger recorded (session_user).
 IN-RUL-2  Each evidence row equals its `collected` event: collected by (actor and holder), collected at,
           SHA-256 and ref; its file name and incident are fixed by its own ledger entry (rows are immutable).
-IN-RUL-3  Each first filing's `late` flag equals the deadline rules applied to the incident as the ledger
-          held it when the filing was recorded; corrections carry the first filing's flag.
+IN-RUL-3  Each first filing's `late` flag equals the deadline rules applied to the incident and the deadline
+          settings as the ledger held them when the filing was recorded; corrections carry the first filing's flag.
 IN-RUL-4  The audit trail of each incident is numbered 1, 2, 3, … without gaps.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, tzinfo
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from compliance.core.timeutil import get_zone
 from compliance.custody.models import CustodyEvent
-from compliance.custody.rules import CustodyState, advance, future_problem, rule_problem
+from compliance.custody.rules import CLOCK_SKEW, CustodyState, advance, future_problem, rule_problem
+from compliance.custody.verify import chain_columns
 from compliance.db.ledger.canonical import Break
 from compliance.db.ledger.models import LedgerEntry
+from compliance.db.settings import SettingsHistory, get_settings_as_recorded
 from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident, IncidentChange
 
@@ -33,55 +37,89 @@ def _instant(text: str) -> datetime:
 
 def replay_rules(session: Session, latest: dict) -> list[Break]:
     """Returns every rule broken by the stored rows (custody, evidence, filings, audit trail)."""
-    return custody_breaks(session, latest) + filing_breaks(session) + audit_trail_breaks(session)
+    return custody_breaks(session, latest) + other_rule_breaks(session)
+
+
+def other_rule_breaks(session: Session) -> list[Break]:
+    """Returns every broken rule but the custody ones (filings IN-RUL-3, audit trail IN-RUL-4)."""
+    return filing_breaks(session) + audit_trail_breaks(session)
 
 
 def custody_breaks(session: Session, latest: dict) -> list[Break]:
     """Replays the custody rules and compares each evidence row with its `collected` event (IN-RUL-1, 2)."""
-    problems: list[Break] = []
-    evidence = {e.id: e for e in session.exec(select(Evidence)).scalars()}
-    states: dict[int, CustodyState] = {}
-    first: dict[int, CustodyEvent] = {}
-    t = CustodyEvent.__table__
-    for row in session.execute(select(t.c.id, t.c.seq, t.c.evidence_id, t.c.evidence_ref, t.c.action, t.c.at,
-                                      t.c.actor, t.c.db_role, t.c.from_holder, t.c.to_holder, t.c.sha256)
-                               .order_by(t.c.seq).execution_options(yield_per=5000)):
+    replay = CustodyReplay(session, latest)
+    for row in session.execute(select(*chain_columns()).order_by(CustodyEvent.__table__.c.seq)
+                               .execution_options(yield_per=5000)):
+        replay.feed(row)
+    return replay.finish()
+
+
+class CustodyReplay:
+    """The custody rules replayed one streamed event at a time (rows in chain_columns() order)."""
+
+    def __init__(self, session: Session, latest: dict) -> None:
+        names = [c.name for c in chain_columns()]
+        self.pick = itemgetter(*(names.index(n) for n in ("id", "seq", "evidence_id", "evidence_ref", "action", "at",
+                                                           "actor", "db_role", "from_holder", "to_holder", "sha256")))
+        self.latest = latest
+        self.evidence = {e.id: e for e in session.exec(select(Evidence)).scalars()}
+        self.sha_of = {id_: item.sha256 for id_, item in self.evidence.items()}
+        self.states: dict[int, CustodyState] = {}
+        self.first: dict[int, tuple] = {}
+        self.problems: list[Break] = []
+        self._instants: dict[str, datetime] = {}  # recorded_at text -> latest allowed event instant
+
+    def feed(self, event: Any) -> None:
+        """Replays one event against its item's state, its ledger recording and its evidence row."""
+        row = self.pick(event)
         (id_, seq, evidence_id, ref, action, at, actor, db_role, from_holder, to_holder, sha) = row
-        label = f"custody event {seq} ({ref} {action})"
-        item = evidence.get(evidence_id)
-        state = states.setdefault(evidence_id, CustodyState())
-        if not state.events:
-            first[evidence_id] = row
+        problems = self.problems
+        state = self.states.get(evidence_id)
+        if state is None:
+            state = self.states[evidence_id] = CustodyState()
+            self.first[evidence_id] = row
         problem = rule_problem(state, ref=ref, action=action, at=at, from_holder=from_holder, to_holder=to_holder)
         if problem is not None:
-            problems.append(Break(label, "breaks the custody rules", "an allowed event", problem[1]))
-        entry = latest.get(("custody_event", str(id_)))
+            problems.append(Break(f"custody event {seq} ({ref} {action})", "breaks the custody rules", "an allowed event",
+                                  problem[1]))
+        entry = self.latest.get(("custody_event", str(id_)))
         if entry is not None:
-            future = future_problem(at, recorded_at=_instant(entry[3]))
-            if future:
-                problems.append(Break(label, "event instant later than its recording", "at most the recording "
-                                      "instant plus the clock skew", future))
+            limit = self._instants.get(entry[3])
+            if limit is None:  # entries appended together share one instant: parse it once
+                if len(self._instants) > 1024:
+                    self._instants.clear()
+                limit = self._instants[entry[3]] = _instant(entry[3]) + CLOCK_SKEW
+            if at > limit:
+                problems.append(Break(f"custody event {seq} ({ref} {action})", "event instant later than its recording",
+                                      "at most the recording instant plus the clock skew",
+                                      future_problem(at, recorded_at=_instant(entry[3]))))
             if entry[2] is not None and db_role != entry[2]:
-                problems.append(Break(label, "db_role is not the role the database recorded (session_user)",
+                problems.append(Break(f"custody event {seq} ({ref} {action})",
+                                      "db_role is not the role the database recorded (session_user)",
                                       str(entry[2]), str(db_role)))
-        if item is not None and sha != item.sha256:
-            problems.append(Break(label, "sha256 differs from the evidence row's", item.sha256[:16] + "…",
-                                  str(sha)[:16] + "…"))
+        expected_sha = self.sha_of.get(evidence_id)
+        if expected_sha is not None and sha != expected_sha:
+            problems.append(Break(f"custody event {seq} ({ref} {action})", "sha256 differs from the evidence row's",
+                                  expected_sha[:16] + "…", str(sha)[:16] + "…"))
         advance(state, action=action, at=at, to_holder=to_holder)
-    for evidence_id, item in evidence.items():
-        event = first.get(evidence_id)
-        if event is None:
-            problems.append(Break(item.ref, "custody log does not start with 'collected'", "collected", "no events"))
-            continue
-        expected = {"ref": item.ref, "action": "collected", "at": item.collected_at, "actor": item.collected_by,
-                    "holder": item.collected_by}
-        found = {"ref": event[3], "action": event[4], "at": event[5], "actor": event[6], "holder": event[9]}
-        for name in expected:
-            if expected[name] != found[name]:
-                problems.append(Break(item.ref, f"evidence row differs from its 'collected' event ({name})",
-                                      f"{name}={expected[name]}", f"{name}={found[name]}"))
-                break
-    return problems
+
+    def finish(self) -> list[Break]:
+        """Compares each evidence row with its first event; returns every problem found."""
+        problems = self.problems
+        for evidence_id, item in self.evidence.items():
+            event = self.first.get(evidence_id)
+            if event is None:
+                problems.append(Break(item.ref, "custody log does not start with 'collected'", "collected", "no events"))
+                continue
+            expected = {"ref": item.ref, "action": "collected", "at": item.collected_at, "actor": item.collected_by,
+                        "holder": item.collected_by}
+            found = {"ref": event[3], "action": event[4], "at": event[5], "actor": event[6], "holder": event[9]}
+            for name in expected:
+                if expected[name] != found[name]:
+                    problems.append(Break(item.ref, f"evidence row differs from its 'collected' event ({name})",
+                                          f"{name}={expected[name]}", f"{name}={found[name]}"))
+                    break
+        return problems
 
 
 def audit_trail_breaks(session: Session) -> list[Break]:
@@ -115,6 +153,14 @@ def _incident_as_recorded(session: Session, incident_id: int, before_seq: int) -
     return incident
 
 
+def deadline_settings_before(history: SettingsHistory, seq: int) -> tuple[dict[str, Any], tzinfo]:
+    """Returns the deadline settings (defaults filled in) and the organisation's zone as recorded before entry `seq`."""
+    from compliance.deadlines import service as deadlines
+
+    settings = {**deadlines.DEFAULT_SETTINGS, **history.value_before(deadlines.SETTINGS_KEY, seq)}
+    return settings, get_zone(settings.get("timezone") or "UTC", field="settings.timezone")
+
+
 def filing_breaks(session: Session) -> list[Break]:
     """Re-derives each first filing's late flag from the incident as recorded at filing time (IN-RUL-3)."""
     from compliance.deadlines import service as deadlines
@@ -126,8 +172,7 @@ def filing_breaks(session: Session) -> list[Break]:
         return problems
     seq_of = dict(session.execute(select(LedgerEntry.entity_key, LedgerEntry.seq)
                                   .where(LedgerEntry.kind == "notification")).all())
-    settings = deadlines.get_deadline_settings(session=session)
-    zone = deadlines.get_org_zone(session=session)
+    history = get_settings_as_recorded(session=session)
     regimes = deadlines._session_regimes(session)
     firsts: dict[tuple[int, str, str], Notification] = {}
     for filing in filings:
@@ -148,6 +193,7 @@ def filing_breaks(session: Session) -> list[Break]:
         incident = _incident_as_recorded(session, filing.incident_id, seq) if seq is not None else None
         if incident is None:
             continue  # the projection check names a filing or incident missing from the ledger
+        settings, zone = deadline_settings_before(history, seq)
         due = None
         for reg, row, _filings, _waiver in deadlines._evaluate(session, incident, settings, zone, regimes=regimes):
             if reg.id == filing.regime and row["stage"].id == filing.stage:

@@ -2,6 +2,8 @@
 
 IN-SVC-1  `verify_store` is what `compliance verify` and `compliance custody verify` run; the first
           broken item is named with what was expected and what was found, and every problem is listed.
+IN-SVC-2  It reads each table once: the custody log feeds the custody chain, the ledger projection and the custody
+          rules in one stream, while the blobs are re-hashed on other threads.
 """
 
 from __future__ import annotations
@@ -9,11 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from compliance.custody.service import Progress, VerifyResult, verify_custody
+from sqlalchemy import select
+
+from compliance.custody.verify import (
+    CustodyChainPass,
+    Progress,
+    VerifyResult,
+    chain_columns,
+    finish_blob_check,
+    read_custody_start,
+    read_programme_rows,
+    start_blob_check,
+)
 from compliance.db.ledger.canonical import Break
-from compliance.db.ledger.service import LedgerVerifyResult, verify_ledger
+from compliance.db.ledger.registry import tracked_kinds
+from compliance.db.ledger.service import (
+    LedgerVerifyResult,
+    ProjectionPass,
+    compare_projection,
+    read_ledger_chain,
+    start_ledger_result,
+)
 from compliance.db.store import Store
-from compliance.integrity.rules import replay_rules
+from compliance.integrity.rules import CustodyReplay, other_rule_breaks
 
 
 @dataclass
@@ -66,9 +86,47 @@ class StoreVerifyResult:
 
 
 def verify_store(*, store: Store, progress: Progress | None = None, check_blobs: bool = True) -> StoreVerifyResult:
-    """Verifies the custody chain and blobs, then the ledger with the rules replayed; returns both results."""
-    custody = verify_custody(store=store, progress=progress, check_blobs=check_blobs)
+    """Verifies the custody chain and blobs, then the ledger with the rules replayed; returns both results.
+
+    One read of each table: blobs are hashed in the background while the ledger chain is checked, then the custody log
+    is streamed once for its chain, its ledger projection and its rules (IN-SVC-2).
+    """
+    from compliance.db.metadata import get_metadata
+
     with store.session() as session:
-        ledger = verify_ledger(session=session, rules=replay_rules)
+        custody_head, evidence_rows = read_custody_start(session)
+        blob_rows = [*evidence_rows, *read_programme_rows(session)]  # evidence, then programme documents
+        started = start_blob_check(store=store, evidence_rows=blob_rows, progress=progress) if check_blobs else None
+        try:
+            checker, latest, head = read_ledger_chain(session)
+            ledger = start_ledger_result(checker, latest, head)
+            columns = chain_columns()
+            chain = CustodyChainPass(evidence_rows)
+            table = get_metadata().tables["custody_event"]
+            streamed = {}
+            passes = [chain.feed]
+            if "custody_event" in tracked_kinds():
+                projection = ProjectionPass(tracked_kinds()["custody_event"], columns, list(table.primary_key.columns),
+                                            latest)
+                streamed["custody_event"] = projection
+                passes.append(projection.feed)
+            replay = CustodyReplay(session, latest)
+            passes.append(replay.feed)
+            feed_chain, feed_rest = passes[0], passes[1:]
+            for row in session.execute(select(*columns).order_by(table.c.seq).execution_options(yield_per=5000)):
+                feed_chain(row)
+                for feed in feed_rest:
+                    feed(row)
+            ledger.rows_checked, problems = compare_projection(session=session, latest=latest, streamed=streamed)
+            ledger.problems += problems + replay.finish() + other_rule_breaks(session)
+            ledger.first_break = ledger.problems[0] if ledger.problems else None
+        except BaseException:
+            if started is not None:
+                started[0].shutdown(wait=True, cancel_futures=True)
+            raise
+    custody = chain.finish(custody_head)
+    custody.programme_checked = len(blob_rows) - len(evidence_rows)
+    if started is not None:
+        finish_blob_check(custody, started, blob_rows)
     return StoreVerifyResult(custody=custody, ledger=ledger, counts=dict(sorted(ledger.counts.items())),
                              length=ledger.entries_checked)

@@ -1,43 +1,41 @@
-"""A store holding one of everything the pack states, recorded through the CLI (SQLite and PostgreSQL)."""
+"""The writer role's connection for the ledger tests (the recorded store itself is tests/conftest.py `recorded`)."""
 
 from __future__ import annotations
 
-import json
+import uuid
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-from compliance.core.exitcodes import ExitCode
-
-DELAY = "Scope of affected records could not be established until the forensic image was analysed."
+from tests.conftest import PG_URL
 
 
 @pytest.fixture
-def recorded(cli_run, tmp_path):
-    """Incident (GDPR), timeline, audit trail, action, evidence with custody, a late filing and a waiver."""
-    def ok(*args):
-        result = cli_run(list(args))
-        assert result.exit_code == ExitCode.OK, result.output
-        return result
+def writer_url(store):
+    """Where the writer role connects: on PostgreSQL a login in the writer group made by `db roles`; on SQLite the
+    store itself (no roles: the guard triggers are the writer's limit)."""
+    if store.dialect != "postgresql":
+        yield store.url
+        return
+    from click.testing import CliRunner
 
-    ok("incident", "open", "--title", "Customer export readable from a storage bucket", "--severity", "sev2",
-       "--started-at", "2026-03-01T08:00:00Z", "--detected-at", "2026-03-01T11:00:00Z",
-       "--aware-at", "2026-03-03T11:00:00Z", "--personal-data", "--data-subjects", "1200", "--regime", "gdpr")
-    ok("timeline", "add", "INC-0001", "--at", "2026-03-01T11:00:00Z", "--kind", "detection",
-       "--text", "CSPM alert on public bucket", "--actor", "on-call SRE")
-    ok("incident", "update", "INC-0001", "--status", "resolved", "--resolved-at", "2026-03-01T12:30:00Z")
-    ok("action", "add", "INC-0001", "--text", "Block public bucket policies", "--owner", "Sam Lee",
-       "--due", "2026-04-01")
-    log = tmp_path / "access-log.json"
-    log.write_bytes(b'{"bucket": "exports", "reads": 42}\n')
-    added = json.loads(ok("evidence", "add", "INC-0001", str(log), "--collected-by", "Dana Ruiz",
-                          "--collected-at", "2026-03-01T13:00:00Z", "--json").stdout)
-    ok("custody", "transfer", added["id"], "--from", "Dana Ruiz", "--to", "Forensics Ltd",
-       "--reason", "log analysis", "--at", "2026-03-02T09:00:00Z")
-    ok("custody", "record", added["id"], "--action", "sealed", "--actor", "Forensics Ltd", "--reason", "legal hold",
-       "--at", "2026-03-02T10:00:00Z")
-    ok("notify", "record", "INC-0001", "--regime", "gdpr", "--stage", "authority_notification",
-       "--at", "2026-03-07T10:00:00Z", "--recipient", "BfDI portal", "--delay-reason", DELAY)
-    ok("notify", "waive", "INC-0001", "--regime", "gdpr", "--stage", "data_subject_notification",
-       "--reason", "Data was encrypted at rest; Art. 34(3)(a)", "--decided-by", "DPO",
-       "--at", "2026-03-08T10:00:00Z")
-    return added
+    from compliance.cli import cli
+
+    suffix = uuid.uuid4().hex[:8]
+    names = {"writer": f"tw_{suffix}", "auditor": f"ta_{suffix}", "login": f"tl_{suffix}"}
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        result = CliRunner().invoke(cli, ["db", "roles", "--writer", names["writer"], "--auditor", names["auditor"],
+                                          "--db", store.url, "--evidence-dir", str(store.evidence_dir)])
+        assert result.exit_code == 0, result.output
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE ROLE "{names["login"]}" LOGIN IN ROLE "{names["writer"]}"'))
+        yield make_url(store.url).set(username=names["login"]).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            for role in names.values():
+                if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
+                    conn.execute(text(f'DROP OWNED BY "{role}"'))
+                    conn.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()

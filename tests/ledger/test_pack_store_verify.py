@@ -54,27 +54,10 @@ def test_an_edited_incident_instant_fails_an_old_pack(cli_run, store, old_pack):
 
 def test_a_consistent_rewrite_of_history_fails_an_old_pack_at_its_head(cli_run, store, old_pack):
     """Re-hash the whole ledger with the late filing made on time and the row edited to match: only the old head sees it."""
-    from compliance.db.ledger.canonical import jcs
-    from compliance.db.ledger.chain import entry_hash
-    from tests.ledger.test_ledger_tamper import _entries
+    from tests.ledger.tamper_cases import rewrite_history_consistently, superuser_bypass
 
-    with triggers_bypassed(store, "notification", "ledger_entry") as conn:
-        conn.execute(text("UPDATE notification SET notified_at = '2026-03-05 10:00:00', late = false"))
-        entries = _entries(conn)
-        conn.execute(text("DELETE FROM ledger_entry"))
-        prev = "0" * 64
-        for e in entries:
-            if e["kind"] == "notification":
-                state = json.loads(e["state"])
-                state.update(notified_at="2026-03-05T10:00:00.000000Z", late=False)
-                e["state"] = jcs(state)
-            e["prev_hash"] = prev
-            e["entry_hash"] = prev = entry_hash(seq=e["seq"], kind=e["kind"], key=e["entity_key"], state=e["state"],
-                                                prev_hash=prev, recorded_at=e["recorded_at"], db_role=e["db_role"])
-            conn.execute(text("INSERT INTO ledger_entry (seq, kind, entity_key, format, state, prev_hash, entry_hash, "
-                              "recorded_at, db_role) VALUES (:seq, :kind, :entity_key, 1, :state, :prev_hash, "
-                              ":entry_hash, :recorded_at, :db_role)"), e)
-        conn.execute(text("UPDATE ledger_head SET entry_hash = :h"), {"h": prev})
+    with superuser_bypass(store) as conn:
+        rewrite_history_consistently(conn)
     result, checks = _verify(cli_run, old_pack)
     assert result.exit_code == ExitCode.INTEGRITY
     assert checks["ledger head"]["ok"] is False and "no longer holds the pack's ledger head" in checks["ledger head"]["detail"]
@@ -102,3 +85,40 @@ def test_a_manifest_without_the_store_fields_fails_closed(cli_run, store, old_pa
     path.write_text(json.dumps(manifest))
     result, checks = _verify(cli_run, old_pack)
     assert result.exit_code == ExitCode.INTEGRITY and checks["ledger head"]["ok"] is False
+
+
+def _status(manifest_path, incident, stage):
+    items = json.loads(manifest_path.read_text())["store"]["statuses"]["items"]
+    return next(s["status"] for s in items if s["incident"] == incident and s["stage"] == stage)
+
+
+def test_a_setting_changed_after_the_pack_leaves_its_statuses_re_deriving_as_they_were(cli_run, store, recorded,
+                                                                                       tmp_path):
+    """The warning window decides due_soon: widened after the pack, the old pack still re-derives with the old one."""
+    result = cli_run(["incident", "open", "--title", "Mailbox takeover", "--severity", "sev2", "--personal-data",
+                      "--detected-at", "2026-03-30T15:00:00Z", "--aware-at", "2026-03-30T15:00:00Z",
+                      "--data-subjects", "40", "--regime", "gdpr"])
+    assert result.exit_code == ExitCode.OK, result.output
+    old = tmp_path / "old.pdf"
+    assert cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(old), "--generated-at",
+                    GENERATED]).exit_code == ExitCode.OK
+    before = _status(tmp_path / "old.manifest.json", "INC-0002", "authority_notification")
+    assert cli_run(["deadlines", "settings", "--warn-within", "48h"]).exit_code == ExitCode.OK
+    new = tmp_path / "new.pdf"
+    assert cli_run(["report", "audit-pack", "--framework", "gdpr", "-o", str(new), "--generated-at",
+                    GENERATED]).exit_code == ExitCode.OK
+    assert _status(tmp_path / "new.manifest.json", "INC-0002", "authority_notification") != before, \
+        "the setting must matter for this test to mean anything"
+    result, checks = _verify(cli_run, old)
+    assert result.exit_code == ExitCode.OK, result.output
+    assert checks["statuses"]["ok"] is True
+
+
+def test_a_setting_edited_behind_the_applications_back_fails_an_old_pack(cli_run, store, old_pack):
+    from tests.ledger.tamper_cases import edit_setting
+
+    with store.engine.begin() as conn:
+        edit_setting(conn)
+    result, checks = _verify(cli_run, old_pack)
+    assert result.exit_code == ExitCode.INTEGRITY and checks["store"]["ok"] is False
+    assert "setting deadlines" in checks["store"]["detail"]

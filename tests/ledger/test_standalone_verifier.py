@@ -51,9 +51,10 @@ def test_the_script_recomputes_an_intact_ledger_and_names_an_edited_entry(store,
     assert _run(source, "--head", 3, "0" * 64).returncode == 4
     if store.dialect == "sqlite":
         with triggers_bypassed(store, "ledger_entry") as conn:
-            conn.exec_driver_sql("UPDATE ledger_entry SET state = replace(state, 'sev2', 'sev4') WHERE seq = 1")
+            seq = conn.exec_driver_sql("SELECT min(seq) FROM ledger_entry WHERE kind = 'incident'").scalar_one()
+            conn.exec_driver_sql(f"UPDATE ledger_entry SET state = replace(state, 'sev2', 'sev4') WHERE seq = {seq}")
         broken = _run(source)
-        assert broken.returncode == 4 and broken.stdout.startswith("BROKEN: entry 1 (incident 1): entry_hash")
+        assert broken.returncode == 4 and broken.stdout.startswith(f"BROKEN: entry {seq} (incident 1): entry_hash")
 
 
 json_values = st.recursive(

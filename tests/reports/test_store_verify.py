@@ -6,39 +6,10 @@ import json
 import os
 import stat
 
-import pytest
-
 from compliance.core.exitcodes import ExitCode
+from tests.worked_breach import DELAY
 
 GENERATED = "2026-04-01T09:00:00Z"
-DELAY = "Scope of affected records could not be established until the forensic image was analysed."
-
-
-@pytest.fixture
-def recorded(cli_run, tmp_path):
-    """One fully worked personal-data breach: timeline, post-mortem, action, evidence, custody, late filing."""
-    def ok(*args):
-        result = cli_run(list(args))
-        assert result.exit_code == ExitCode.OK, result.output
-        return result
-
-    ok("incident", "open", "--title", "Customer export readable from a storage bucket", "--severity", "sev2",
-       "--started-at", "2026-03-01T08:00:00Z", "--detected-at", "2026-03-01T11:00:00Z",
-       "--aware-at", "2026-03-03T11:00:00Z", "--personal-data", "--data-subjects", "1200", "--regime", "gdpr")
-    ok("timeline", "add", "INC-0001", "--at", "2026-03-01T08:00:00Z", "--kind", "trigger",
-       "--text", "Bucket policy changed to public", "--actor", "deploy pipeline")
-    ok("timeline", "add", "INC-0001", "--at", "2026-03-01T11:00:00Z", "--kind", "detection",
-       "--text", "CSPM alert on public bucket", "--actor", "on-call SRE")
-    ok("incident", "update", "INC-0001", "--status", "resolved", "--resolved-at", "2026-03-01T12:30:00Z")
-    log = tmp_path / "access-log.json"
-    log.write_bytes(b'{"bucket": "exports", "reads": 42}\n')
-    added = json.loads(ok("evidence", "add", "INC-0001", str(log), "--collected-by", "Dana Ruiz",
-                          "--collected-at", "2026-03-01T13:00:00Z", "--json").stdout)
-    ok("custody", "transfer", added["id"], "--from", "Dana Ruiz", "--to", "Forensics Ltd",
-       "--reason", "log analysis", "--at", "2026-03-02T09:00:00Z")
-    ok("notify", "record", "INC-0001", "--regime", "gdpr", "--stage", "authority_notification",
-       "--at", "2026-03-07T10:00:00Z", "--recipient", "BfDI portal", "--delay-reason", DELAY)
-    return added
 
 
 def test_pack_from_the_store_shows_evidence_custody_notifications_and_assessment(cli_run, store, recorded, tmp_path,

@@ -24,9 +24,8 @@ def canonical_entry(*, seq: int, kind: str, key: str, state: str, prev_hash: str
                     db_role: str | None, fmt: int = FORMAT) -> str:
     """Returns the canonical text of a ledger entry (`state` is already canonical JSON text)."""
     role = "null" if db_role is None else _json_str(db_role)
-    return ('{"db_role":' + role + ',"format":' + str(fmt) + ',"key":' + _json_str(key) + ',"kind":' + _json_str(kind)
-            + ',"prev_hash":' + _json_str(prev_hash) + ',"recorded_at":' + _json_str(recorded_at) + ',"seq":' + str(seq)
-            + ',"state":' + state + "}")
+    return (f'{{"db_role":{role},"format":{fmt},"key":{_json_str(key)},"kind":{_json_str(kind)},'
+            f'"prev_hash":{_json_str(prev_hash)},"recorded_at":{_json_str(recorded_at)},"seq":{seq},"state":{state}}}')
 
 
 def entry_hash(**entry: Any) -> str:
@@ -60,22 +59,23 @@ class LedgerChecker(SequenceChecker):
         """Checks one entry given in ROW_COLUMNS order against its own hash and the previous entry."""
         seq, kind, key, state, prev_hash, recorded_at, db_role, fmt, stored = row
         self.count += 1
-        label = f"ledger entry {seq} ({kind} {key})"
         if seq != self.expected_seq:
             what = "missing" if isinstance(seq, int) and seq > self.expected_seq else "out of order"
             self._fail(Break(f"ledger entry {self.expected_seq}", f"ledger position {what}",
                              f"seq {self.expected_seq}", f"seq {seq}"))
         if fmt not in FORMATS:
-            self._fail(Break(label, "unknown entry format", f"one of {sorted(FORMATS)}", str(fmt)))
+            self._fail(Break(f"ledger entry {seq} ({kind} {key})", "unknown entry format", f"one of {sorted(FORMATS)}", str(fmt)))
         else:
             text = canonical_entry(seq=seq, kind=kind, key=key, state=state, prev_hash=prev_hash,
                                    recorded_at=recorded_at, db_role=db_role, fmt=fmt)
             recomputed = hashlib.sha256(text.encode("utf-8")).hexdigest()
             if recomputed != stored:
-                self._fail(Break(label, "entry_hash does not match its content (entry edited or moved)",
+                self._fail(Break(f"ledger entry {seq} ({kind} {key})",
+                                 "entry_hash does not match its content (entry edited or moved)",
                                  short(recomputed), short(stored)))
         if prev_hash != self.prev_hash:
-            self._fail(Break(label, "prev_hash does not link to the previous entry", short(self.prev_hash),
+            self._fail(Break(f"ledger entry {seq} ({kind} {key})", "prev_hash does not link to the previous entry",
+                             short(self.prev_hash),
                              short(prev_hash)))
         self.prev_hash = stored
         self.expected_seq = (seq if isinstance(seq, int) else self.expected_seq) + 1

@@ -5,6 +5,8 @@ LG-REG-1  A table opts in with one line: `track("my_table")` (or `track(MyModel)
           one ledger entry with the row's canonical state (null for a delete) in the same transaction.
 LG-REG-2  Changes made outside the ORM session (raw SQL, Core UPDATE) append nothing: verification
           replays the ledger and names such rows as changed behind the application's back.
+LG-REG-3  Machine-local rows (LOCAL_ROWS: the evidence folder's path in `setting`) are left out of the ledger and
+          of the comparison, so two copies of one store, or two demo stores, have the same ledger.
 """
 
 from __future__ import annotations
@@ -20,7 +22,19 @@ from compliance.db.ledger.canonical import canonical_state
 _TRACKED: dict[str, str] = {}
 DEFAULT_TABLES = ("incident", "incident_change", "timeline_entry", "notification", "notification_waiver",
                   "postmortem", "action_item", "evidence", "custody_event", "incident_declaration", "breach_assessment",
-                  "programme_evidence")
+                  "programme_evidence", "setting")
+
+
+# Rows of a tracked table that describe this machine, not the organisation's records, keyed by table: the
+# evidence folder's path (compliance.db.store.EVIDENCE_DIR_KEY) differs per copy of a store and states nothing an
+# auditor relies on. They are neither recorded nor compared (LG-REG-3).
+LOCAL_ROWS: dict[str, frozenset[str]] = {"setting": frozenset({"store.evidence_dir"})}
+
+
+def is_local_row(table_name: str, key: str) -> bool:
+    """True when the row `key` of `table_name` is machine-local configuration the ledger leaves out (LG-REG-3)."""
+    local = LOCAL_ROWS.get(table_name)
+    return local is not None and key in local
 
 
 def track(table: Any, *, kind: str | None = None) -> None:
@@ -72,12 +86,14 @@ def _changes(session: Session) -> list[tuple[str, str, str]]:
         kind = kind_of(obj)
         if kind is not None:
             key = entity_key(obj)
-            out.append((kind, key, canonical_state(row_state(obj)), f"{kind}\0{key.zfill(20)}"))
+            if not is_local_row(obj.__table__.name, key):
+                out.append((kind, key, canonical_state(row_state(obj)), f"{kind}\0{key.zfill(20)}"))
     for obj in session.deleted:
         kind = kind_of(obj)
         if kind is not None:
             key = entity_key(obj)
-            out.append((kind, key, "null", f"{kind}\0{key.zfill(20)}"))
+            if not is_local_row(obj.__table__.name, key):
+                out.append((kind, key, "null", f"{kind}\0{key.zfill(20)}"))
     out.sort(key=lambda item: item[3])
     return [item[:3] for item in out]
 

@@ -143,76 +143,117 @@ SEQ, KIND, ENTITY_KEY, STATE, RECORDED_AT, DB_ROLE = (
 Latest = dict[tuple[str, str], tuple[int, str, str | None, str]]  # (kind, key) -> (seq, state, db_role, recorded_at)
 
 
-def verify_ledger(*, session: Session, rules: Callable[[Session, Latest], list[Break]] | None = None
-                  ) -> LedgerVerifyResult:
-    """Recomputes the chain and head, compares each entity's latest state with its row, then runs `rules`."""
-    result = LedgerVerifyResult()
+def read_ledger_chain(session: Session) -> tuple[LedgerChecker, Latest, tuple | None]:
+    """Recomputes every entry and link in seq order; returns the checker, each entity's latest entry and the head."""
     checker = LedgerChecker()
     table = LedgerEntry.__table__
     columns = [table.c[name] for name in ROW_COLUMNS]
-    latest: dict[tuple[str, str], tuple[int, str, str | None, str]] = {}
+    latest: Latest = {}
+    check_row = checker.check_row
     for row in session.execute(select(*columns).order_by(table.c.seq).execution_options(yield_per=5000)):
-        row = tuple(row)
-        checker.check_row(row)
+        check_row(row)
         latest[(row[KIND], row[ENTITY_KEY])] = (row[SEQ], row[STATE], row[DB_ROLE], row[RECORDED_AT])
-    head = session.exec(select(LedgerHead.seq, LedgerHead.entry_hash).where(LedgerHead.id == 1)).first()
+    head = session.execute(select(LedgerHead.seq, LedgerHead.entry_hash).where(LedgerHead.id == 1)).first()
     if head is None:
         checker._fail(Break("ledger head", "row missing", "one head row", "none"))
     else:
         checker.finish(head_seq=head[0], head_hash=head[1])
-        result.head_hash = head[1]
-    result.entries_checked = checker.count
+    return checker, latest, (tuple(head) if head is not None else None)
+
+
+def start_ledger_result(checker: LedgerChecker, latest: Latest, head: tuple | None) -> LedgerVerifyResult:
+    """Returns the result of the chain part of a verification (entries, head, live counts, the chain's break)."""
+    result = LedgerVerifyResult(entries_checked=checker.count, head_hash=head[1] if head is not None else None)
     for (kind, _key), entry in latest.items():
         if entry[1] != "null":
             result.counts[kind] = result.counts.get(kind, 0) + 1
     if checker.first_break is not None:
         result.problems.append(checker.first_break)
-    projection = compare_projection(session=session, latest=latest)
-    result.rows_checked = projection[0]
-    result.problems += projection[1]
+    return result
+
+
+def verify_ledger(*, session: Session, rules: Callable[[Session, Latest], list[Break]] | None = None
+                  ) -> LedgerVerifyResult:
+    """Recomputes the chain and head, compares each entity's latest state with its row, then runs `rules`."""
+    checker, latest, head = read_ledger_chain(session)
+    result = start_ledger_result(checker, latest, head)
+    result.rows_checked, problems = compare_projection(session=session, latest=latest)
+    result.problems += problems
     if rules is not None:
         result.problems += rules(session, latest)
     result.first_break = result.problems[0] if result.problems else None
     return result
 
 
-def compare_projection(*, session: Session, latest: dict[tuple[str, str], tuple[int, str, str | None, str]]
+class ProjectionPass:
+    """Compares the streamed rows of one tracked table with the latest ledger state of each (LG-SVC-3)."""
+
+    def __init__(self, kind: str, columns: list[Any], primary_key: list[Any], latest: Latest,
+                 local: frozenset[str] = frozenset()) -> None:
+        from compliance.db.ledger.canonical import row_canonicaliser
+
+        self.kind, self.latest, self.local = kind, latest, local
+        self.canonical = row_canonicaliser(columns)
+        self.pk_at = [columns.index(c) for c in primary_key]
+        self.single = self.pk_at[0] if len(self.pk_at) == 1 else None
+        self.rows = 0
+        self.seen: set[str] = set()
+        self.problems: list[Break] = []
+
+    def feed(self, row: Any) -> None:
+        """Compares one row (in the `columns` order given) with its entity's latest ledger entry."""
+        kind = self.kind
+        key = str(row[self.single]) if self.single is not None else "/".join(str(row[i]) for i in self.pk_at)
+        if self.local and key in self.local:  # machine-local configuration, not a record (LG-REG-3)
+            return
+        self.rows += 1
+        self.seen.add(key)
+        entry = self.latest.get((kind, key))
+        if entry is None:
+            self.problems.append(Break(f"{kind} {key}", "row is not in the ledger (inserted behind the application's "
+                                       "back)", "a ledger entry", "none"))
+            return
+        state = entry[1]
+        if state == "null":
+            self.problems.append(Break(f"{kind} {key}", "row exists but the ledger recorded its deletion "
+                                       f"(entry {entry[0]})", "no row", "a row"))
+            return
+        found = self.canonical(row)
+        if state != found:
+            self.problems.append(Break(f"{kind} {key}", "row differs from its latest ledger entry "
+                                       f"{entry[0]} (edited behind the application's back)",
+                                       *_first_difference(state, found)))
+
+
+def compare_projection(*, session: Session, latest: Latest, streamed: dict[str, ProjectionPass] | None = None
                        ) -> tuple[int, list[Break]]:
-    """Compares every tracked table row with the latest ledger state of its entity; returns (rows, breaks)."""
-    from compliance.db.ledger.canonical import row_canonicaliser
-    from compliance.db.ledger.registry import tracked_kinds
+    """Compares every tracked table row with the latest ledger state of its entity; returns (rows, breaks).
+
+    Tables in `streamed` were already fed by the caller (read once for several checks) and are not read again.
+    """
+    from compliance.db.ledger.registry import LOCAL_ROWS, tracked_kinds
     from compliance.db.metadata import get_metadata
 
     metadata = get_metadata()
     problems: list[Break] = []
     seen: set[tuple[str, str]] = set()
     rows_checked = 0
-    for table_name, kind in tracked_kinds().items():
+    tracked = tracked_kinds()
+    for table_name, kind in tracked.items():
         table = metadata.tables.get(table_name)
         if table is None:
             continue
-        pk = list(table.primary_key.columns)
-        columns = list(table.columns)
-        canonical = row_canonicaliser(columns)
-        pk_at = [columns.index(c) for c in pk]
-        single = pk_at[0] if len(pk_at) == 1 else None
-        for row in session.execute(select(*columns).order_by(*pk).execution_options(yield_per=5000)):
-            rows_checked += 1
-            key = str(row[single]) if single is not None else "/".join(str(row[i]) for i in pk_at)
-            state = canonical(row)
-            entry = latest.get((kind, key))
-            seen.add((kind, key))
-            if entry is None:
-                problems.append(Break(f"{kind} {key}", "row is not in the ledger (inserted behind the application's "
-                                      "back)", "a ledger entry", "none"))
-            elif entry[1] == "null":
-                problems.append(Break(f"{kind} {key}", "row exists but the ledger recorded its deletion "
-                                      f"(entry {entry[0]})", "no row", "a row"))
-            elif entry[1] != state:
-                problems.append(Break(f"{kind} {key}", "row differs from its latest ledger entry "
-                                      f"{entry[0]} (edited behind the application's back)",
-                                      *_first_difference(entry[1], state)))
-    kinds = set(tracked_kinds().values())
+        done = (streamed or {}).get(table_name)
+        if done is None:
+            pk, columns = list(table.primary_key.columns), list(table.columns)
+            done = ProjectionPass(kind, columns, pk, latest, LOCAL_ROWS.get(table_name, frozenset()))
+            feed = done.feed
+            for row in session.execute(select(*columns).order_by(*pk).execution_options(yield_per=5000)):
+                feed(row)
+        rows_checked += done.rows
+        problems += done.problems
+        seen.update((kind, key) for key in done.seen)
+    kinds = set(tracked.values())
     for (kind, key), entry in latest.items():
         if kind in kinds and (kind, key) not in seen and entry[1] != "null":
             problems.append(Break(f"{kind} {key}", f"row recorded by ledger entry {entry[0]} is gone "
