@@ -17,7 +17,8 @@ LEDGER_KINDS = {
     "postmortem": "post-mortems", "action_item": "action items", "evidence": "evidence items",
     "custody_event": "custody events", "incident_declaration": "declaration decisions",
     "breach_assessment": "breach risk assessments", "programme_evidence": "programme evidence",
-    "dora_classification": "DORA classifications",
+    "dora_classification": "DORA classifications", "notification_delay": "recorded notification delays",
+    "setting": "store settings (time zone, deadline windows, rules, scope)",
 }
 
 
