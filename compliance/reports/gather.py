@@ -21,6 +21,7 @@ from compliance.reports.exceptions import requirement_exceptions
 from compliance.reports.figures import section_metrics
 from compliance.reports.methodology import method_requirements
 from compliance.reports.model import (
+    ORGANISATION_REF,
     Assertion,
     AssessmentRow,
     AuditPack,
@@ -82,12 +83,31 @@ def _assess(document: dict[str, Any], frameworks: list[Any]) -> list[AssessmentR
     obligations = document.get("obligations") or []
     for framework in frameworks:
         for result in assess_document(document, framework):
+            if result.scope == "organisation":  # judged once for the period (_organisation_cells), not per incident
+                continue
             status = _STATUS.get(result.status, result.status)
             exceptions = requirement_exceptions(result, obligations) if status == "satisfied" else []
             rows.append(AssessmentRow(framework_id=framework.id, requirement_id=result.requirement_id,
                                       title=result.title, status=status,
                                       reasons=[result.reason] if result.reason else [], exceptions=exceptions))
     return rows
+
+
+def _organisation_cells(session: Session, frameworks: list[Any], as_of: datetime) -> dict[tuple[str, str], Cell]:
+    """Organisation-level requirements judged once for the period, on the programme evidence at `as_of` (RQ-ENG-06)."""
+    from compliance.controls.engine import assess_requirement
+    from compliance.controls.service import get_organisation_document
+
+    document = get_organisation_document(session=session, as_of=as_of)
+    out = {}
+    for framework in frameworks:
+        for requirement in framework.requirements:
+            if requirement.scope == "organisation":
+                result = assess_requirement(document, requirement)
+                out[(framework.id, requirement.id)] = Cell(
+                    incident_ref=ORGANISATION_REF, status=_STATUS.get(result.status, result.status),
+                    reasons=[result.reason] if result.reason else [], exceptions=list(result.exceptions))
+    return out
 
 
 def _integrity(store: Any) -> Integrity:
@@ -223,20 +243,25 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
         organisation = organisation or get_setting(session=session, key="organisation").get("name") \
             or "(organisation not set)"
         programme = _programme(session, generated_at)
+        organisation_cells = _organisation_cells(session, chosen, generated_at)
         _recurrences(session, sections, generated_at, dismissed)
     matrices = []
+    assessed = [{(a.framework_id, a.requirement_id): a for a in section.assessment} for section in sections]
     for framework in chosen:
         refs = [s.ref for s in sections]
         rows = []
         for requirement in framework.requirements:
-            cells = []
-            for section in sections:
-                hit = next((a for a in section.assessment if a.framework_id == framework.id
-                            and a.requirement_id == requirement.id), None)
-                cells.append(Cell(incident_ref=section.ref, status=hit.status if hit else "n/a",
-                                  reasons=hit.reasons if hit else [], exceptions=hit.exceptions if hit else []))
+            if requirement.scope == "organisation":
+                cells = [organisation_cells[(framework.id, requirement.id)]]
+            else:
+                cells = []
+                for section, hits in zip(sections, assessed, strict=True):
+                    hit = hits.get((framework.id, requirement.id))
+                    cells.append(Cell(incident_ref=section.ref, status=hit.status if hit else "n/a",
+                                      reasons=hit.reasons if hit else [], exceptions=hit.exceptions if hit else []))
             rows.append(RequirementRow(requirement_id=requirement.id, title=requirement.title,
-                                       citation=getattr(requirement, "citation", None), cells=cells))
+                                       citation=getattr(requirement, "citation", None), cells=cells,
+                                       scope=requirement.scope))
         matrices.append(CoverageMatrix(framework=Framework(id=framework.id, name=framework.name,
                                                            version=getattr(framework, "version", None)),
                                        incident_refs=refs, rows=rows))

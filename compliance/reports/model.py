@@ -119,6 +119,10 @@ class Cell:
         return self.status == SATISFIED and bool(self.exceptions)
 
 
+# The "incident" of an organisation-level requirement's one cell: judged once for the period, on programme evidence.
+ORGANISATION_REF = "(organisation)"
+
+
 @dataclass
 class RequirementRow:
     """One requirement of a framework and its cells, one per incident of the matrix."""
@@ -127,6 +131,7 @@ class RequirementRow:
     title: str
     citation: str | None = None
     cells: list[Cell] = field(default_factory=list)
+    scope: str = "incident"  # "organisation": one cell, ORGANISATION_REF, judged once for the period (RQ-ENG-06)
 
     def totals(self) -> dict[str, int]:
         """Number of cells in each status; `exception` counts satisfied cells with an exception (also in satisfied)."""

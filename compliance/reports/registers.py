@@ -111,7 +111,8 @@ def art34_basis(obligation: Mapping[str, Any], assessment: Mapping[str, Any] | N
 
 def recurrence_links(incidents: Iterable[Any], history: Iterable[Any],
                      done_actions: Iterable[tuple[Any, str, datetime]]) -> dict[str, list[RecurrenceLink]]:
-    """Per incident ref, its links to earlier incidents it recurs after a completed action (RP-REG-4).
+    """Per incident ref, its links to earlier incidents it recurs after a completed action (RP-REG-4): for each shared
+    theme, the latest such earlier incident only (earlier ones are linked from it in turn).
 
     `incidents` and `history` have ref, detected_at, tags; `done_actions` are (incident ref, action ref, completed_at).
     """
@@ -124,16 +125,23 @@ def recurrence_links(incidents: Iterable[Any], history: Iterable[Any],
     out: dict[str, list[RecurrenceLink]] = {}
     for incident in incidents:
         detected = ensure_utc(incident.detected_at, field="incident.detected_at")
+        latest: dict[str, tuple[datetime, Any, tuple[datetime, str]]] = {}  # tag -> the latest earlier incident
         for earlier in history:
             if earlier.ref == incident.ref:
                 continue
-            tags = recurring_tags(detected_at=detected, tags=incident.tags or [],
-                                  earlier_detected_at=ensure_utc(earlier.detected_at, field="incident.detected_at"),
+            earlier_at = ensure_utc(earlier.detected_at, field="incident.detected_at")
+            tags = recurring_tags(detected_at=detected, tags=incident.tags or [], earlier_detected_at=earlier_at,
                                   earlier_tags=earlier.tags)
             before = sorted(a for a in actions[earlier.ref] if a[0] < detected)
-            if tags and before:
-                completed_at, action_ref = before[-1]
-                out.setdefault(incident.ref, []).append(RecurrenceLink(
-                    incident_ref=incident.ref, earlier_ref=earlier.ref, tag=", ".join(tags), action_ref=action_ref,
-                    completed_at=completed_at))
+            for tag in tags if before else []:
+                if tag not in latest or (earlier_at, earlier.ref) > (latest[tag][0], latest[tag][1].ref):
+                    latest[tag] = (earlier_at, earlier, before[-1])
+        # One link per earlier incident, to the latest earlier one of each theme: the chain reads back from there.
+        by_earlier: dict[str, tuple[Any, tuple[datetime, str], list[str]]] = {}
+        for tag, (_at, earlier, action) in latest.items():
+            by_earlier.setdefault(earlier.ref, (earlier, action, []))[2].append(tag)
+        for earlier_ref, (_earlier, (completed_at, action_ref), tags) in sorted(by_earlier.items()):
+            out.setdefault(incident.ref, []).append(RecurrenceLink(
+                incident_ref=incident.ref, earlier_ref=earlier_ref, tag=", ".join(sorted(tags)), action_ref=action_ref,
+                completed_at=completed_at))
     return out

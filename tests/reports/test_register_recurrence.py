@@ -94,3 +94,13 @@ def test_an_event_dismissed_as_not_an_incident_is_never_the_earlier_incident(sto
     later = make_incident(title="real", detected_at=at("2026-05-10T10:00:00Z"), tags=["phish"])
     pack = _pack(store)
     assert [i.ref for i in pack.incidents] == [later] and pack.incidents[0].recurrences == []
+
+
+def test_a_recurring_theme_links_only_the_latest_earlier_incident_each_linking_back_in_turn(store, make_incident):
+    first = make_incident(title="1", detected_at=at("2026-04-02T10:00:00Z"), tags=["phish"])
+    _action(store, first, completed_at="2026-04-03T00:00:00Z")
+    second = make_incident(title="2", detected_at=at("2026-04-10T10:00:00Z"), tags=["phish"])
+    _action(store, second, completed_at="2026-04-11T00:00:00Z")
+    third = make_incident(title="3", detected_at=at("2026-04-20T10:00:00Z"), tags=["phish", "ddos"])
+    links = {i.ref: [(r.earlier_ref, r.tag) for r in i.recurrences] for i in _pack(store).incidents}
+    assert links == {first: [], second: [(first, "phish")], third: [(second, "phish")]}

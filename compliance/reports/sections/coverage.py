@@ -59,7 +59,8 @@ def _totals_per_requirement(w: PackWriter, m: CoverageMatrix) -> list[Flowable]:
         c = r.totals()
         totals.append(c)
         app = c[SATISFIED] + c[PARTIAL] + c[MISSING]
-        rows.append([Paragraph(_requirement_markup(r, title_limit=200), w.styles.cell_id),
+        once = " <i>(organisation-level: one verdict for the period)</i>" if r.scope == "organisation" else ""
+        rows.append([Paragraph(_requirement_markup(r, title_limit=200) + once, w.styles.cell_id),
                      c[SATISFIED] - c[EXCEPTION], c[EXCEPTION], c[PARTIAL], c[MISSING], c[NOT_APPLICABLE],
                      pct(c[SATISFIED] - c[EXCEPTION], app)])
     status_columns = {1: SATISFIED, 2: EXCEPTION, 3: PARTIAL, 4: MISSING}
@@ -80,12 +81,13 @@ def _grid(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flow
     """Incidents as rows, requirements as columns (chunks of limits.matrix_columns columns)."""
     out: list[Flowable] = []
     n = max(1, w.limit("matrix_columns"))
-    grid = {(r.requirement_id, c.incident_ref): c for r in m.rows for c in r.cells}
-    chunks = [m.rows[k:k + n] for k in range(0, len(m.rows), n)]
+    per_incident = [r for r in m.rows if r.scope != "organisation"]  # organisation-level: once, in the totals above
+    grid = {(r.requirement_id, c.incident_ref): c for r in per_incident for c in r.cells}
+    chunks = [per_incident[k:k + n] for k in range(0, len(per_incident), n)]
     ref_w, title_w = 20 * mm, 42 * mm
     first_status_col = 2
     for k, reqs in enumerate(chunks):
-        label = f"Matrix — requirements {k * n + 1}–{k * n + len(reqs)} of {len(m.rows)}"
+        label = f"Matrix — requirements {k * n + 1}–{k * n + len(reqs)} of {len(per_incident)} judged per incident"
         out.append(CondPageBreak(60 * mm))
         out.append(w.h3(label))
         col_w = (w.width - ref_w - title_w) / len(reqs)
@@ -121,6 +123,9 @@ def _reasons(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[F
     out: list[Flowable] = [CondPageBreak(45 * mm), w.h3(w.wording["coverage_reasons"]),
                            w.paragraph(w.wording["coverage_reasons_where"], w.styles.muted)]
     for r in m.rows:
+        if r.scope == "organisation":  # one verdict for the period, on programme evidence: its reason is only here
+            out.append(_organisation_reason(w, r))
+            continue
         groups: dict[str, list[str]] = {}
         not_applicable: dict[str, list[str]] = {}
         for c in r.cells:
@@ -142,3 +147,14 @@ def _reasons(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[F
         head = Paragraph(_requirement_markup(r, title_limit=300, separator=" — "), w.styles.body_id)
         out.append(KeepTogether([head, *[Paragraph(line, w.styles.small_id) for line in lines], Spacer(1, 4)]))
     return out
+
+
+def _organisation_reason(w: PackWriter, r) -> Flowable:
+    """An organisation-level requirement: its one verdict for the period and the reason (programme evidence)."""
+    cell = r.cells[0]
+    status = EXCEPTION if cell.exception else cell.status
+    reason = "; ".join(clean(x) for x in [*cell.reasons, *cell.exceptions]) or "records present and fresh"
+    line = (f"<b>organisation-level, judged once for the period</b>: <b>{esc(status)}</b> — "
+            + esc(reason, limit=w.limit("paragraph_chars")))
+    head = Paragraph(_requirement_markup(r, title_limit=300, separator=" — "), w.styles.body_id)
+    return KeepTogether([head, Paragraph(line, w.styles.small_id), Spacer(1, 4)])

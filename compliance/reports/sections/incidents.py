@@ -315,13 +315,11 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     lines: list[str] = []
     for framework_id, rows in frameworks.items():
         lines.append(assessment_line(names.get(framework_id, framework_id), framework_id, rows))
-        not_applicable: dict[str, list[str]] = {}
-        for a in rows:
-            if a.status == NOT_APPLICABLE:
-                reason = "; ".join(clean(x) for x in a.reasons).removeprefix("not applicable: ") or "no reason recorded"
-                not_applicable.setdefault(reason, []).append(a.requirement_id)
-        lines += [f"<i>not applicable</i> {', '.join(esc(i, limit=40) for i in ids)}: {esc(reason, limit=400)}"
-                  for reason, ids in not_applicable.items()]
+        # The ids only: each requirement's n/a reasons, with the incidents they hold for, are in the coverage section.
+        not_applicable = [a.requirement_id for a in rows if a.status == NOT_APPLICABLE]
+        if not_applicable:
+            lines.append(f"<i>not applicable</i>: {', '.join(esc(i, limit=40) for i in not_applicable)} "
+                         "(why: the coverage section, per requirement)")
     out += [Para(line, w.styles.small_id) for line in lines]
     groups: dict[tuple[str, str], list[AssessmentRow]] = {}
     for a in inc.assessment:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable
 
 from compliance.reports.formats import fmt_short, fmt_stacked, stage_label
 from compliance.reports.model import NotificationRow
@@ -74,7 +74,7 @@ def build(w: PackWriter) -> list[Flowable]:
     body = []
     for n in rows:
         body.append([
-            Paragraph(f"<b>{esc(n.incident_ref, limit=20)}</b><br/>{esc(n.incident_title, limit=80)}", w.styles.cell),
+            w.ident(n.incident_ref, bold=True),  # the title is on the incident's page (and in incidents.csv)
             w.ident(stage_label(n.regime, n.stage)),  # the one label (formats.stage_label), never split
             f"{fmt_stacked(n.clock_start)}\n{fmt_stacked(n.due)}",
             w.cell(filing_text(n), w.styles.cell_id), w.cell(record_text(w, n)),  # a reference is never split
@@ -84,6 +84,6 @@ def build(w: PackWriter) -> list[Flowable]:
     status_col = 5
     out += w.table(["Incident", "Regime / stage", "Clock start / due (UTC)", "Filed (UTC), to, reference",
                     "Recorded by, at (UTC)", "Status", "Delay reason, waiver or basis"], body,
-                   [20 * mm, 30 * mm, 20 * mm, 30 * mm, 22 * mm, 15 * mm, w.width - 137 * mm],
+                   [18 * mm, 34 * mm, 20 * mm, 30 * mm, 22 * mm, 15 * mm, w.width - 139 * mm],
                    row_styles=w.colour_column(status_col, [w.status_colour(n.status) for n in rows]))
     return out
