@@ -14,8 +14,8 @@ from compliance.actions.models import ActionItem, ActionStatus
 from compliance.actions.service import verify_action
 from compliance.core.timeutil import utcnow
 from compliance.db.store import Store
-from compliance.deadlines.service import get_incident_obligation_documents
-from compliance.decisions.service import record_breach_assessment, record_declaration
+from compliance.deadlines.service import get_incident_obligation_documents, waive_obligation
+from compliance.decisions.service import BREACH_REGIMES, record_breach_assessment, record_declaration
 from compliance.demo.scenarios import SCENARIOS
 from compliance.incidents.service import add_timeline_entry, get_incident
 from compliance.programme.scope import set_audit_scope
@@ -83,7 +83,8 @@ def _programme(store: Store, as_of: datetime, workdir: Path) -> int:
 def add_demo_decisions(*, store: Store, summary: Any, rng: random.Random, as_of: datetime,
                        workdir: Path) -> dict[str, int]:
     """Records declarations, breach assessments, eradication entries, verifications and programme evidence."""
-    counts = {"declarations": 0, "breach_assessments": 0, "verified_actions": 0, "eradications": 0}
+    counts = {"declarations": 0, "breach_assessments": 0, "art34_not_required": 0, "verified_actions": 0,
+              "eradications": 0}
     scenarios = {s["title"]: s["key"] for s in SCENARIOS}
     for ref in summary.incidents:
         with store.session(immediate=True) as session:
@@ -101,21 +102,31 @@ def add_demo_decisions(*, store: Store, summary: Any, rng: random.Random, as_of:
                                    text="Cause removed: access revoked, vulnerable component replaced",
                                    source="change record", actor="security engineer")
                 counts["eradications"] += 1
-            if incident.personal_data and "gdpr" in (incident.regimes or []) and incident.aware_at is not None:
+            for regime in [r for r in BREACH_REGIMES if r in (incident.regimes or [])]:
+                if not incident.personal_data or incident.aware_at is None:
+                    break
                 docs = {d["stage"]: d for d in get_incident_obligation_documents(session=session, incident=incident,
-                                                                                 as_of=as_of) if d["regime"] == "gdpr"}
+                                                                                 as_of=as_of) if d["regime"] == regime}
                 authority, subjects = docs.get("authority_notification"), docs.get("data_subject_notification")
                 level = "none" if authority and authority["waived"] else "high" if subjects and subjects["filings"] \
                     else "risk"
                 exemption = "a" if level == "risk" and subjects and subjects["waived"] else None
+                decided_at = min(as_of, incident.aware_at + timedelta(hours=rng.randint(2, 20)))
                 record_breach_assessment(
-                    session=session, incident=incident, regime="gdpr", level="high" if exemption else level,
+                    session=session, incident=incident, regime=regime, level="high" if exemption else level,
                     likelihood={"none": "low", "risk": "medium", "high": "high"}[level], severity="medium",
                     rationale="assessed on the categories and number of people affected (EDPB 9/2022)",
                     exemption=exemption, exemption_reason="data unintelligible: strong encryption" if exemption else None,
-                    decided_by="DPO", decided_at=min(as_of, incident.aware_at + timedelta(hours=rng.randint(2, 20))),
-                    now=as_of)
+                    decided_by="DPO", decided_at=decided_at, now=as_of)
                 counts["breach_assessments"] += 1
+                if level != "high" and subjects and not subjects["waived"] and not subjects["filings"]:
+                    # Consistent by default: no high risk, so the data subjects are not told, and the decision not to
+                    # tell them is recorded, resting on the assessment (Art. 34(1)).
+                    waive_obligation(session=session, incident=incident, regime=regime, stage="data_subject_notification",
+                                     reason=f"No high risk to the data subjects (breach risk assessment by DPO, level "
+                                            f"{level}): Art. 34(1) does not require telling them.",
+                                     decided_by="DPO", decided_at=decided_at, now=as_of)
+                    counts["art34_not_required"] += 1
             for action in session.exec(select(ActionItem).where(ActionItem.incident_id == incident.id,
                                                                 ActionItem.status == ActionStatus.DONE.value)):
                 if rng.random() < 0.7 and action.completed_at is not None and action.completed_at < as_of:
