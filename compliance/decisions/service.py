@@ -212,16 +212,20 @@ def _latest(rows: Iterable) -> dict[int, Any]:
 
 def get_decision_documents_by_incident(*, session: Session, incident_ids: list[int],
                                        chunk: int = 500) -> dict[int, dict[str, Any]]:
-    """Returns {incident id: {declaration, breach_assessment, dora_classification}} (the latest of each, DC-2)."""
+    """Returns {incident id: {declaration, breach_assessment, breach_assessments, dora_classification}} (the latest of
+    each, DC-2; breach_assessments: the latest per regime)."""
     out: dict[int, dict[str, Any]] = defaultdict(lambda: {"declaration": None, "breach_assessment": None,
-                                                          "dora_classification": None})
+                                                          "breach_assessments": {}, "dora_classification": None})
     for start in range(0, len(incident_ids), chunk):
         part = incident_ids[start:start + chunk]
         for incident_id, row in _latest(session.exec(select(Declaration).where(Declaration.incident_id.in_(part)))).items():
             out[incident_id]["declaration"] = declaration_to_dict(row)
-        for incident_id, row in _latest(session.exec(
-                select(BreachAssessment).where(BreachAssessment.incident_id.in_(part)))).items():
+        assessments = list(session.exec(select(BreachAssessment).where(BreachAssessment.incident_id.in_(part))))
+        for incident_id, row in _latest(assessments).items():
             out[incident_id]["breach_assessment"] = breach_assessment_to_dict(row)
+        for regime in {row.regime for row in assessments}:  # an incident under GDPR and UK GDPR has one of each
+            for incident_id, row in _latest(r for r in assessments if r.regime == regime).items():
+                out[incident_id]["breach_assessments"][regime] = breach_assessment_to_dict(row)
         for incident_id, row in _latest(session.exec(
                 select(DoraClassification).where(DoraClassification.incident_id.in_(part)))).items():
             out[incident_id]["dora_classification"] = classification_to_dict(row)

@@ -67,6 +67,7 @@ def _document(*, session: Session, incident: Incident, as_of: datetime, timeline
             "postmortem": postmortem, "action_items": actions, "review_findings": findings, "evidence": evidence,
             "obligations": obligations, "declaration": decisions.get("declaration"),
             "breach_assessment": decisions.get("breach_assessment"),
+            "breach_assessments": dict(decisions.get("breach_assessments") or {}),
             "dora_classification": decisions.get("dora_classification"),
             "recurrences": shared["recurrences"].get(incident.id, []),
             "programme": [dict(p) for p in shared["programme"]], "audit_scope": dict(shared["audit_scope"])}

@@ -179,6 +179,7 @@ class IncidentDocument(TypedDict):
     obligations: list[ObligationDoc]
     declaration: dict[str, Any] | None  # the Declaration model's columns (decisions), latest decision
     breach_assessment: dict[str, Any] | None  # the BreachAssessment model's columns, latest assessment
+    breach_assessments: dict[str, dict[str, Any]]  # regime id -> that regime's latest assessment (GDPR, UK GDPR)
     dora_classification: dict[str, Any] | None  # the DoraClassification model's columns and `criteria`, latest
     recurrences: list[RecurrenceDoc]
     programme: list[ProgrammeDoc]

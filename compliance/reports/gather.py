@@ -230,7 +230,8 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
                                                   custody=_custody_logs(session, document),
                                                   assessment=_assess(document, chosen))
             for row, obligation in zip(rows, document.get("obligations") or [], strict=True):
-                row.basis = art34_basis(obligation, document.get("breach_assessment"))
+                row.basis = art34_basis(obligation, (document.get("breach_assessments") or {}).get(obligation.get("regime"))
+                                        or document.get("breach_assessment"))
             section.crosschecks = [CrossCheck(f.code, f.first, f.second, f.message)
                                    for f in get_crosscheck_findings(document=document)]
             sections.append(section)

@@ -68,8 +68,8 @@ def test_the_incident_document_has_the_keys_the_audit_pack_reads_and_renders(sto
         document = build_incident_document(session=session, incident=get_incident(session=session, ref=ref),
                                            as_of=at(AS_OF))
     assert set(document) == {"as_of", "incident", "timeline", "postmortem", "action_items", "review_findings",
-                             "evidence", "obligations", "declaration", "breach_assessment", "dora_classification",
-                             "recurrences", "programme", "audit_scope"}
+                             "evidence", "obligations", "declaration", "breach_assessment", "breach_assessments",
+                             "dora_classification", "recurrences", "programme", "audit_scope"}
     assert document["declaration"]["rubric"] == "IR plan §4 matrix" and document["breach_assessment"] is None
     assert document["incident"]["ref"] == ref and document["incident"]["regimes"] == ["gdpr"]
     assert [e["kind"] for e in document["timeline"]][:2] == ["detection", "decision"]

@@ -178,3 +178,19 @@ def test_a_recorded_delay_shows_in_the_register_and_the_csv_with_the_due_it_move
     csv_rows = {r["incident_ref"]: r for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
                 if r["stage"] == "form_8k"}
     assert csv_rows[sec]["recorded_delay"] == shown and csv_rows[hidden]["recorded_delay"] == REDACTED
+
+
+def test_an_incident_under_gdpr_and_uk_gdpr_shows_each_regimes_own_art34_basis(store, make_incident):
+    from compliance.decisions.service import record_breach_assessment
+    from compliance.incidents.service import get_incident
+
+    ref = _gdpr_incident(make_incident, regimes=["gdpr", "uk_gdpr"])
+    for regime, level, hour in (("uk_gdpr", "high", "12"), ("gdpr", "risk", "13")):  # the GDPR one is the latest
+        with store.session(immediate=True) as session:
+            record_breach_assessment(session=session, incident=get_incident(session=session, ref=ref), regime=regime,
+                                     likelihood="medium", severity="high" if level == "high" else "medium", level=level,
+                                     rationale="r", decided_by=f"{regime} DPO", decided_at=at(f"2026-03-01T{hour}:00:00Z"),
+                                     now=at("2026-03-01T14:00:00Z"))
+    rows = {n.regime: n.basis for n in _pack(store).notifications if n.stage == "data_subject_notification"}
+    assert rows["gdpr"].startswith("no high risk (risk): breach assessment by gdpr DPO")
+    assert rows["uk_gdpr"].startswith("high risk: breach assessment by uk_gdpr DPO")
