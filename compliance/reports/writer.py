@@ -53,33 +53,29 @@ class PackWriter:
         self.width = self.geometry.width
         self.page_height = self.geometry.pagesize[1] - 2 * self.geometry.margin  # the text frame's height
         self.styles = Styles(layout, self.colours)
-        # The style commands every table starts with (built once per render).
+        # The style commands every table starts with (built once per render); key-value tables share the grid.
+        grid = (
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        )
         self._table_style = (
             ("FONTNAME", (0, 0), (-1, -1), FONT),
             ("FONTSIZE", (0, 0), (-1, -1), self.styles.cell.fontSize),
             ("LEADING", (0, 0), (-1, -1), self.styles.cell.leading),
             ("BACKGROUND", (0, 0), (-1, 0), self.colours["primary"]),
             ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+            *grid,
         )
         self._table_body_style = tuple(c for c in self._table_style if c[1] != (0, 0) or c[2] != (-1, 0))
         self._kv_fonts = (
             ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), self.styles.cell.fontSize),
             ("LEADING", (0, 0), (-1, -1), self.styles.cell.leading),
         )
-        self._kv_style = (
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.3, self.colours["rule"]),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.0),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
-        )
+        self._kv_style = grid
         self._scope, self._keys = "root", 0
 
     def limit(self, name: str) -> int:
