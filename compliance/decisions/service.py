@@ -266,6 +266,14 @@ def get_recurrences_by_incident(*, session: Session, incidents: list[Incident]) 
     others = [row for row in session.exec(
         select(Incident.id, Incident.ref, Incident.detected_at, Incident.affected_services, Incident.tags)
         .where(Incident.detected_at > earliest).order_by(Incident.detected_at, Incident.id)) if row[0] not in dismissed]
+    # Candidates by theme tag and by declared type, so an incident is compared only with those that could recur it.
+    by_tag: dict[str, list[int]] = defaultdict(list)
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for position, (other_id, _ref, _at, _svc, tags) in enumerate(others):
+        for tag in set(tags or []):
+            by_tag[tag].append(position)
+        if types.get(other_id) is not None:
+            by_type[types[other_id]].append(position)
     out: dict[int, list[dict[str, Any]]] = {}
     for incident in incidents:
         kind = types.get(incident.id) if incident.id not in dismissed else None
@@ -273,7 +281,9 @@ def get_recurrences_by_incident(*, session: Session, incidents: list[Incident]) 
         detected = ensure_utc(incident.detected_at, field="incident.detected_at")
         after = ensure_utc(incident.resolved_at or incident.detected_at, field="incident.resolved_at")
         found = []
-        for other_id, ref, other_detected, svc, tags in others:
+        candidates = {p for tag in set(incident.tags or []) for p in by_tag.get(tag, ())}
+        candidates.update(by_type.get(kind, ()) if kind is not None else ())
+        for other_id, ref, other_detected, svc, tags in (others[p] for p in sorted(candidates)):
             other_detected = ensure_utc(other_detected, field="incident.detected_at")
             if incident.id in dismissed or other_id == incident.id or other_detected <= after:
                 continue

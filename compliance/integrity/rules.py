@@ -13,6 +13,7 @@ IN-RUL-4  The audit trail of each incident is numbered 1, 2, 3, … without gaps
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from datetime import datetime, tzinfo
 from operator import itemgetter
 from typing import Any
@@ -136,21 +137,36 @@ def audit_trail_breaks(session: Session) -> list[Break]:
     return problems
 
 
-def _incident_as_recorded(session: Session, incident_id: int, before_seq: int) -> Incident | None:
-    state = session.execute(select(LedgerEntry.state)
-                            .where(LedgerEntry.kind == "incident", LedgerEntry.entity_key == str(incident_id),
-                                   LedgerEntry.seq < before_seq).order_by(LedgerEntry.seq.desc()).limit(1)).scalar()
-    if state is None or state == "null":
-        return None
-    values: dict[str, Any] = json.loads(state)
-    for column in Incident.__table__.columns:
-        value = values.get(column.name)
-        if isinstance(value, str) and column.type.__class__.__name__ == "UTCDateTime":
-            values[column.name] = _instant(value)
-    incident = Incident()
-    for name, value in values.items():
-        setattr(incident, name, value)
-    return incident
+class _IncidentsAsRecorded:
+    """Each incident as the ledger held it before a given entry: its states read in one query, bisected per filing."""
+
+    def __init__(self, session: Session) -> None:
+        self.states: dict[str, tuple[list[int], list[str]]] = {}
+        self.built: dict[tuple[int, int], tuple[int, Incident]] = {}
+        for key, seq, state in session.execute(select(LedgerEntry.entity_key, LedgerEntry.seq, LedgerEntry.state)
+                                               .where(LedgerEntry.kind == "incident").order_by(LedgerEntry.seq)):
+            seqs, states = self.states.setdefault(key, ([], []))
+            seqs.append(seq)
+            states.append(state)
+
+    def before(self, incident_id: int, before_seq: int) -> tuple[int, Incident] | None:
+        """(the entry's seq, the incident) of the latest state recorded before `before_seq`; None if none or deleted."""
+        seqs, states = self.states.get(str(incident_id), ([], []))
+        at = bisect_left(seqs, before_seq) - 1
+        if at < 0 or states[at] == "null":
+            return None
+        if (incident_id, at) in self.built:  # filings of one incident mostly follow the same recorded state
+            return self.built[(incident_id, at)]
+        values: dict[str, Any] = json.loads(states[at])
+        for column in Incident.__table__.columns:
+            value = values.get(column.name)
+            if isinstance(value, str) and column.type.__class__.__name__ == "UTCDateTime":
+                values[column.name] = _instant(value)
+        incident = Incident()
+        for name, value in values.items():
+            setattr(incident, name, value)
+        self.built[(incident_id, at)] = (seqs[at], incident)
+        return seqs[at], incident
 
 
 def deadline_settings_before(history: SettingsHistory, seq: int) -> tuple[dict[str, Any], tzinfo]:
@@ -164,7 +180,7 @@ def deadline_settings_before(history: SettingsHistory, seq: int) -> tuple[dict[s
 def filing_breaks(session: Session) -> list[Break]:
     """Re-derives each first filing's late flag from the incident as recorded at filing time (IN-RUL-3)."""
     from compliance.deadlines import service as deadlines
-    from compliance.deadlines.models import Notification
+    from compliance.deadlines.models import Notification, NotificationDelay, Waiver
 
     problems: list[Break] = []
     filings = session.execute(select(Notification).order_by(Notification.id)).scalars().all()
@@ -174,6 +190,15 @@ def filing_breaks(session: Session) -> list[Break]:
                                   .where(LedgerEntry.kind == "notification")).all())
     history = get_settings_as_recorded(session=session)
     regimes = deadlines._session_regimes(session)
+    recorded = _IncidentsAsRecorded(session)
+    # Filings, waivers and delays of every incident read once (not once per filing), as _evaluate would read them.
+    by_incident: dict[str, dict[int, list]] = {"notifications": {}, "waivers": {}, "delays": {}}
+    for filing in filings:
+        by_incident["notifications"].setdefault(filing.incident_id, []).append(filing)
+    for name, model in (("waivers", Waiver), ("delays", NotificationDelay)):
+        for row in session.execute(select(model).order_by(model.id)).scalars():
+            by_incident[name].setdefault(row.incident_id, []).append(row)
+    dues: dict[tuple[int, int, str], dict[tuple[str, str], Any]] = {}  # (incident, its entry, settings) -> dues
     firsts: dict[tuple[int, str, str], Notification] = {}
     for filing in filings:
         label = f"notification {filing.id} ({filing.regime}/{filing.stage})"
@@ -190,14 +215,19 @@ def filing_breaks(session: Session) -> list[Break]:
             problems.append(Break(label, "the first filing of a stage is marked as a correction", "correction=False",
                                   "correction=True"))
         seq = seq_of.get(str(filing.id))
-        incident = _incident_as_recorded(session, filing.incident_id, seq) if seq is not None else None
-        if incident is None:
+        found = recorded.before(filing.incident_id, seq) if seq is not None else None
+        if found is None:
             continue  # the projection check names a filing or incident missing from the ledger
+        state_seq, incident = found
         settings, zone = deadline_settings_before(history, seq)
-        due = None
-        for reg, row, _filings, _waiver in deadlines._evaluate(session, incident, settings, zone, regimes=regimes):
-            if reg.id == filing.regime and row["stage"].id == filing.stage:
-                due = row["due"]
+        key = (filing.incident_id, state_seq, json.dumps(settings, sort_keys=True, default=str))
+        if key not in dues:
+            dues[key] = {(reg.id, row["stage"].id): row["due"] for reg, row, _filings, _waiver in deadlines._evaluate(
+                session, incident, settings, zone, regimes=regimes,
+                notifications=by_incident["notifications"].get(filing.incident_id, []),
+                waivers=by_incident["waivers"].get(filing.incident_id, []),
+                delays=by_incident["delays"].get(filing.incident_id, []))}
+        due = dues[key].get((filing.regime, filing.stage))
         late = due is not None and filing.notified_at > due
         if late != filing.late:
             problems.append(Break(label, "late flag differs from the deadline rules as of its recording",

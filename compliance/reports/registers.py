@@ -122,11 +122,16 @@ def recurrence_links(incidents: Iterable[Any], history: Iterable[Any],
             actions.setdefault(incident_ref, []).append((ensure_utc(completed_at, field="action.completed_at"),
                                                          action_ref))
     history = [h for h in history if h.ref in actions and h.tags]
+    by_tag: dict[str, list[int]] = {}  # theme -> positions in history: compare only incidents sharing a theme
+    for position, earlier in enumerate(history):
+        for tag in set(earlier.tags):
+            by_tag.setdefault(tag, []).append(position)
     out: dict[str, list[RecurrenceLink]] = {}
     for incident in incidents:
         detected = ensure_utc(incident.detected_at, field="incident.detected_at")
         latest: dict[str, tuple[datetime, Any, tuple[datetime, str]]] = {}  # tag -> the latest earlier incident
-        for earlier in history:
+        candidates = sorted({p for tag in set(incident.tags or []) for p in by_tag.get(tag, ())})
+        for earlier in (history[p] for p in candidates):
             if earlier.ref == incident.ref:
                 continue
             earlier_at = ensure_utc(earlier.detected_at, field="incident.detected_at")
