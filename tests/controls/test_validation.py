@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 
 from compliance.cli import cli
 from compliance.controls.loader import load_frameworks
+from compliance.core import yamlload
 from compliance.core.errors import DefinitionError
 from compliance.core.exitcodes import ExitCode
 from compliance.core.resources import builtin_dir
+from compliance.core.yamlload import LOADERS
 
 VALID = """\
 name: Internal IR standard
@@ -232,6 +234,7 @@ requirements: []
 
 @pytest.mark.parametrize("text, message", [
     (BOMB, ":4: anchors and aliases are not allowed"),
+    ("name: &n bomb\nversion: '1'\ndescription: *n\nrequirements: []\n", ":3: anchors and aliases are not allowed"),
     ("name: deep\nversion: '1'\nrequirements: " + "[" * 60 + "]" * 60 + "\n", "nested deeper than 40 levels"),
     ("name: !!python/object/apply:os.system ['echo pwned']\nversion: '1'\nrequirements: []\n",
      ":1: unsafe or unknown YAML tag refused: tag:yaml.org,2002:python/object/apply:os.system"),
@@ -239,7 +242,9 @@ requirements: []
     ("name: [unclosed\n", ":2:"),
     ("- just\n- a list\n", ":1: a framework file must be a mapping"),
 ])
-def test_unsafe_or_hostile_yaml_is_refused_with_a_clear_message(tmp_path, text, message):
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda c: c.__name__)
+def test_unsafe_or_hostile_yaml_is_refused_with_a_clear_message(tmp_path, monkeypatch, text, message, loader):
+    monkeypatch.setattr(yamlload, "_Loader", loader)  # libyaml's composer and the Python one refuse alike
     path = tmp_path / "hostile.yaml"
     path.write_text(text, encoding="utf-8")
     result = validate(str(path))
