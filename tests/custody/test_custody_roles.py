@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
 from compliance.core.exitcodes import ExitCode
 from compliance.custody.service import record_custody_event
 from compliance.db.store import open_store
-from tests.conftest import PG_URL, at
+from tests.conftest import at
 from tests.custody.helpers import add_file
+from tests.pg_roles import least_privilege_roles
 
 
 def _as(store, user: str):
@@ -33,28 +34,8 @@ def pg_store(pg_schema_url, tmp_path):
 @pytest.fixture
 def roles(pg_store):
     """Creates uniquely named writer/auditor roles and one login per role; drops them afterwards."""
-    suffix = uuid.uuid4().hex[:8]
-    names = {"writer": f"cw_{suffix}", "auditor": f"ca_{suffix}", "alice": f"alice_{suffix}", "bob": f"bob_{suffix}"}
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        from click.testing import CliRunner
-
-        from compliance.cli import cli
-
-        result = CliRunner().invoke(cli, ["db", "roles", "--writer", names["writer"], "--auditor", names["auditor"],
-                                          "--db", pg_store.url, "--evidence-dir", str(pg_store.evidence_dir)])
-        assert result.exit_code == 0, result.output
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE ROLE "{names["alice"]}" LOGIN IN ROLE "{names["writer"]}"'))
-            conn.execute(text(f'CREATE ROLE "{names["bob"]}" LOGIN IN ROLE "{names["auditor"]}"'))
+    with least_privilege_roles(pg_store, "c", {"alice": "writer", "bob": "auditor"}) as names:
         yield names
-    finally:
-        with admin.connect() as conn:
-            for role in names.values():
-                if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first():
-                    conn.execute(text(f'DROP OWNED BY "{role}"'))
-                    conn.execute(text(f'DROP ROLE "{role}"'))
-        admin.dispose()
 
 
 def _refused(engine, statement: str) -> None:
