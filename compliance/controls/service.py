@@ -81,6 +81,16 @@ def get_organisation_document(*, session: Session, as_of: datetime) -> dict[str,
             "audit_scope": get_audit_scope(session=session)}
 
 
+def get_incident_requirements(framework: Framework) -> list[Requirement]:
+    """Returns the requirements judged per incident (RQ-ENG-06: organisation-level ones are judged once)."""
+    return [r for r in framework.requirements if r.scope != "organisation"]
+
+
+def get_organisation_results(*, document: dict[str, Any], framework: Framework) -> list[Result]:
+    """Returns the verdicts of the framework's organisation-level requirements on the organisation document."""
+    return [assess_requirement(document, r) for r in framework.requirements if r.scope == "organisation"]
+
+
 def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: date | datetime | None,
                  period_to: date | datetime | None, as_of: datetime, include_restricted: bool) -> dict[str, Any]:
     """Returns the coverage matrix of incidents (detected in the period) × requirements, with totals.
@@ -99,9 +109,8 @@ def get_coverage(*, session: Session, frameworks: FrameworkSet, period_from: dat
     out = []
     for framework in chosen:
         rows = []
-        per_incident = [r for r in framework.requirements if r.scope != "organisation"]
-        organisation = [assess_requirement(organisation_document, r) for r in framework.requirements
-                        if r.scope == "organisation"]
+        per_incident = get_incident_requirements(framework)
+        organisation = get_organisation_results(document=organisation_document, framework=framework)
         per_requirement = {r.id: [] for r in per_incident}
         for r in organisation:
             per_requirement[r.requirement_id] = [r.status]

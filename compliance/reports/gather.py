@@ -77,14 +77,14 @@ def _load_frameworks(framework_ids: list[str], controls_dirs: list[str]) -> list
 
 
 def _assess(document: dict[str, Any], frameworks: list[Any]) -> list[AssessmentRow]:
-    from compliance.controls.engine import assess_document
+    from compliance.controls.engine import assess_requirement
+    from compliance.controls.service import get_incident_requirements
 
     rows = []
     obligations = document.get("obligations") or []
     for framework in frameworks:
-        for result in assess_document(document, framework):
-            if result.scope == "organisation":  # judged once for the period (_organisation_cells), not per incident
-                continue
+        # Organisation-level requirements are judged once for the period (_organisation_cells), not per incident.
+        for result in (assess_requirement(document, r) for r in get_incident_requirements(framework)):
             status = _STATUS.get(result.status, result.status)
             exceptions = requirement_exceptions(result, obligations) if status == "satisfied" else []
             rows.append(AssessmentRow(framework_id=framework.id, requirement_id=result.requirement_id,
@@ -95,19 +95,13 @@ def _assess(document: dict[str, Any], frameworks: list[Any]) -> list[AssessmentR
 
 def _organisation_cells(session: Session, frameworks: list[Any], as_of: datetime) -> dict[tuple[str, str], Cell]:
     """Organisation-level requirements judged once for the period, on the programme evidence at `as_of` (RQ-ENG-06)."""
-    from compliance.controls.engine import assess_requirement
-    from compliance.controls.service import get_organisation_document
+    from compliance.controls.service import get_organisation_document, get_organisation_results
 
     document = get_organisation_document(session=session, as_of=as_of)
-    out = {}
-    for framework in frameworks:
-        for requirement in framework.requirements:
-            if requirement.scope == "organisation":
-                result = assess_requirement(document, requirement)
-                out[(framework.id, requirement.id)] = Cell(
-                    incident_ref=ORGANISATION_REF, status=_STATUS.get(result.status, result.status),
-                    reasons=[result.reason] if result.reason else [], exceptions=list(result.exceptions))
-    return out
+    return {(framework.id, result.requirement_id): Cell(
+                incident_ref=ORGANISATION_REF, status=_STATUS.get(result.status, result.status),
+                reasons=[result.reason] if result.reason else [], exceptions=list(result.exceptions))
+            for framework in frameworks for result in get_organisation_results(document=document, framework=framework)}
 
 
 def _integrity(store: Any) -> Integrity:
@@ -125,12 +119,11 @@ def _integrity(store: Any) -> Integrity:
 
 def _verdict_settings(session: Session) -> list[tuple[str, str]]:
     """The store settings that decide which requirements apply, in the words the methodology prints."""
-    from compliance.decisions.service import describe_significance_rule, get_significance_rule
+    from compliance.controls.service import get_significance
     from compliance.programme.scope import describe_audit_scope, get_audit_scope
 
     return [("Significant incident (ISO A.5.27, SOC 2 CC7.5 reviews)",
-             describe_significance_rule(get_significance_rule(session=session))
-             + " Store setting; `compliance decision significance`."),
+             get_significance(session=session)["text"] + " Store setting; `compliance decision significance`."),
             ("Audit scope (optional SOC 2 criteria)",
              describe_audit_scope(get_audit_scope(session=session)) + " Store setting; `compliance programme scope`.")]
 
