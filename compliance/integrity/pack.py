@@ -12,7 +12,6 @@ IN-PCK-2  `report verify PACK --store` checks that the store's ledger still hold
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -25,13 +24,9 @@ from compliance.db.ledger.service import check_prefix, get_ledger_fingerprint
 from compliance.db.settings import get_settings_as_recorded
 from compliance.deadlines.models import Notification, NotificationDelay, Waiver
 from compliance.incidents.models import Incident
-from compliance.integrity.rules import deadline_settings_before
+from compliance.integrity.rules import deadline_settings_before, object_as_recorded, parse_recorded_instant
 
 STORE_FORMAT = "compliance-store-fingerprint/1"
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _as_recorded(session: Session, model: type[SQLModel], upto: int) -> list[Any]:
@@ -42,15 +37,7 @@ def _as_recorded(session: Session, model: type[SQLModel], upto: int) -> list[Any
                                       .where(LedgerEntry.kind == table.name, LedgerEntry.seq <= upto)
                                       .order_by(LedgerEntry.seq)):
         latest[key] = state
-    instants = {c.name for c in table.columns if c.type.__class__.__name__ == "UTCDateTime"}
-    out = []
-    for state in latest.values():
-        if state == "null":
-            continue
-        obj = model()
-        for name, value in json.loads(state).items():
-            setattr(obj, name, _instant(value) if name in instants and isinstance(value, str) else value)
-        out.append(obj)
+    out = [object_as_recorded(model, state) for state in latest.values() if state != "null"]
     return sorted(out, key=lambda o: o.id)
 
 
@@ -123,7 +110,8 @@ def verify_manifest_against_store(*, store: Any, manifest: dict[str, Any]) -> li
                        f"ledger intact ({result.length} entries), rows match it, rules replayed"))
         stated = fields["statuses"]
         refs = sorted({s["incident"] for s in stated["items"]} | {i.get("ref") for i in manifest.get("incidents") or []})
-        again = get_stated_statuses(session=session, as_of=_instant(stated["as_of"]), incident_refs=refs, upto=length)
+        again = get_stated_statuses(session=session, as_of=parse_recorded_instant(stated["as_of"]), incident_refs=refs,
+                                    upto=length)
     if statuses_digest(again) == stated["sha256"] and again == stated["items"]:
         checks.append(("statuses", True, f"all {len(again)} obligation statuses re-derive from the store as of "
                        f"{stated['as_of']}"))

@@ -32,8 +32,10 @@ from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident, IncidentChange
 
 
-def _instant(text: str) -> datetime:
+def parse_recorded_instant(text: str) -> datetime:
+    """Returns an instant as the ledger writes it (ISO 8601, 'Z' for UTC) as an aware datetime."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
 
 
 def replay_rules(session: Session, latest: dict) -> list[Break]:
@@ -89,11 +91,11 @@ class CustodyReplay:
             if limit is None:  # entries appended together share one instant: parse it once
                 if len(self._instants) > 1024:
                     self._instants.clear()
-                limit = self._instants[entry[3]] = _instant(entry[3]) + CLOCK_SKEW
+                limit = self._instants[entry[3]] = parse_recorded_instant(entry[3]) + CLOCK_SKEW
             if at > limit:
                 problems.append(Break(f"custody event {seq} ({ref} {action})", "event instant later than its recording",
                                       "at most the recording instant plus the clock skew",
-                                      future_problem(at, recorded_at=_instant(entry[3]))))
+                                      future_problem(at, recorded_at=parse_recorded_instant(entry[3]))))
             if entry[2] is not None and db_role != entry[2]:
                 problems.append(Break(f"custody event {seq} ({ref} {action})",
                                       "db_role is not the role the database recorded (session_user)",
@@ -137,6 +139,15 @@ def audit_trail_breaks(session: Session) -> list[Break]:
     return problems
 
 
+def object_as_recorded(model: type, state: str) -> Any:
+    """Returns a transient `model` object holding a ledger entry's state (its instants as aware datetimes)."""
+    instants = {c.name for c in model.__table__.columns if c.type.__class__.__name__ == "UTCDateTime"}
+    obj = model()
+    for name, value in json.loads(state).items():
+        setattr(obj, name, parse_recorded_instant(value) if name in instants and isinstance(value, str) else value)
+    return obj
+
+
 class _IncidentsAsRecorded:
     """Each incident as the ledger held it before a given entry: its states read in one query, bisected per filing."""
 
@@ -157,14 +168,7 @@ class _IncidentsAsRecorded:
             return None
         if (incident_id, at) in self.built:  # filings of one incident mostly follow the same recorded state
             return self.built[(incident_id, at)]
-        values: dict[str, Any] = json.loads(states[at])
-        for column in Incident.__table__.columns:
-            value = values.get(column.name)
-            if isinstance(value, str) and column.type.__class__.__name__ == "UTCDateTime":
-                values[column.name] = _instant(value)
-        incident = Incident()
-        for name, value in values.items():
-            setattr(incident, name, value)
+        incident = object_as_recorded(Incident, states[at])
         self.built[(incident_id, at)] = (seqs[at], incident)
         return seqs[at], incident
 
