@@ -29,7 +29,15 @@ from compliance.controls.checks import (
     Regime,
     Severity,
 )
-from compliance.controls.records import FilingContent, NotificationOk, Notified, ObligationsOk, ProgrammeEvidence, Waived
+from compliance.controls.records import (
+    Communicated,
+    FilingContent,
+    NotificationOk,
+    Notified,
+    ObligationsOk,
+    ProgrammeEvidence,
+    Waived,
+)
 from compliance.controls.timing import Ordered, TimelineHasKind, Within
 from compliance.core.errors import ValidationError
 from compliance.core.timeutil import parse_duration
@@ -58,7 +66,7 @@ CONDITION_TYPES |= {"contains"}  # a value among a list field's items (PCI DSS s
 ITEM_TYPES = {"present", "non_empty", "true", "equals", "in", "min_items", "all", "any", "not"}  # inside `every`
 CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "within", "evidence_verified",
                                  "notification_ok", "obligations_ok", "filing_content", "programme_evidence",
-                                 "no_blocking_findings", "ordered"}
+                                 "no_blocking_findings", "ordered", "communicated"}
 
 
 class ErrorList:
@@ -441,6 +449,20 @@ def _b_not(arg, errors, line, scope, allowed):
     return Not(child) if child else None
 
 
+def _b_communicated(arg, errors, line, scope, allowed):
+    if arg is True:
+        return Communicated()
+    if isinstance(arg, dict) and _need_mapping(arg, {"external"}, {"external"}, errors, line, "communicated"):
+        if not isinstance(arg["external"], bool):
+            errors.add(node_line(arg, "external", line), f"communicated external must be true or false, "
+                                                         f"not {arg['external']!r}")
+            return None
+        return Communicated(arg["external"])
+    if not isinstance(arg, dict):
+        errors.add(line, f"communicated takes true or {{external: true}}, not {arg!r}")
+    return None
+
+
 _BUILDERS: dict[str, Callable] = {
     "present": _b_path(Present), "non_empty": _b_path(NonEmpty), "true": _b_path(IsTrue), "equals": _b_equals,
     "in": _b_in, "contains": _b_contains, "severity_at_least": _b_severity("severity_at_least"),
@@ -449,7 +471,7 @@ _BUILDERS: dict[str, Callable] = {
     "evidence_verified": _b_evidence, "notification_ok": _b_stage_condition(NotificationOk),
     "no_blocking_findings": _b_no_blocking, "ordered": _b_ordered,
     "obligations_ok": _b_obligations, "filing_content": _b_filing_content, "programme_evidence": _b_programme,
-    "notified": _b_stage_condition(Notified), "waived": _b_stage_condition(Waived),
+    "notified": _b_stage_condition(Notified), "waived": _b_stage_condition(Waived), "communicated": _b_communicated,
     "all": _b_combinator(AllOf), "any": _b_combinator(AnyOf), "not": _b_not,
 }
 

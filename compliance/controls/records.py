@@ -278,3 +278,35 @@ class ProgrammeEvidence(Check):
     def fields(self):
         extra = [self.updated_after] if self.updated_after else []
         return [*(f"programme[kind={k}]" for k in self.kinds), *extra]
+
+
+class Communicated(Check):
+    """Stakeholders were told: a timeline 'communication' entry (customer-visible with `external`) or a notification
+    filed under any regime on the incident, a filing being a communication to an authority or to the people its
+    stage names (issue 13 §2)."""
+
+    type_name = "communicated"
+
+    def __init__(self, external: bool = False) -> None:
+        self.external = external
+
+    def evaluate(self, doc):
+        for entry in _items(doc, "timeline"):
+            if isinstance(entry, dict) and entry.get("kind") == "communication" and (
+                    not self.external or entry.get("customer_visible") is True):
+                return OK
+        for obligation in _items(doc, "obligations"):
+            if isinstance(obligation, dict) and (obligation.get("filings") or not is_empty(obligation.get("notified_at"))):
+                return OK
+        which = "customer-visible 'communication'" if self.external else "'communication'"
+        return Outcome(FAIL, f"the timeline has no {which} entry and no notification was filed")
+
+    def describe(self) -> str:
+        which = "a customer-visible 'communication' entry" if self.external else "a 'communication' entry"
+        return f"the timeline has {which}, or a notification was filed under a regime of the incident"
+
+    def fields(self):
+        return [f"timeline[kind=communication{',customer_visible=true' if self.external else ''}]", "obligations"]
+
+    def required_fields(self):
+        return []  # either one suffices: neither is required on its own

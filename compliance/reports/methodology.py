@@ -62,6 +62,8 @@ def words(check: Any) -> str:
         visible = getattr(check, "customer_visible", None)
         return (f"the timeline has a '{getattr(check, 'kind', '?')}' entry"
                 + (" visible to customers" if visible else ""))
+    if kind == "communicated":
+        return check.describe()
     if kind == "within":
         return (f"{getattr(check, 'end', '?')} is at most {_dur(getattr(check, 'limit', 0))} after "
                 f"{getattr(check, 'start', '?')}")
