@@ -48,7 +48,8 @@ class TimelineHasKind(Check):
     def describe(self) -> str:
         extra = " customer-visible" if self.customer_visible else ""
         where = f" before '{self.before}'" if self.before else f" after '{self.after}'" if self.after else ""
-        return f"the timeline has a{extra} '{self.kind}' entry{where}"
+        article = "a" if extra or self.kind[:1] not in "aeiou" else "an"
+        return f"the timeline has {article}{extra} '{self.kind}' entry{where}"
 
     def fields(self):
         extra = f",customer_visible={str(self.customer_visible).lower()}" if self.customer_visible is not None else ""

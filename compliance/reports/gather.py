@@ -19,7 +19,7 @@ from compliance.integrity.pack import get_store_manifest_fields
 from compliance.reports.adapt import section_from_document
 from compliance.reports.exceptions import requirement_exceptions
 from compliance.reports.figures import section_metrics
-from compliance.reports.methodology import method_requirements
+from compliance.reports.methodology import method_requirements, severity_thresholds
 from compliance.reports.model import (
     ORGANISATION_REF,
     Assertion,
@@ -134,7 +134,7 @@ def _methodology(frameworks: list[Any], awareness_hours: float, settings: list[t
     from compliance.metrics.service import TARGETS
 
     requirements = method_requirements(frameworks)
-    severities = sorted({r.applies for r in requirements if "severity" in r.applies})
+    severities = severity_thresholds(frameworks)
     thresholds = [
         ("Detection to awareness gap that needs a written justification",
          f"{awareness_hours:g} h (store setting awareness_gap_hours; `compliance deadlines settings`)"),
@@ -142,8 +142,9 @@ def _methodology(frameworks: list[Any], awareness_hours: float, settings: list[t
         ("Post-mortem publication target", f"{TARGETS['time_to_publish_days']:g} d after resolution (toolkit default)"),
         ("Action-item closure target", f"{100 * TARGETS['action_closure_rate']:g} % (toolkit default)"),
         ("90-day recurrence target", f"below {100 * TARGETS['recurrence_90d']:g} % (toolkit default)"),
-        ("Severity standing in for 'significant' or 'high risk'",
-         "; ".join(severities) + " (the requirements' 'applies when', controls/*.yaml)" if severities else "none used"),
+        ("Severity thresholds the requirements use (operational impact; risk to people is the recorded breach "
+         "assessment, never the severity)",
+         "; ".join(severities) + " (controls/*.yaml)" if severities else "none used"),
         ("Filing recorded long after its instant (back-filled)", backfill_rule()),
         *settings,
     ]

@@ -34,10 +34,17 @@ def _dur(value: Any) -> str:
     return f"{seconds // 60} min"
 
 
+def _regimes(regime: Any) -> str:
+    """One regime id, or a list of them as 'gdpr or uk_gdpr'."""
+    return " or ".join(map(str, regime)) if isinstance(regime, (list, tuple)) else str(regime)
+
+
 def words(check: Any) -> str:
     """What one check (or condition) requires, in plain words."""
     kind = getattr(check, "type_name", "")
     path = getattr(check, "path", None)
+    if callable(getattr(check, "describe", None)):  # the check states itself (timeline order, filings, programme…)
+        return check.describe()
     if kind == "present":
         return f"{path} is recorded"
     if kind == "non_empty":
@@ -51,27 +58,26 @@ def words(check: Any) -> str:
     if kind.startswith("severity_"):
         return f"the severity is {kind.split('_', 1)[1].replace('_', ' ')} {getattr(check, 'level', '?')}"
     if kind == "regime":
-        return f"the incident carries the {getattr(check, 'regime', '?')} regime"
+        return f"the incident carries the {_regimes(getattr(check, 'regime', '?'))} regime"
     if kind == "min_items":
         return f"{path} has at least {getattr(check, 'n', '?')} item(s)"
     if kind == "every":
         inner = " and ".join(words(c) for c in getattr(check, "where", []))
         when = " and ".join(words(c) for c in getattr(check, "when", []))
         return f"every item of {path}" + (f" where {when}" if when else "") + (f" has {inner}" if inner else "")
-    if kind == "timeline_has_kind":
-        visible = getattr(check, "customer_visible", None)
-        return (f"the timeline has a '{getattr(check, 'kind', '?')}' entry"
-                + (" visible to customers" if visible else ""))
-    if kind == "communicated":
-        return check.describe()
     if kind == "within":
         return (f"{getattr(check, 'end', '?')} is at most {_dur(getattr(check, 'limit', 0))} after "
                 f"{getattr(check, 'start', '?')}")
     if kind == "evidence_verified":
         return f"at least {getattr(check, 'minimum', 1)} evidence item(s) whose chain of custody verifies"
     if kind == "notification_ok":
-        return (f"the {getattr(check, 'regime', '?')} {getattr(check, 'stage', '?')} obligation was met on time, "
-                "or late with a recorded reason, or waived with a recorded reason")
+        return (f"the {_regimes(getattr(check, 'regime', '?'))} {getattr(check, 'stage', '?')} obligation was met on "
+                "time, or late with a recorded reason, or waived with a recorded decision")
+    if kind == "obligations_ok":
+        regimes = getattr(check, "regimes", None)
+        which = f"of {_regimes(regimes)}" if regimes else "of every regime on the incident"
+        return (f"every notification obligation {which} was met on time, or late with a recorded reason, or waived "
+                "with a recorded decision")
     if kind == "no_blocking_findings":
         return "the post-mortem review has no blocking finding"
     if kind in ("all", "any"):
@@ -81,6 +87,31 @@ def words(check: Any) -> str:
         return f"not {words(getattr(check, 'child', None))}"
     fields = check.fields() if hasattr(check, "fields") else []
     return f"{kind} holds for {', '.join(fields)}"
+
+
+def _conditions(check: Any):
+    """Yields a check and every check nested in it (all/any/not, every's where/when)."""
+    if check is None:
+        return
+    yield check
+    for attribute in ("children", "where", "when"):
+        for child in getattr(check, attribute, None) or []:
+            yield from _conditions(child)
+    yield from _conditions(getattr(check, "child", None))
+
+
+def severity_thresholds(frameworks: list[Any]) -> list[str]:
+    """Each severity threshold a requirement uses (in 'applies when' or a check), with the requirements using it:
+    the toolkit's stand-in for operational seriousness, stated so an auditor sees where severity decides."""
+    users: dict[str, list[str]] = {}
+    for framework in frameworks:
+        for r in framework.requirements:
+            found = {f"{'at least' if c.type_name == 'severity_at_least' else 'at most'} {c.level}"
+                     for top in [r.applies_when, *r.checks] for c in _conditions(top)
+                     if getattr(c, "type_name", "") in ("severity_at_least", "severity_at_most")}
+            for threshold in found:
+                users.setdefault(threshold, []).append(f"{framework.id} {r.id}")
+    return [f"severity {threshold}: {', '.join(refs)}" for threshold, refs in sorted(users.items())]
 
 
 def method_requirements(frameworks: list[Any]) -> list[MethodRequirement]:
