@@ -29,6 +29,7 @@ from compliance.controls.checks import (
     _as_instant,
     _items,
     _when,
+    describe,
     get_path,
     is_empty,
 )
@@ -278,3 +279,49 @@ class ProgrammeEvidence(Check):
     def fields(self):
         extra = [self.updated_after] if self.updated_after else []
         return [*(f"programme[kind={k}]" for k in self.kinds), *extra]
+
+
+class ForEachRegime(Check):
+    """The inner check holds for every listed regime on the incident, each judged on that regime's own records.
+
+    Per regime, the inner check sees a view of the document in which `breach_assessment` is that regime's own latest
+    assessment (breach_assessments[regime], None when it has none), and incident.regimes and obligations hold no
+    other listed regime: a regime-list stage check inside judges that regime only. A verdict never rests on a record
+    of another regime (a GDPR waiver on a UK GDPR assessment). Each failure names its regime.
+    """
+
+    type_name = "for_each_regime"
+
+    def __init__(self, regimes: list[str], check: Check) -> None:
+        self.regimes, self.check = list(regimes), check
+
+    def view(self, doc: dict, regime: str) -> dict:
+        """Returns the document as `regime` alone sees it (other listed regimes' records removed)."""
+        others = set(self.regimes) - {regime}
+        incident = doc.get("incident") if isinstance(doc.get("incident"), dict) else {}
+        regimes = incident.get("regimes") if isinstance(incident.get("regimes"), list) else []
+        assessments = doc.get("breach_assessments") if isinstance(doc.get("breach_assessments"), dict) else {}
+        return {**doc, "incident": {**incident, "regimes": [r for r in regimes if r not in others]},
+                "obligations": [o for o in _items(doc, "obligations")
+                                if not (isinstance(o, dict) and o.get("regime") in others)],
+                "breach_assessment": assessments.get(regime)}
+
+    def evaluate(self, doc):
+        regimes = regimes_judged(doc, self.regimes)
+        if not regimes:
+            return _none_on_incident(self.regimes)
+        outcomes = []
+        for regime in regimes:
+            outcome = self.check.run(self.view(doc, regime))
+            outcomes.append(Outcome(outcome.state, f"{regime}: {outcome.detail}" if outcome.detail else "",
+                                    tuple(f"{regime}: {e}" for e in outcome.exceptions)))
+        return _worst(outcomes)
+
+    def fields(self):
+        return ["incident.regimes", "breach_assessments", *self.check.fields()]
+
+    def required_fields(self):
+        return []  # which records are read depends on the regimes on the incident
+
+    def describe(self) -> str:
+        return f"for each of {', '.join(self.regimes)} on the incident, on its own records: {describe(self.check)}"

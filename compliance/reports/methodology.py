@@ -77,6 +77,9 @@ def words(check: Any) -> str:
         return f"({joined})"
     if kind == "not":
         return f"not {words(getattr(check, 'child', None))}"
+    if kind == "for_each_regime":
+        return (f"for each of {', '.join(getattr(check, 'regimes', []))} on the incident, judged on that regime's own "
+                f"records only (its own breach assessment and obligations): {words(getattr(check, 'check', None))}")
     fields = check.fields() if hasattr(check, "fields") else []
     return f"{kind} holds for {', '.join(fields)}"
 
