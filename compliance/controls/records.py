@@ -1,6 +1,7 @@
 """Checks that read recorded decisions: notification obligations and filings, waivers, programme evidence.
 
-- notification_ok: one regime stage on time, late with reasons (an exception), or waived with a recorded decision.
+- notification_ok: one regime stage on time, late with reasons (an exception), waived with a recorded decision, or
+  not required under the regime's own recorded breach assessment (status not_required, Art. 34: its basis named).
 - obligations_ok: the same for every obligation of every regime on the incident (SOC 2 CC7.4, CSF RS.CO-02).
 - filing_content: the filings of a stage carried the named content elements (GDPR Art. 33(3), 34(2)).
 - notified / waived: a stage was filed / closed as not required (usable in applies_when).
@@ -51,6 +52,11 @@ def judge_obligation(ob: dict) -> Outcome:
                                  f"({', '.join(f'obligations[].{k}' for k in missing)} missing)")
         return OK
     if status == "on_time":
+        return OK
+    if status == "not_required":  # derived from the regime's own assessment (a stage's required_when, Art. 34)
+        if is_empty(ob.get("status_reason")):
+            return Outcome(FAIL, f"{what} is marked not required without the assessment it rests on "
+                                 f"(obligations[].status_reason)")
         return OK
     if status in _LATE and notified:
         if is_empty(ob.get("delay_reason")):
