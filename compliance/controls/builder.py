@@ -32,10 +32,12 @@ from compliance.controls.checks import (
 from compliance.controls.records import (
     Communicated,
     FilingContent,
+    ForEachRegime,
     NotificationOk,
     Notified,
     ObligationsOk,
     ProgrammeEvidence,
+    StageCheck,
     Waived,
 )
 from compliance.controls.timing import Ordered, TimelineHasKind, Within
@@ -66,7 +68,9 @@ CONDITION_TYPES |= {"contains"}  # a value among a list field's items (PCI DSS s
 ITEM_TYPES = {"present", "non_empty", "true", "equals", "in", "min_items", "all", "any", "not"}  # inside `every`
 CHECK_TYPES = CONDITION_TYPES | {"min_items", "every", "within", "evidence_verified",
                                  "notification_ok", "obligations_ok", "filing_content", "programme_evidence",
-                                 "no_blocking_findings", "ordered", "communicated"}
+                                 "no_blocking_findings", "ordered", "communicated", "for_each_regime"}
+# Regimes whose records are kept per regime (breach_assessments[regime]): the ones for_each_regime may list.
+PER_REGIME_IDS = ("gdpr", "uk_gdpr")
 
 
 class ErrorList:
@@ -435,6 +439,44 @@ def _b_no_blocking(arg, errors, line, scope, allowed):
     return NoBlockingFindings()
 
 
+def _stage_regimes(check: Check) -> list[str]:
+    """Returns every regime id a check (and the checks inside it) names."""
+    found = []
+    if isinstance(check, StageCheck):
+        found += [check.regime] if isinstance(check.regime, str) else list(check.regime)
+    if isinstance(check, ObligationsOk) and check.regimes:
+        found += check.regimes
+    for child in [*getattr(check, "children", []), getattr(check, "child", None), getattr(check, "check", None)]:
+        if isinstance(child, Check):
+            found += _stage_regimes(child)
+    return found
+
+
+def _b_for_each_regime(arg, errors, line, scope, allowed):
+    if not _need_mapping(arg, {"regimes", "check"}, {"regimes", "check"}, errors, line, "for_each_regime"):
+        return None
+    regimes, regimes_line = _regime_ids(arg["regimes"]), node_line(arg, "regimes", line)
+    if not isinstance(regimes, list):
+        errors.add(regimes_line, f"for_each_regime regimes must be a non-empty list of distinct regime ids like "
+                                 f"[gdpr, uk_gdpr], not {arg['regimes']!r}")
+        return None
+    unknown = [r for r in regimes if r not in PER_REGIME_IDS]
+    if unknown:
+        errors.add(regimes_line, f"unknown regime {unknown[0]!r} in for_each_regime: only regimes with per-regime "
+                                 f"records can be listed ({', '.join(PER_REGIME_IDS)})")
+        return None
+    check_line = node_line(arg, "check", line)
+    inner = parse_check(arg["check"], errors, check_line, scope=scope, allowed=allowed - {"for_each_regime"})
+    if inner is None:
+        return None
+    stray = [r for r in _stage_regimes(inner) if r not in regimes]
+    if stray:
+        errors.add(check_line, f"the check inside for_each_regime names regime {stray[0]!r}, which is not listed "
+                               f"in its regimes ({', '.join(regimes)})")
+        return None
+    return ForEachRegime(regimes, inner)
+
+
 def _b_combinator(cls: type) -> Callable:
     def build(arg, errors, line, scope, allowed):
         if not isinstance(arg, list) or not arg:
@@ -472,7 +514,7 @@ _BUILDERS: dict[str, Callable] = {
     "no_blocking_findings": _b_no_blocking, "ordered": _b_ordered,
     "obligations_ok": _b_obligations, "filing_content": _b_filing_content, "programme_evidence": _b_programme,
     "notified": _b_stage_condition(Notified), "waived": _b_stage_condition(Waived), "communicated": _b_communicated,
-    "all": _b_combinator(AllOf), "any": _b_combinator(AnyOf), "not": _b_not,
+    "for_each_regime": _b_for_each_regime, "all": _b_combinator(AllOf), "any": _b_combinator(AnyOf), "not": _b_not,
 }
 
 

@@ -1,6 +1,7 @@
 """Checks that read recorded decisions: notification obligations and filings, waivers, programme evidence.
 
-- notification_ok: one regime stage on time, late with reasons (an exception), or waived with a recorded decision.
+- notification_ok: one regime stage on time, late with reasons (an exception), waived with a recorded decision, or
+  not required under the regime's own recorded breach assessment (status not_required, Art. 34: its basis named).
 - obligations_ok: the same for every obligation of every regime on the incident (SOC 2 CC7.4, CSF RS.CO-02).
 - filing_content: the filings of a stage carried the named content elements (GDPR Art. 33(3), 34(2)).
 - notified / waived: a stage was filed / closed as not required (usable in applies_when).
@@ -29,6 +30,7 @@ from compliance.controls.checks import (
     _as_instant,
     _items,
     _when,
+    describe,
     get_path,
     is_empty,
 )
@@ -50,6 +52,11 @@ def judge_obligation(ob: dict) -> Outcome:
                                  f"({', '.join(f'obligations[].{k}' for k in missing)} missing)")
         return OK
     if status == "on_time":
+        return OK
+    if status == "not_required":  # derived from the regime's own assessment (a stage's required_when, Art. 34)
+        if is_empty(ob.get("status_reason")):
+            return Outcome(FAIL, f"{what} is marked not required without the assessment it rests on "
+                                 f"(obligations[].status_reason)")
         return OK
     if status in _LATE and notified:
         if is_empty(ob.get("delay_reason")):
@@ -310,3 +317,49 @@ class Communicated(Check):
 
     def required_fields(self):
         return []  # either one suffices: neither is required on its own
+
+
+class ForEachRegime(Check):
+    """The inner check holds for every listed regime on the incident, each judged on that regime's own records.
+
+    Per regime, the inner check sees a view of the document in which `breach_assessment` is that regime's own latest
+    assessment (breach_assessments[regime], None when it has none), and incident.regimes and obligations hold no
+    other listed regime: a regime-list stage check inside judges that regime only. A verdict never rests on a record
+    of another regime (a GDPR waiver on a UK GDPR assessment). Each failure names its regime.
+    """
+
+    type_name = "for_each_regime"
+
+    def __init__(self, regimes: list[str], check: Check) -> None:
+        self.regimes, self.check = list(regimes), check
+
+    def view(self, doc: dict, regime: str) -> dict:
+        """Returns the document as `regime` alone sees it (other listed regimes' records removed)."""
+        others = set(self.regimes) - {regime}
+        incident = doc.get("incident") if isinstance(doc.get("incident"), dict) else {}
+        regimes = incident.get("regimes") if isinstance(incident.get("regimes"), list) else []
+        assessments = doc.get("breach_assessments") if isinstance(doc.get("breach_assessments"), dict) else {}
+        return {**doc, "incident": {**incident, "regimes": [r for r in regimes if r not in others]},
+                "obligations": [o for o in _items(doc, "obligations")
+                                if not (isinstance(o, dict) and o.get("regime") in others)],
+                "breach_assessment": assessments.get(regime)}
+
+    def evaluate(self, doc):
+        regimes = regimes_judged(doc, self.regimes)
+        if not regimes:
+            return _none_on_incident(self.regimes)
+        outcomes = []
+        for regime in regimes:
+            outcome = self.check.run(self.view(doc, regime))
+            outcomes.append(Outcome(outcome.state, f"{regime}: {outcome.detail}" if outcome.detail else "",
+                                    tuple(f"{regime}: {e}" for e in outcome.exceptions)))
+        return _worst(outcomes)
+
+    def fields(self):
+        return ["incident.regimes", "breach_assessments", *self.check.fields()]
+
+    def required_fields(self):
+        return []  # which records are read depends on the regimes on the incident
+
+    def describe(self) -> str:
+        return f"for each of {', '.join(self.regimes)} on the incident, on its own records: {describe(self.check)}"

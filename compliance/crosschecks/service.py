@@ -75,8 +75,10 @@ def get_crosscheck_findings(*, document: Mapping[str, Any]) -> list[CrosscheckFi
             out.append(CrosscheckFinding("done-without-completion", f"action {a.get('ref')} status done",
                                          f"action {a.get('ref')} completed_at not recorded",
                                          "an action is marked done without a completion instant"))
-    subjects_notified = [ob for ob in obligations if ob.get("stage") == "data_subject_notification" and ob.get("filings")]
     for ob in obligations:
+        # within one regime: another regime's communication may reach other people on another assessment
+        subjects_notified = [o for o in obligations if o.get("regime") == ob.get("regime")
+                             and o.get("stage") == "data_subject_notification" and o.get("filings")]
         if ob.get("waived") and _LOW_RISK.search(str(ob.get("waiver_reason") or "")) and subjects_notified:
             told = subjects_notified[0]
             out.append(CrosscheckFinding(

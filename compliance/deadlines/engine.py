@@ -12,10 +12,13 @@ from compliance.deadlines import clock as arith
 from compliance.deadlines.regimes import BusinessCalendar, Clock, Regime, Stage, for_state
 
 # Status values (the contract of get_incident_obligation_documents and the audit pack).
-OPEN, DUE_SOON, ON_TIME, LATE, LATE_OPEN, UNDUE_DELAY, WAIVED, NOT_IN_FORCE = (
-    "open", "due_soon", "on_time", "late", "late_open", "undue_delay", "waived", "not_in_force")
-STATUSES = (OPEN, DUE_SOON, ON_TIME, LATE, LATE_OPEN, UNDUE_DELAY, WAIVED, NOT_IN_FORCE)
-# Informational only: the duty is not (yet) in force for this clock; never pending, never a check alert.
+OPEN, DUE_SOON, ON_TIME, LATE, LATE_OPEN, UNDUE_DELAY, WAIVED, NOT_IN_FORCE, NOT_REQUIRED = (
+    "open", "due_soon", "on_time", "late", "late_open", "undue_delay", "waived", "not_in_force", "not_required")
+STATUSES = (OPEN, DUE_SOON, ON_TIME, LATE, LATE_OPEN, UNDUE_DELAY, WAIVED, NOT_IN_FORCE, NOT_REQUIRED)
+# not_in_force: informational only: the duty is not (yet) in force for this clock; never pending, never a check alert.
+# not_required: the regime's own latest breach assessment says the stage is not owed (its `required_when`); derived,
+# never pending, never an alert, not an exception; a filing made anyway keeps its own status (on time / late).
+RISK_LEVELS = ("none", "risk", "high")
 DEFAULT_WINDOW = timedelta(hours=24)
 # The legal time of each EU/EEA Member State's capital: DORA relief (RTS 2025/301 Art. 5(4)) is judged on the
 # Member State's working days, so "a weekend day or bank holiday" is read on its local date, not the org's.
@@ -181,9 +184,28 @@ def compute_due(regime: Regime, stage: Stage, *, clock_start: datetime | None, f
     return Due(due, rule, notes)
 
 
+def not_required_reason(stage: Stage, assessment: dict[str, Any] | None) -> str | None:
+    """Returns why `stage` is not required under the regime's latest breach assessment, or None when it is required.
+
+    Fails closed: no assessment, or a level it does not know, leaves the stage required.
+    """
+    if stage.required_from is None or not assessment or assessment.get("level") not in RISK_LEVELS:
+        return None
+    level, when = assessment["level"], assessment.get("decided_at")
+    basis = (f"breach assessment ({assessment.get('regime')}) by {assessment.get('decided_by')} at "
+             f"{when:%Y-%m-%d %H:%M} UTC" if isinstance(when, datetime) else f"breach assessment by "
+             f"{assessment.get('decided_by')}")
+    if RISK_LEVELS.index(level) < RISK_LEVELS.index(stage.required_from):
+        return f"not required: {basis}: level {level}, below {stage.required_from} ({stage.citation})"
+    if stage.required_from == "high" and assessment.get("exemption") and str(assessment.get("exemption_reason") or "").strip():
+        return (f"not required: {basis}: level high, exemption Art. 34(3)({assessment['exemption']}): "
+                f"{' '.join(str(assessment['exemption_reason']).split())}")
+    return None
+
+
 def obligation_status(*, due: datetime | None, clock_start: datetime | None, first_filed: datetime | None,
                       waived: bool, as_of: datetime, window: timedelta = DEFAULT_WINDOW,
-                      frozen_late: bool = False, in_force: bool = True) -> str:
+                      frozen_late: bool = False, in_force: bool = True, not_required: bool = False) -> str:
     """Returns the status of one obligation at `as_of` (inclusive boundary: filed AT the due is on time)."""
     if waived:
         return WAIVED
@@ -193,6 +215,8 @@ def obligation_status(*, due: datetime | None, clock_start: datetime | None, fir
         if frozen_late or (due is not None and first_filed > due):
             return LATE
         return ON_TIME
+    if not_required:
+        return NOT_REQUIRED
     if due is None:
         return UNDUE_DELAY if clock_start is not None else OPEN
     if as_of > due:

@@ -19,6 +19,7 @@ from compliance.core.errors import ValidationError
 from compliance.core.timeutil import get_zone
 from compliance.db.settings import get_setting, set_setting
 from compliance.deadlines import engine
+from compliance.deadlines.assessments import get_breach_assessments_by_incident
 from compliance.deadlines.delay_rules import delayed_row
 from compliance.deadlines.models import Notification, NotificationDelay, Obligation, Waiver
 from compliance.deadlines.regimes import Regime, builtin_regime_dir, load_regimes
@@ -153,9 +154,13 @@ def _stored_regime_ids(session: Session) -> set[str]:
 
 def _evaluate(session: Session, incident: Incident, settings: dict[str, Any], zone: tzinfo,
               regimes: dict[str, Regime] | None = None, notifications: list[Notification] | None = None,
-              waivers: list[Waiver] | None = None, delays: list[NotificationDelay] | None = None):
-    """Evaluates the incident's stages (recorded delays applied); filings, waivers and delays read unless preloaded."""
+              waivers: list[Waiver] | None = None, delays: list[NotificationDelay] | None = None,
+              assessments: dict[str, dict[str, Any]] | None = None):
+    """Evaluates the incident's stages (recorded delays applied); filings, waivers, delays and the latest breach
+    assessment per regime read unless preloaded. Each row's `not_required` says why a stage is not owed (or None)."""
     regimes = _session_regimes(session) if regimes is None else regimes
+    if assessments is None:
+        assessments = get_breach_assessments_by_incident(session=session, incident_ids=[incident.id])[incident.id]
     facts = _facts(incident, settings)
     if notifications is None:
         notifications = get_incident_notifications(session=session, incident=incident)
@@ -178,6 +183,7 @@ def _evaluate(session: Session, incident: Incident, settings: dict[str, Any], zo
             if records:
                 stage_zone = get_zone(stage.clock.timezone) if stage.clock.timezone else zone
                 row = delayed_row(row, regime.delays, records, zone=stage_zone)
+            row["not_required"] = engine.not_required_reason(stage, assessments.get(regime.id))
             out.append((regime, row, filings.get(stage.id, []), waivers.get((regime.id, stage.id))))
     return out
 

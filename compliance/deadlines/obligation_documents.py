@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from compliance.core.timeutil import ensure_utc
 from compliance.deadlines import engine
+from compliance.deadlines.assessments import get_breach_assessments_by_incident
 from compliance.deadlines.evaluation import (
     _evaluate,
     _session_regimes,
@@ -56,6 +57,7 @@ def get_obligation_documents_by_incident(*, session: Session, incidents: list[In
         notifications: dict[int, list[Notification]] = {i: [] for i in ids}
         waivers: dict[int, list[Waiver]] = {i: [] for i in ids}
         delays: dict[int, list[NotificationDelay]] = {i: [] for i in ids}
+        assessments = get_breach_assessments_by_incident(session=session, incident_ids=ids) if ids else {}
         if ids:
             query = select(NotificationDelay).where(NotificationDelay.incident_id.in_(ids)).order_by(NotificationDelay.id)
             for d in session.exec(query):
@@ -67,7 +69,8 @@ def get_obligation_documents_by_incident(*, session: Session, incidents: list[In
         for incident in part:
             out[incident.id] = [] if not incident.regimes else _obligation_documents(
                 session, incident, as_of=as_of, window=window, settings=settings, org_zone=zone, zone=shown,
-                notifications=notifications[incident.id], waivers=waivers[incident.id], delays=delays[incident.id])
+                notifications=notifications[incident.id], waivers=waivers[incident.id], delays=delays[incident.id],
+                assessments=assessments[incident.id])
     return out
 
 
@@ -75,11 +78,12 @@ def _obligation_documents(session: Session, incident: Incident, *, as_of: dateti
                           settings: dict[str, Any], org_zone: tzinfo, zone: tzinfo,
                           notifications: list[Notification] | None = None,
                           waivers: list[Waiver] | None = None,
-                          delays: list[NotificationDelay] | None = None) -> list[dict[str, Any]]:
+                          delays: list[NotificationDelay] | None = None,
+                          assessments: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Obligation documents of one incident: dues counted in `org_zone`, shown also in `zone` (--timezone)."""
     docs = []
     evaluated = _evaluate(session, incident, settings, org_zone, notifications=notifications, waivers=waivers,
-                          delays=delays)
+                          delays=delays, assessments=assessments)
     for regime, row, filings, waiver in evaluated:
         stage = row["stage"]
         first = filings[0] if filings else None
@@ -87,7 +91,7 @@ def _obligation_documents(session: Session, incident: Incident, *, as_of: dateti
         status = engine.obligation_status(due=row["due"], clock_start=row["clock_start"],
                                           first_filed=first.notified_at if first else None, waived=waiver is not None,
                                           as_of=as_of, window=window, frozen_late=late_frozen,
-                                          in_force=row["in_force"])
+                                          in_force=row["in_force"], not_required=bool(row["not_required"]))
         doc = {
             "incident": incident.ref, "regime": regime.id, "regime_name": regime.name, "stage": stage.id,
             "stage_title": stage.title, "citation": stage.citation, "recipient": stage.recipient,
@@ -106,7 +110,9 @@ def _obligation_documents(session: Session, incident: Incident, *, as_of: dateti
             "reference": first.reference if first else None,
             "content": list(stage.content),
             # Recorded delay (Form 8-K Item 1.05(c), 45 CFR 164.412): the due above is already moved by it.
-            "delayed": "delay" in row, "status_reason": row.get("delay_reason"),
+            # Or why the stage is not required: the regime's own latest breach assessment (who, when, level/exemption).
+            "delayed": "delay" in row,
+            "status_reason": row["not_required"] if status == engine.NOT_REQUIRED else row.get("delay_reason"),
             "due_undelayed": row.get("due_undelayed", row["due"]),
             "delay": row.get("delay"),
         }
@@ -132,7 +138,8 @@ def list_obligation_documents(*, session: Session, as_of: datetime, pending_only
     docs = []
     for inc in incidents:
         for doc in by_incident[inc.id]:
-            if pending_only and (doc["notified_at"] is not None or doc["waived"]):
+            if pending_only and (doc["notified_at"] is not None or doc["waived"]
+                                 or doc["status"] == engine.NOT_REQUIRED):
                 continue
             docs.append(doc)
     return docs

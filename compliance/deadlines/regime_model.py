@@ -164,6 +164,9 @@ class Stage:
     source: str | None = None
     in_force: InForce | None = None  # None: as the regime
     per_state: bool = False  # one obligation per State or jurisdiction whose residents meet applies_when
+    # `required_when: {breach_assessment: LEVEL}`: required only when the regime's latest breach assessment reaches
+    # LEVEL (and, for high, relies on no Art. 34(3) exemption); otherwise not_required. No assessment: required.
+    required_from: str | None = None
 
     @property
     def trigger(self) -> str:

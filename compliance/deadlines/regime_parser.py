@@ -182,7 +182,9 @@ def _condition(node: Any, where: str, errors: _Errors) -> Condition | None:
 
 _STAGE_KEYS = {"id", "title", "citation", "recipient", "trigger", "clock", "variants", "cap", "relief", "applies_when",
                "only_if_triggered", "late_requires_reason", "waivable", "content", "source", "in_force_from",
-               "per_state"}
+               "per_state", "required_when"}
+# The assessment levels a stage's required_when may name (compliance.decisions RiskLevel, above none).
+REQUIRED_LEVELS = ("risk", "high")
 
 
 def _in_force(node: LineDict, where: str, errors: _Errors) -> InForce | None:
@@ -198,6 +200,25 @@ def _in_force(node: LineDict, where: str, errors: _Errors) -> InForce | None:
         errors.add(node.line_of("in_force_from"),
                    f"{where}: 'in_force_from' must be a YYYY-MM-DD date or {PENDING!r}, not {value!r}")
         return None
+
+
+def _required_from(node: LineDict, where: str, errors: _Errors) -> str | None:
+    """Parses `required_when: {breach_assessment: LEVEL}`: the assessment level from which the stage is required."""
+    if "required_when" not in node:
+        return None
+    raw = node["required_when"]
+    if not isinstance(raw, LineDict) or list(raw) != ["breach_assessment"]:
+        if isinstance(raw, LineDict):
+            _keys(raw, {"breach_assessment"}, f"{where} required_when", errors)
+        errors.add(node.line_of("required_when"), f"{where}: 'required_when' must be {{breach_assessment: LEVEL}} "
+                                                  f"(LEVEL one of {', '.join(REQUIRED_LEVELS)})")
+        return None
+    level = raw["breach_assessment"]
+    if level not in REQUIRED_LEVELS:
+        errors.add(raw.line_of("breach_assessment"), f"{where} required_when: unknown breach_assessment level "
+                                                     f"{level!r} (valid: {', '.join(REQUIRED_LEVELS)})")
+        return None
+    return level
 
 
 def _stage(node: Any, index: int, stages_node: LineList, errors: _Errors) -> Stage | None:
@@ -294,7 +315,8 @@ def _stage(node: Any, index: int, stages_node: LineList, errors: _Errors) -> Sta
     return Stage(id=stage_id, title=title, citation=citation, recipient=recipient, clock=clock,
                  trigger_field=trigger_field, after_stage=after_stage, after_filing=after_filing,
                  variants=tuple(variants), cap=cap, relief=relief, applies_when=applies,
-                 content=tuple(content), source=source, in_force=_in_force(node, where, errors), **flags)
+                 content=tuple(content), source=source, in_force=_in_force(node, where, errors),
+                 required_from=_required_from(node, where, errors), **flags)
 
 
 def _parse_regime(data: Any, path: Path, errors: _Errors) -> Regime | None:

@@ -123,7 +123,7 @@ def sync_incident_obligations(*, session: Session, incident: Incident, now: date
         obligation.due = row["due"]
         obligation.first_notified_at = first.notified_at if first else None
         obligation.late = bool(first and (first.late or (row["due"] is not None and first.notified_at > row["due"])))
-        obligation.pending = first is None and waiver is None and row["in_force"]
+        obligation.pending = first is None and waiver is None and row["in_force"] and not row["not_required"]
         obligation.updated_at = now
         session.add(obligation)
         keep.append(obligation)

@@ -123,6 +123,9 @@ def record_breach_assessment(*, session: Session, incident: Incident, regime: st
                            decided_at=_decided_at(decided_at, now), recorded_at=now)
     session.add(row)
     session.flush()
+    from compliance.deadlines.service import sync_incident_obligations
+
+    sync_incident_obligations(session=session, incident=incident, now=now)  # a stage may now be not required
     return row
 
 

@@ -5,7 +5,7 @@ IN-PCK-1  At generation the manifest records the ledger head (length and hash) a
 IN-PCK-2  `report verify PACK --store` checks that the store's ledger still holds that head at that
           length (the pack's prefix is unchanged), that the whole store verifies (rows against the
           ledger, rules replayed), and that the statuses re-derive, from the ledger as it stood at the
-          pack's length (records and deadline settings alike), to the same digest. A manifest without these
+          pack's length (records, breach assessments and deadline settings alike), to the same digest. A manifest without these
           fields cannot be checked: it fails.
 """
 
@@ -22,7 +22,9 @@ from compliance.db.ledger.canonical import jcs
 from compliance.db.ledger.models import LedgerEntry
 from compliance.db.ledger.service import check_prefix, get_ledger_fingerprint
 from compliance.db.settings import get_settings_as_recorded
+from compliance.deadlines.assessments import latest_by_regime
 from compliance.deadlines.models import Notification, NotificationDelay, Waiver
+from compliance.decisions.models import BreachAssessment
 from compliance.incidents.models import Incident
 from compliance.integrity.rules import deadline_settings_before, object_as_recorded, parse_recorded_instant
 
@@ -48,9 +50,11 @@ def get_stated_statuses(*, session: Session, as_of: datetime, incident_refs: lis
     wanted = set(incident_refs)
     incidents = [i for i in _as_recorded(session, Incident, upto) if i.ref in wanted and i.regimes]
     by_incident: dict[str, dict[int, list]] = {}  # kind -> incident id -> rows (one pass, not one scan per incident)
-    for kind, model in (("filings", Notification), ("waivers", Waiver), ("delays", NotificationDelay)):
+    for kind, model in (("filings", Notification), ("waivers", Waiver), ("delays", NotificationDelay),
+                        ("assessments", BreachAssessment)):
         grouped = by_incident.setdefault(kind, {})
-        for row in _as_recorded(session, model, upto):  # delays: recorded delays move dues (deadlines.delays)
+        # delays move dues (deadlines.delays); assessments make a stage not required (a stage's required_when)
+        for row in _as_recorded(session, model, upto):
             grouped.setdefault(row.incident_id, []).append(row)
     settings, zone = deadline_settings_before(get_settings_as_recorded(session=session), upto + 1)
     window = deadlines._window(settings)
@@ -60,7 +64,8 @@ def get_stated_statuses(*, session: Session, as_of: datetime, incident_refs: lis
             session, incident, as_of=as_of, window=window, settings=settings, org_zone=zone, zone=zone,
             notifications=by_incident["filings"].get(incident.id, []),
             waivers=by_incident["waivers"].get(incident.id, []),
-            delays=by_incident["delays"].get(incident.id, []))
+            delays=by_incident["delays"].get(incident.id, []),
+            assessments=latest_by_regime(by_incident["assessments"].get(incident.id, [])))
         out += [{"incident": d["incident"], "regime": d["regime"], "stage": d["stage"], "status": str(d["status"])}
                 for d in docs]
     return sorted(out, key=lambda d: (d["incident"], d["regime"], d["stage"]))

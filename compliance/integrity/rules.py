@@ -230,7 +230,8 @@ def filing_breaks(session: Session) -> list[Break]:
                 session, incident, settings, zone, regimes=regimes,
                 notifications=by_incident["notifications"].get(filing.incident_id, []),
                 waivers=by_incident["waivers"].get(filing.incident_id, []),
-                delays=by_incident["delays"].get(filing.incident_id, []))}
+                delays=by_incident["delays"].get(filing.incident_id, []),
+                assessments={})}  # dues do not depend on breach assessments: no query per filing
         due = dues[key].get((filing.regime, filing.stage))
         late = due is not None and filing.notified_at > due
         if late != filing.late:

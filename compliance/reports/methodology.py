@@ -43,6 +43,9 @@ def words(check: Any) -> str:
     """What one check (or condition) requires, in plain words."""
     kind = getattr(check, "type_name", "")
     path = getattr(check, "path", None)
+    if kind == "for_each_regime":
+        return (f"for each of {', '.join(getattr(check, 'regimes', []))} on the incident, judged on that regime's own "
+                f"records only (its own breach assessment and obligations): {words(getattr(check, 'check', None))}")
     if callable(getattr(check, "describe", None)):  # the check states itself (timeline order, filings, programme…)
         return check.describe()
     if kind == "present":

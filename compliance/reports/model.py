@@ -27,7 +27,8 @@ EXCEPTION = "exception"  # a satisfied cell with an exception: counted apart fro
 
 # Notification statuses (the incident document's obligation statuses); the first group sorts first.
 ATTENTION_STATUSES = ("late_open", "undue_delay", "late", "open", "due_soon")
-NOTIFICATION_STATUSES = ATTENTION_STATUSES + ("on_time", "waived", "not_in_force")
+# not_required: derived from the regime's own breach assessment (Art. 34): not late, not open, not an exception.
+NOTIFICATION_STATUSES = ATTENTION_STATUSES + ("on_time", "waived", "not_in_force", "not_required")
 
 
 @dataclass
@@ -68,6 +69,7 @@ class NotificationTally:
     late: int = 0
     open: int = 0
     waived: int = 0
+    not_required: int = 0  # not owed under the regime's own breach assessment (never open, never an exception)
     exceptions: int = 0  # obligations met only with an exception (late with reasons, waived, before clock start)
 
 
@@ -552,6 +554,8 @@ class AuditPack:
                 t.late += 1
             elif row.status == "waived" or row.waived:
                 t.waived += 1
+            elif row.status == "not_required":
+                t.not_required += 1
             elif row.status == "late_open":
                 t.late += 1
                 t.open += 1

@@ -243,7 +243,7 @@ class PackWriter:
             SATISFIED: c["satisfied"], PARTIAL: c["partial"], MISSING: c["missing"],
             NOT_APPLICABLE: c["not_applicable"], "late": c["late"], "undue_delay": c["late"],
             "late_open": c["late"], "open": c["open"], "due_soon": c["open"],
-            "on_time": c["on_time"], "waived": c["waived"], "done": c["on_time"],
+            "on_time": c["on_time"], "waived": c["waived"], "not_required": c["waived"], "done": c["on_time"],
             "cancelled": c["waived"], "exception": c["exception"],
         }.get(status)
 

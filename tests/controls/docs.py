@@ -159,6 +159,11 @@ _FULL["obligations"] += [
 ]
 
 
+# The document's two views of the assessment, as compliance.documents builds them: the latest of any regime and the
+# latest per regime. One object here, so a test that edits document["breach_assessment"] edits the GDPR one too.
+_FULL["breach_assessments"] = {"gdpr": _FULL["breach_assessment"]}
+
+
 def full_document() -> dict:
     """A fully documented sev1 personal-data breach under GDPR, NIS2 and DORA (major), involving card data and PAN
     found where it was not expected: every requirement applies and is satisfied."""

@@ -75,7 +75,7 @@ def test_a_waiver_without_who_and_when_does_not_count_as_a_recorded_decision():
 
 def test_a_status_page_post_about_degraded_performance_does_not_satisfy_art34():
     document = full_document()
-    document["breach_assessment"] = None
+    document["breach_assessment"], document["breach_assessments"] = None, {}
     document["obligations"] = document["obligations"][:1]  # no communication to data subjects
     document["timeline"].append({"at": at("2026-03-01T15:00:00Z"), "kind": "communication", "customer_visible": True,
                                  "text": "Status page: degraded performance", "source": "statuspage", "actor": "support"})
@@ -150,7 +150,7 @@ def _waived_authority(document: dict) -> dict:
 
 def test_a_decision_not_to_notify_without_a_no_risk_assessment_is_not_satisfied():
     document = _waived_authority(full_document())
-    document["breach_assessment"] = None
+    document["breach_assessment"], document["breach_assessments"] = None, {}
     result = _result(document, "gdpr:Art.33(1)")
     assert result.status == "missing"
     assert "rests on a recorded risk assessment" in result.reason

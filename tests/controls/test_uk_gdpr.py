@@ -31,6 +31,8 @@ def uk_only() -> dict:
     document = full_document()
     document["incident"]["regimes"] = ["uk_gdpr"]
     document["obligations"] = [_as_uk(o) for o in document["obligations"]]
+    document["breach_assessment"]["regime"] = "uk_gdpr"
+    document["breach_assessments"] = {"uk_gdpr": document["breach_assessment"]}
     return document
 
 
@@ -39,6 +41,7 @@ def both() -> dict:
     document = full_document()
     document["incident"]["regimes"] = ["gdpr", "uk_gdpr"]
     document["obligations"] += [_as_uk(o) for o in document["obligations"]]
+    document["breach_assessments"]["uk_gdpr"] = {**document["breach_assessment"], "regime": "uk_gdpr"}
     return document
 
 

@@ -69,3 +69,10 @@ def test_each_crosscheck_fires_on_its_contradiction_naming_both_records(code):
     findings = get_crosscheck_findings(document=doc)
     assert [f.code for f in findings] == [code]
     assert findings[0].first and findings[0].second and findings[0].first != findings[0].second
+
+
+def test_a_waiver_is_not_contradicted_by_another_regimes_communication_to_data_subjects():
+    doc = copy.deepcopy(_consistent())
+    _plant("waiver-contradicts-high-risk", doc)
+    doc["obligations"][1]["regime"] = "uk_gdpr" if doc["obligations"][0]["regime"] != "uk_gdpr" else "gdpr"
+    assert [f.code for f in get_crosscheck_findings(document=doc)] == []
