@@ -56,6 +56,10 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                                 changes={"assessed_at": incident.aware_at + timedelta(hours=rng.randint(6, 40))},
                                 now=min(as_of, incident.aware_at + timedelta(days=2)))
             handled: set[tuple[str, str]] = set()
+            # the one GDPR breach judged unlikely to result in a risk: its authority notification is waived below, so
+            # its data subjects are not told either (telling them would say the risk is high: a contradiction)
+            no_risk = (not waived_authority and "gdpr" in incident.regimes
+                       and (incident.data_subjects_approx or 0) < 300)
             for _round in range(3):  # later stages start at the filing of earlier ones
                 docs = get_incident_obligation_documents(session=session, incident=incident, as_of=as_of)
                 todo = [d for d in docs if (d["regime"], d["stage"]) not in handled and d["clock_start"] is not None
@@ -79,6 +83,8 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                         return _record(at=at, now=min(as_of, at + _lag), **kw)
                     if due is None:  # without undue delay (data subjects)
                         roll = rng.random()
+                        if no_risk and doc["regime"] == "gdpr":
+                            continue  # not required: the breach assessment (level none) says so
                         if roll < 0.2 and (incident.data_subjects_approx or 0) < 1000:
                             waive_obligation(session=session, incident=incident, regime=doc["regime"],
                                              stage=doc["stage"], reason=SUBJECT_WAIVER, decided_by="DPO",
@@ -89,8 +95,7 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                             record_notification(at=at, reference=_reference(ref, "letters"), **common)
                             counts["notifications_on_time"] += 1
                         continue
-                    if (not waived_authority and doc["regime"] == "gdpr" and doc["stage"] == "authority_notification"
-                            and (incident.data_subjects_approx or 0) < 300):
+                    if no_risk and doc["regime"] == "gdpr" and doc["stage"] == "authority_notification":
                         waive_obligation(session=session, incident=incident, regime="gdpr", stage=doc["stage"],
                                          reason=WAIVER_REASON, decided_by="DPO",
                                          decided_at=min(as_of, start + timedelta(hours=20)), now=as_of)
