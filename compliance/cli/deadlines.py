@@ -147,7 +147,8 @@ def list_command(store, pending_only, incident_id, at, tz, as_json) -> None:
     if as_json:
         emit_json(rows)
     else:
-        print_table(rows, ["incident", "regime", "stage", "clock_start", "due", "due_local", "notified_at", "status"],
+        print_table(rows, ["incident", "regime", "stage", "clock_start", "due", "due_local", "notified_at", "status",
+                           "status_reason"],
                     empty="no notification obligations")
 
 

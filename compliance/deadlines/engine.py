@@ -196,10 +196,10 @@ def not_required_reason(stage: Stage, assessment: dict[str, Any] | None) -> str 
              f"{when:%Y-%m-%d %H:%M} UTC" if isinstance(when, datetime) else f"breach assessment by "
              f"{assessment.get('decided_by')}")
     if RISK_LEVELS.index(level) < RISK_LEVELS.index(stage.required_from):
-        return f"not required: {basis}: level {level}, below {stage.required_from} ({stage.citation})"
+        return f"not required: level {level}, below {stage.required_from} ({stage.citation}); {basis}"
     if stage.required_from == "high" and assessment.get("exemption") and str(assessment.get("exemption_reason") or "").strip():
-        return (f"not required: {basis}: level high, exemption Art. 34(3)({assessment['exemption']}): "
-                f"{' '.join(str(assessment['exemption_reason']).split())}")
+        return (f"not required: level high, exemption Art. 34(3)({assessment['exemption']}): "
+                f"{' '.join(str(assessment['exemption_reason']).split())}; {basis}")
     return None
 
 

@@ -60,8 +60,8 @@ def test_no_high_risk_makes_the_communication_not_required_naming_the_assessment
     _assess(store, breach, level=level)
     doc = _doc(store, breach)
     assert doc["status"] == "not_required"
-    assert doc["status_reason"].startswith("not required: breach assessment (gdpr) by DPO at 2026-03-01 14:00 UTC")
-    assert f"level {level}" in doc["status_reason"]
+    assert doc["status_reason"].startswith(f"not required: level {level}, below high")  # the fact first
+    assert doc["status_reason"].endswith("breach assessment (gdpr) by DPO at 2026-03-01 14:00 UTC")
     assert not _pending(store, breach)
     assert _doc(store, breach, stage="authority_notification")["status"] != "not_required"  # Art. 33 needs a waiver
 
@@ -140,3 +140,11 @@ def test_the_art34_stages_of_gdpr_and_uk_gdpr_are_required_from_a_high_risk_only
     regimes = load_regimes()
     assert {r: regimes[r].stage(STAGE).required_from for r in ("gdpr", "uk_gdpr")} == {"gdpr": "high", "uk_gdpr": "high"}
     assert regimes["gdpr"].stage("authority_notification").required_from is None
+
+
+def test_deadlines_list_says_why_a_stage_is_not_required(store, breach, cli_run):
+    _assess(store, breach, level="none")
+    result = cli_run(["deadlines", "list", "--incident", breach, "--at", "2026-03-10T00:00:00Z"])
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if STAGE in line]
+    assert "not_required" in line and "not required: level none" in line
