@@ -45,7 +45,7 @@ def add_command(store, as_json, tz, kind, file, title, version, approved_by, app
         compliance programme add ir_plan ir-plan-v3.pdf --title "Incident response plan" --version 3 \\
             --approved-by "CISO" --valid-from 2026-01-01 --valid-until 2026-12-31
     """
-    from compliance.programme.service import add_programme_evidence
+    from compliance.custody.programme import add_programme_evidence
 
     instant = parse_instant(approved_at, field="--approved-at", tz=tz) if approved_at else None
     data = add_programme_evidence(store=store, kind=kind, path=file, title=title, version=version,
