@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from compliance.core.timeutil import utcnow
+from compliance.core.errors import ValidationError
+from compliance.core.timeutil import ensure_utc, utcnow
 from compliance.custody.service import append_custody_event
 from compliance.db.ledger.service import lock_ledger
 from compliance.db.retry import run_with_retry
@@ -29,11 +30,21 @@ from compliance.programme.service import (
 
 def add_programme_evidence(*, store: Store, kind: str, path: str | os.PathLike, title: str, approved_by: str,
                            valid_from: date | str, valid_until: date | str, approved_at: datetime | None = None,
-                           version: str | None = None, recorded_by: str) -> dict[str, Any]:
-    """Stores a programme document, records it and its `collected` custody event (CU-PRG-1); returns its dict."""
+                           version: str | None = None, recorded_by: str,
+                           recorded_at: datetime | None = None) -> dict[str, Any]:
+    """Stores a programme document, records it and its `collected` custody event (CU-PRG-1); returns its dict.
+
+    `recorded_at` (default now; never in the future) lets a generated store (the demo) derive every instant from
+    its as-of date; the CLI never passes it.
+    """
+    now = utcnow()
+    if recorded_at is not None:
+        recorded_at = ensure_utc(recorded_at, field="recorded_at")
+        if recorded_at > now:
+            raise ValidationError(f"{recorded_at.isoformat()} is in the future", field="recorded_at")
     fields = check_programme_input(kind=kind, path=path, title=title, approved_by=approved_by, valid_from=valid_from,
                                    valid_until=valid_until, approved_at=approved_at, version=version,
-                                   recorded_by=recorded_by, now=utcnow())
+                                   recorded_by=recorded_by, now=recorded_at or now)
     info = put_programme_file(store=store, path=path)
 
     def _record(session: Session) -> dict[str, Any]:

@@ -76,7 +76,7 @@ def _programme(store: Store, as_of: datetime, workdir: Path) -> int:
         path.write_text(f"{title}\nversion {version}\n", encoding="utf-8")
         add_programme_evidence(store=store, kind=kind, path=path, title=title, version=version, approved_by="CISO",
                                approved_at=min(approved, utcnow()), valid_from=valid_from, valid_until=valid_until,
-                               recorded_by="security programme office")
+                               recorded_by="security programme office", recorded_at=min(approved, utcnow()))
     return len(documents)
 
 
