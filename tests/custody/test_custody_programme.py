@@ -201,19 +201,33 @@ def test_the_writer_adds_and_moves_programme_evidence_but_can_never_rewrite_it(p
         alice_store.close()
 
 
-def test_a_store_upgraded_with_programme_documents_gets_one_honest_collected_event_each(store_url, evidence_dir):
-    """Documents recorded before 0016 had no custody: each gets a `collected` event saying it was made at the upgrade."""
+def _store_at_0011_with_evidence_custody_and_two_documents(store_url, evidence_dir, tmp_path) -> None:
+    """A first-release store migrated to 0011 (the revision before 0016), holding an evidence item with three custody
+    events, recorded by the application, and two programme documents with their ledger entries but no custody."""
+    from compliance.custody.service import record_custody_event
     from compliance.db.ledger.canonical import canonical_state
     from compliance.db.ledger.service import append_states
     from compliance.db.metadata import get_metadata
+    from compliance.db.store import Store, _make_engine
+    from compliance.incidents.service import open_incident
 
-    engine = create_engine(store_url)
+    engine = _make_engine(store_url)
     try:
         with engine.begin() as conn:
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "0001_incident_register")  # as the first release left it, then every migration
             command.upgrade(cfg, "0011_settings_ledger")
+        old = Store(url=store_url, engine=engine, evidence_dir=evidence_dir)  # the 0011 columns are today's
+        with old.session(immediate=True) as session:
+            ref = open_incident(session=session, title="Proxy abuse", severity="sev3",
+                                detected_at=at("2026-03-01T11:00:00Z")).ref
+        add_file(old, ref, tmp_path, b"proxy log")
+        record_custody_event(store=old, ref="EV-0001", action="transferred", actor="Dana Ruiz", from_holder="Dana Ruiz",
+                             to_holder="Forensics Ltd", reason="analysis", at=at("2026-03-02T10:00:00Z"))
+        record_custody_event(store=old, ref="EV-0001", action="sealed", actor="Forensics Ltd", reason="legal hold",
+                             at=at("2026-03-02T11:00:00Z"))
+        with engine.begin() as conn:
             for number in (1, 2):
                 _insert_document_behind_the_back(conn, number, f"{number:064x}")
             table = get_metadata().tables["programme_evidence"]
@@ -222,17 +236,37 @@ def test_a_store_upgraded_with_programme_documents_gets_one_honest_collected_eve
                           server=False)  # recorded as the application recorded them then
     finally:
         engine.dispose()
+
+
+def test_a_store_upgraded_with_programme_documents_gets_one_honest_collected_event_each(store_url, evidence_dir,
+                                                                                        tmp_path):
+    """Documents recorded before 0016 had no custody: each gets a `collected` event saying it was made at the upgrade;
+    the evidence item's events come through the table rebuild unchanged and still refuse UPDATE and DELETE."""
+    _store_at_0011_with_evidence_custody_and_two_documents(store_url, evidence_dir, tmp_path)
+    engine = create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT * FROM custody_event ORDER BY seq")).mappings().all()
+    finally:
+        engine.dispose()
     store, old, _ = init_store(url=store_url, evidence_dir=evidence_dir)
     try:
         assert old == "0011_settings_ledger"
         log = _log(store)
-        assert [(e["seq"], e["evidence"], e["action"], e["to"]) for e in log] == [
-            (1, "PE-0001", "collected", "Eve"), (2, "PE-0002", "collected", "Eve")]
-        assert log[0]["actor"] == "compliance init (schema upgrade 0016_programme_custody)"
-        assert log[0]["reason"].startswith("recorded at upgrade: document added at 2026-01-02T00:00:00.000000Z by Eve")
-        assert log[1]["sha256"] == f"{2:064x}"
-        result = verify_store(store=store, check_blobs=False)  # the blobs were never stored: only the records
+        assert [(e["seq"], e["evidence"], e["action"], e["to"]) for e in log[3:]] == [
+            (4, "PE-0001", "collected", "Eve"), (5, "PE-0002", "collected", "Eve")]
+        assert log[3]["actor"] == "compliance init (schema upgrade 0016_programme_custody)"
+        assert log[3]["reason"].startswith("recorded at upgrade: document added at 2026-01-02T00:00:00.000000Z by Eve")
+        assert log[4]["sha256"] == f"{2:064x}" and log[3]["prev_hash"] == log[2]["event_hash"]
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT * FROM custody_event WHERE seq <= 3 ORDER BY seq")).mappings().all() == before
+        for statement in ("UPDATE custody_event SET actor = 'x'", "DELETE FROM custody_event"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                with store.engine.begin() as conn:
+                    conn.execute(text(statement))
+        # the programme blobs were never stored (only their records were): the blob check would name them
+        result = verify_store(store=store, check_blobs=False)
         assert result.intact, str(result.first_break)
-        assert result.counts["custody_event"] == 2 and result.custody.programme_checked == 2
+        assert result.counts["custody_event"] == 5 and result.custody.programme_checked == 2
     finally:
         store.close()
