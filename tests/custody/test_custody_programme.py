@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
 from compliance.core.exitcodes import ExitCode
+from compliance.core.timeutil import utcnow
 from compliance.custody.service import count_custody_events, get_custody_log, verify_custody
 from compliance.db.store import alembic_config, init_store, open_store
 from compliance.integrity.service import verify_store
@@ -181,6 +182,7 @@ def test_the_writer_adds_and_moves_programme_evidence_but_can_never_rewrite_it(p
 
     store, names = pg_store, roles
     alice_store = open_store(url=_as(store, names["alice"]), evidence_dir=store.evidence_dir)
+    bob_store = open_store(url=_as(store, names["bob"]), evidence_dir=store.evidence_dir)
     try:
         data = _add_programme(alice_store, tmp_path)
         assert data["ref"] == "PE-0001"
@@ -194,11 +196,20 @@ def test_the_writer_adds_and_moves_programme_evidence_but_can_never_rewrite_it(p
             with pytest.raises(ProgrammingError, match="permission denied"):
                 with alice_store.engine.begin() as conn:
                     conn.execute(text(statement))
+        # the database replays the document's own events too: a second `collected` is refused at the ledger append
+        state = json.dumps({"id": 999, "evidence_id": None, "evidence_ref": "PE-0001", "action": "collected",
+                            "at": utcnow().isoformat(), "db_role": names["alice"], "to_holder": "Mallory"})
+        with pytest.raises(DBAPIError, match="PE-0001 must start with collected, once"):
+            with alice_store.engine.begin() as conn:
+                conn.execute(text("SELECT * FROM compliance_ledger_append('custody_event', '999', :s)"), {"s": state})
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            record_custody_event(store=bob_store, ref="PE-0001", action="accessed", actor="Bob")
         result = verify_store(store=alice_store)
         assert result.intact, str(result.first_break)
         assert result.custody.programme_checked == 1 and result.custody.events_checked == 2
     finally:
         alice_store.close()
+        bob_store.close()
 
 
 def _store_at_0011_with_evidence_custody_and_two_documents(store_url, evidence_dir, tmp_path) -> None:
