@@ -26,19 +26,23 @@ def _print_event(data: dict, as_json: bool) -> None:
 
 
 def _blob_size(store, ref: str) -> int:
-    from compliance.custody.evidence import get_evidence
+    from compliance.custody.service import get_custody_item
 
     with store.session() as session:
-        return get_evidence(session=session, ref=ref).size
+        return get_custody_item(session=session, ref=ref).size
 
 
 @click.group("custody", cls=ComplianceGroup)
 def custody_group() -> None:
-    """Chain of custody: who held each evidence item, when and why (hash-chained, append-only)."""
+    """Chain of custody: who held each evidence item (EV-0001) and programme document (PE-0001), when and why.
+
+    One hash-chained, append-only log for both; a programme document's custody starts when 'compliance programme
+    add' records it.
+    """
 
 
 @custody_group.command("transfer")
-@click.argument("evidence_id", metavar="EV")
+@click.argument("evidence_id", metavar="EV|PE")
 @click.option("--from", "from_holder", required=True, metavar="NAME", help="Current holder handing it over.")
 @click.option("--to", "to_holder", required=True, metavar="NAME", help="New holder receiving it.")
 @click.option("--reason", required=True, metavar="TEXT", help="Why it changes hands.")
@@ -49,7 +53,7 @@ def custody_group() -> None:
 @pass_store
 @json_option
 def transfer_command(store, as_json, tz, evidence_id, from_holder, to_holder, reason, location, at, actor) -> None:
-    """Record a transfer of an evidence item from its current holder to another.
+    """Record a transfer of an evidence item or programme document from its current holder to another.
 
     Example:
 
@@ -68,7 +72,7 @@ def transfer_command(store, as_json, tz, evidence_id, from_holder, to_holder, re
 
 
 @custody_group.command("record")
-@click.argument("evidence_id", metavar="EV")
+@click.argument("evidence_id", metavar="EV|PE")
 @click.option("--action", required=True, metavar="ACTION",
               help="transferred, accessed, analysed, exported, sealed, released or disposed.")
 @click.option("--actor", required=True, metavar="NAME", help="Who did it.")
@@ -81,7 +85,8 @@ def transfer_command(store, as_json, tz, evidence_id, from_holder, to_holder, re
 @pass_store
 @json_option
 def record_command(store, as_json, tz, evidence_id, action, actor, reason, from_holder, to_holder, location, at) -> None:
-    """Record a custody event (sealed evidence accepts only a look or its release; order and instants are checked).
+    """Record a custody event of an evidence item or programme document (sealed ones accept only a look or their
+    release; order and instants are checked).
 
     Example:
 
@@ -99,16 +104,17 @@ def record_command(store, as_json, tz, evidence_id, action, actor, reason, from_
 
 
 @custody_group.command("log")
-@click.argument("evidence_id", metavar="[EV]", required=False)
+@click.argument("evidence_id", metavar="[EV|PE]", required=False)
 @pass_store
 @json_option
 def log_command(store, as_json, evidence_id) -> None:
-    """Show the custody log of one evidence item, or the whole chain, in chain order.
+    """Show the custody log of one evidence item or programme document, or the whole chain, in chain order.
 
     Example:
 
     \b
         compliance custody log EV-0001 --json
+        compliance custody log PE-0001
     """
     from compliance.custody.service import get_custody_log
 

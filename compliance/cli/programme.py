@@ -39,13 +39,17 @@ def add_command(store, as_json, tz, kind, file, title, version, approved_by, app
     configuration_baseline, vulnerability_scans, classification_rubric, bcp, recovery_test, backup_test,
     logging_policy, monitoring_runbook, time_sync_config, communication_plan, targeted_risk_analysis.
 
+    The document's chain of custody starts here: a 'collected' custody event (holder: --by, with the file's SHA-256)
+    is recorded with it. Move it with 'compliance custody transfer PE-0001 …', seal it with 'compliance custody
+    record', see it with 'compliance custody log PE-0001'.
+
     Example:
 
     \b
         compliance programme add ir_plan ir-plan-v3.pdf --title "Incident response plan" --version 3 \\
             --approved-by "CISO" --valid-from 2026-01-01 --valid-until 2026-12-31
     """
-    from compliance.programme.service import add_programme_evidence
+    from compliance.custody.programme import add_programme_evidence
 
     instant = parse_instant(approved_at, field="--approved-at", tz=tz) if approved_at else None
     data = add_programme_evidence(store=store, kind=kind, path=file, title=title, version=version,
@@ -90,7 +94,7 @@ def list_command(store, as_json, tz, kind, as_of) -> None:
 @pass_store
 @json_option
 def show_command(store, as_json, tz, ref, as_of) -> None:
-    """Show one programme document.
+    """Show one programme document (its chain of custody: 'compliance custody log PE-0001').
 
     Example:
 

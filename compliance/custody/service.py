@@ -9,8 +9,8 @@ CU-SVC-3  Sealed evidence refuses `transferred` and `analysed` until `released` 
 CU-SVC-4  On PostgreSQL every event stores the authenticated database role (session_user).
 CU-SVC-5  verify_custody recomputes every event hash and link, the chain head, and re-hashes every
           referenced blob; the first broken item is named with what was expected and what was found.
-CU-SVC-6  Programme evidence (PE-0001) shares the blob store: custody verify re-hashes its blobs too. It has no
-          custody events yet: recording, transferring or listing custody of a PE id is refused in one line.
+CU-SVC-6  Programme documents (PE-0001) keep custody like evidence items: the same events, rules, chain and
+          verification; an event of a document carries its ref and no evidence id (CU-MOD-6).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, text
+from sqlalchemy import and_, func, text
 from sqlmodel import Session, select
 
 from compliance.core.errors import ConflictError, IntegrityError, ValidationError
@@ -38,26 +38,55 @@ from compliance.evidence.blobs import NotRegularFile
 from compliance.evidence.lookup import get_blob_store, get_evidence
 from compliance.evidence.models import Evidence
 from compliance.programme.models import ProgrammeEvidence
+from compliance.programme.service import get_programme_evidence
 
 ACTIONS = [a.value for a in CustodyAction]
 PROGRAMME_PREFIX = "PE-"
 
 
+CustodyItem = Evidence | ProgrammeEvidence
+
+
+def is_programme_ref(ref: Any) -> bool:
+    """True when `ref` names a programme document (PE-0001) rather than an evidence item."""
+    return str(ref or "").strip().upper().startswith(PROGRAMME_PREFIX)
+
+
 def refuse_programme_ref(ref: Any, *, field: str = "EV") -> None:
-    """Raises a one-line ValidationError when `ref` names programme evidence, which has no custody chain (CU-SVC-6)."""
-    if str(ref or "").strip().upper().startswith(PROGRAMME_PREFIX):
-        raise ValidationError(f"{str(ref).strip()!r} is programme evidence, which has no custody events (see "
-                              f"'compliance programme show'; its blob is re-hashed by 'compliance custody verify' and "
-                              f"its record is in the ledger): custody is kept for evidence items (EV-0001)", field=field)
+    """Raises a one-line ValidationError when an evidence-only command (show, export) is given a programme id."""
+    if is_programme_ref(ref):
+        raise ValidationError(f"{str(ref).strip()!r} is programme evidence, not an evidence item: see "
+                              f"'compliance programme show' (its custody: 'compliance custody log')", field=field)
+
+
+def get_custody_item(*, session: Session, ref: str) -> CustodyItem:
+    """Returns the evidence item (EV-0001) or programme document (PE-0001) named by `ref`, or NotFoundError."""
+    if is_programme_ref(ref):
+        return get_programme_evidence(session=session, ref=ref)
+    return get_evidence(session=session, ref=ref)
+
+
+def started_at(item: CustodyItem) -> datetime:
+    """Returns the instant before which the item has no custody (collected, or recorded for a programme document)."""
+    return item.collected_at if isinstance(item, Evidence) else item.recorded_at
+
+
+def events_of(item: CustodyItem) -> Any:
+    """Returns the WHERE clause selecting the item's own custody events (CU-MOD-6)."""
+    if isinstance(item, Evidence):
+        return CustodyEvent.evidence_id == item.id
+    return and_(CustodyEvent.evidence_id.is_(None), CustodyEvent.evidence_ref == item.ref)
+
+
 RECORDABLE = [a for a in ACTIONS if a != "collected"]
 T = TypeVar("T")
 
 
-def get_custody_state(*, session: Session, evidence: Evidence) -> CustodyState:
-    """Returns the current holder, sealed and disposed state and the last instant of an evidence item."""
+def get_custody_state(*, session: Session, evidence: CustodyItem) -> CustodyState:
+    """Returns the current holder, sealed and disposed state and the last instant of an evidence item or document."""
     state = CustodyState()
     rows = session.exec(select(CustodyEvent.action, CustodyEvent.to_holder, CustodyEvent.at)
-                        .where(CustodyEvent.evidence_id == evidence.id).order_by(CustodyEvent.seq)).all()
+                        .where(events_of(evidence)).order_by(CustodyEvent.seq)).all()
     for action, to_holder, at in rows:
         advance(state, action=action, at=at, to_holder=to_holder)
     return state
@@ -66,14 +95,14 @@ def get_custody_state(*, session: Session, evidence: Evidence) -> CustodyState:
 _VALIDATION_FIELDS = {"--from", "--to", "--at"}
 
 
-def check_custody_allowed(*, session: Session, evidence: Evidence, action: str, from_holder: str | None = None,
+def check_custody_allowed(*, session: Session, evidence: CustodyItem, action: str, from_holder: str | None = None,
                           to_holder: str | None = None, reason: str | None = None,
                           at: datetime | None = None, now: datetime | None = None) -> CustodyState:
     """Raises when `action` (at `at`) is not allowed on the evidence now (CU-RUL-1..3); returns its current state."""
     if action not in ACTIONS:
         raise ValidationError(f"{action!r} is not one of {', '.join(ACTIONS)}", field="--action")
-    if at is not None and at < evidence.collected_at:
-        raise ValidationError(f"{at.isoformat()} is before {evidence.ref} was collected", field="--at")
+    if at is not None and at < started_at(evidence):
+        raise ValidationError(f"{at.isoformat()} is before {evidence.ref} was {_collected(evidence)}", field="--at")
     if at is not None:
         future = future_problem(at, recorded_at=now or utcnow())
         if future:
@@ -92,13 +121,17 @@ def check_custody_allowed(*, session: Session, evidence: Evidence, action: str, 
     return state
 
 
+def _collected(item: CustodyItem) -> str:
+    return "collected" if isinstance(item, Evidence) else "recorded"
+
+
 def _db_role(session: Session) -> str | None:
     if session.get_bind().dialect.name == "postgresql":
         return session.execute(text("SELECT session_user")).scalar_one()
     return None
 
 
-def append_custody_event(*, session: Session, evidence: Evidence, action: str, actor: str, at: datetime | None,
+def append_custody_event(*, session: Session, evidence: CustodyItem, action: str, actor: str, at: datetime | None,
                          sha256: str, from_holder: str | None = None, to_holder: str | None = None,
                          location: str | None = None, reason: str | None = None,
                          _locked: bool = False) -> CustodyEvent:
@@ -111,8 +144,8 @@ def append_custody_event(*, session: Session, evidence: Evidence, action: str, a
     if not _locked:
         lock_ledger(session)
     at = ensure_utc(at, field="--at") or utcnow()  # "now" is read under the lock, so defaults stay in order
-    if at < evidence.collected_at:
-        raise ValidationError(f"{at.isoformat()} is before {evidence.ref} was collected", field="--at")
+    if at < started_at(evidence):
+        raise ValidationError(f"{at.isoformat()} is before {evidence.ref} was {_collected(evidence)}", field="--at")
     head_query = select(CustodyHead).where(CustodyHead.id == 1)
     if session.get_bind().dialect.name == "postgresql":
         head_query = head_query.with_for_update()
@@ -124,7 +157,8 @@ def append_custody_event(*, session: Session, evidence: Evidence, action: str, a
     last = session.exec(select(CustodyEvent.seq, CustodyEvent.event_hash)
                         .order_by(CustodyEvent.seq.desc()).limit(1)).first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    event = CustodyEvent(seq=seq, evidence_id=evidence.id, evidence_ref=evidence.ref, action=action, at=at,
+    evidence_id = evidence.id if isinstance(evidence, Evidence) else None
+    event = CustodyEvent(seq=seq, evidence_id=evidence_id, evidence_ref=evidence.ref, action=action, at=at,
                          actor=actor, db_role=_db_role(session), from_holder=from_holder, to_holder=to_holder,
                          location=location, reason=reason, sha256=sha256, prev_hash=prev_hash, event_hash="")
     event.event_hash = compute_event_hash(event.model_dump())
@@ -139,16 +173,16 @@ def record_custody_event(*, store: Store, ref: str, action: str, actor: str, at:
                          from_holder: str | None = None, to_holder: str | None = None, location: str | None = None,
                          reason: str | None = None, sha256: str | None = None,
                          progress: Progress | None = None) -> dict[str, Any]:
-    """Re-hashes the evidence's blob, then appends a custody event (retrying when busy); returns the event."""
+    """Re-hashes the item's blob, then appends a custody event (retrying when busy); returns the event."""
     action = str(action).strip().lower()
     if action not in RECORDABLE:
         if action == "collected":
-            raise ValidationError("'collected' is recorded once, by 'compliance evidence add'", field="--action")
+            adder = "programme add" if is_programme_ref(ref) else "evidence add"
+            raise ValidationError(f"'collected' is recorded once, by 'compliance {adder}'", field="--action")
         raise ValidationError(f"{action!r} is not one of {', '.join(RECORDABLE)}", field="--action")
     at = ensure_utc(at, field="--at")
-    refuse_programme_ref(ref)
     with store.session() as session:
-        evidence = get_evidence(session=session, ref=ref)
+        evidence = get_custody_item(session=session, ref=ref)
         check_custody_allowed(session=session, evidence=evidence, action=action,
                               from_holder=one_line(from_holder, "--from"), to_holder=one_line(to_holder, "--to"),
                               reason=one_line(reason, "--reason"), at=at)
@@ -164,7 +198,7 @@ def record_custody_event(*, store: Store, ref: str, action: str, actor: str, at:
         raise IntegrityError(f"{evidence.ref}: blob sha256 is {sha256}, expected {evidence.sha256}: event not recorded")
 
     def _append(session: Session) -> dict[str, Any]:
-        current = get_evidence(session=session, ref=ref)
+        current = get_custody_item(session=session, ref=ref)
         return custody_event_to_dict(append_custody_event(
             session=session, evidence=current, action=action, actor=actor, at=at, sha256=sha256,
             from_holder=from_holder, to_holder=to_holder, location=location, reason=reason))
@@ -194,11 +228,10 @@ def _note(event: CustodyEvent) -> str | None:
 
 
 def get_custody_log(*, session: Session, evidence_ref: str | None = None) -> list[dict[str, Any]]:
-    """Returns custody events (of one evidence item, or the whole chain) in chain order."""
+    """Returns custody events (of one evidence item or programme document, or the whole chain) in chain order."""
     query = select(CustodyEvent)
     if evidence_ref is not None:
-        refuse_programme_ref(evidence_ref)
-        query = query.where(CustodyEvent.evidence_id == get_evidence(session=session, ref=evidence_ref).id)
+        query = query.where(events_of(get_custody_item(session=session, ref=evidence_ref)))
     return [custody_event_to_dict(e) for e in session.exec(query.order_by(CustodyEvent.seq)).all()]
 
 

@@ -1,5 +1,7 @@
 """Verify the custody chain (every event hash and link, the head, each item's first event) and every blob.
 
+Items are evidence items (EV-0001) and programme documents (PE-0001), whose events share the one chain.
+
 CU-VER-1  `CustodyChainPass` checks events one row at a time (columns CHAIN_COLUMNS, in seq order), so the
           whole-store verification reads the custody log once for the chain, the ledger projection and the rules.
 CU-VER-2  Blobs are re-hashed on a few threads (hashlib releases the GIL) while the caller reads the database:
@@ -78,24 +80,36 @@ class VerifyResult:
 
 
 class CustodyChainPass:
-    """The custody chain checked one streamed row at a time (CU-VER-1); `finish` gives the VerifyResult."""
+    """The custody chain checked one streamed row at a time (CU-VER-1); `finish` gives the VerifyResult.
 
-    def __init__(self, evidence_rows: list[tuple]) -> None:
+    CU-VER-3  Each evidence item's and programme document's log starts with `collected` carrying its SHA-256; a
+              document with no events, or an event naming an item that does not exist, is a named break.
+    """
+
+    def __init__(self, evidence_rows: list[tuple], programme_rows: list[tuple] = ()) -> None:
         self.evidence_rows = evidence_rows  # (id, ref, sha256, size) in evidence number order
+        self.programme_rows = list(programme_rows)  # (id, ref, sha256, size) in programme number order
         self.ref_of = {row[0]: row[1] for row in evidence_rows}
+        self.documents = {row[1] for row in self.programme_rows}
         self.checker = ChainChecker()
-        self.first_event: dict[int, tuple[str, str]] = {}  # evidence id -> (first action, its sha256)
+        # evidence id, or a programme document's ref (its events carry no evidence id) -> (first action, its sha256)
+        self.first_event: dict[int | str, tuple[str, str]] = {}
         self.mismatched_owner: Break | None = None
 
     def feed(self, row: Any) -> None:
         """Checks one event given in chain_columns() order."""
         self.checker.check_row(row)
-        evidence_id = row[EVIDENCE_ID]
-        if evidence_id not in self.first_event:
-            self.first_event[evidence_id] = (row[ACTION], row[SHA256])
-        if self.mismatched_owner is None and self.ref_of.get(evidence_id) != row[EVIDENCE_REF]:
+        owner = row[EVIDENCE_ID]
+        if owner is None:  # a programme document's event (CU-MOD-6)
+            owner = row[EVIDENCE_REF]
+            if self.mismatched_owner is None and owner not in self.documents:
+                self.mismatched_owner = Break(f"event {row[SEQ]}", "recorded for a programme document that does not "
+                                              "exist", "an existing programme document", str(owner))
+        elif self.mismatched_owner is None and self.ref_of.get(owner) != row[EVIDENCE_REF]:
             self.mismatched_owner = Break(f"event {row[SEQ]}", "recorded for another evidence item",
-                                          str(row[EVIDENCE_REF]), str(self.ref_of.get(evidence_id)))
+                                          str(row[EVIDENCE_REF]), str(self.ref_of.get(owner)))
+        if owner not in self.first_event:
+            self.first_event[owner] = (row[ACTION], row[SHA256])
 
     def finish(self, head: tuple | None) -> VerifyResult:
         """Checks the chain head (seq, event_hash) and each item's first event; returns the result so far."""
@@ -108,15 +122,17 @@ class CustodyChainPass:
         result.head_hash = head[1] if head is not None else None
         result.first_break = checker.first_break or self.mismatched_owner
         result.evidence_checked = len(self.evidence_rows)
-        for evidence_id, ref, sha, _size in self.evidence_rows:
+        items = [(r[0], r[1], r[2], "evidence row") for r in self.evidence_rows]
+        items += [(r[1], r[1], r[2], "programme document") for r in self.programme_rows]
+        for owner, ref, sha, noun in items:
             if result.first_break is not None:
                 break
-            first = self.first_event.get(evidence_id)
+            first = self.first_event.get(owner)
             if first is None or first[0] != "collected":
                 result.first_break = Break(ref, "custody log does not start with 'collected'", "collected",
                                            first[0] if first else "no events")
             elif first[1] != sha:
-                result.first_break = Break(ref, "sha256 of the evidence row differs from its 'collected' event",
+                result.first_break = Break(ref, f"sha256 of the {noun} differs from its 'collected' event",
                                            short(first[1]), short(sha))
         return result
 
@@ -130,7 +146,7 @@ def read_custody_start(session: Any) -> tuple[tuple | None, list[tuple]]:
 
 
 def read_programme_rows(session: Any) -> list[tuple]:
-    """Returns the programme documents (id, ref, sha256, size) by number: no custody chain, but their blobs are re-hashed."""
+    """Returns the programme documents (id, ref, sha256, size) by number (their custody and their blobs are checked)."""
     rows = session.execute(select(ProgrammeEvidence.id, ProgrammeEvidence.ref, ProgrammeEvidence.sha256,
                                   ProgrammeEvidence.size).order_by(ProgrammeEvidence.number)).all()
     return [tuple(r) for r in rows]
@@ -172,9 +188,10 @@ def verify_custody(*, store: Store, progress: Progress | None = None, check_blob
     """Recomputes every event hash and link, checks the chain head, and re-hashes every referenced blob."""
     with store.session() as session:
         head, evidence_rows = read_custody_start(session)
-        blob_rows = [*evidence_rows, *read_programme_rows(session)]  # evidence, then programme documents
+        programme_rows = read_programme_rows(session)
+        blob_rows = [*evidence_rows, *programme_rows]  # evidence, then programme documents
         started = start_blob_check(store=store, evidence_rows=blob_rows, progress=progress) if check_blobs else None
-        chain = CustodyChainPass(evidence_rows)
+        chain = CustodyChainPass(evidence_rows, programme_rows)
         try:
             for row in session.execute(select(*chain_columns()).order_by(CustodyEvent.__table__.c.seq)
                                        .execution_options(yield_per=5000)):

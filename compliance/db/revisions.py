@@ -15,7 +15,7 @@ from compliance.core.errors import SchemaVersionError, StoreMissingError
 # `init`); tests/db/test_store.py proves it equals the scripts' chain. A plain tuple of strings.
 REVISIONS = ("0001_incident_register", "0002_evidence_custody", "0003_notifications", "0006_verdicts",
              "0008_postmortem_input", "0009_regimes", "0010_ledger",
-             "0014_dora_classification", "0015_delays", "0011_settings_ledger")
+             "0014_dora_classification", "0015_delays", "0011_settings_ledger", "0016_programme_custody")
 
 
 def get_head_revision() -> str:

@@ -231,6 +231,8 @@ def _generate(*, store: Store, incidents: int, seed: int, as_of: datetime, workd
 
     summary.extras.update(add_demo_decisions(store=store, summary=summary, rng=random.Random(f"{seed}-decisions"),
                                              as_of=as_of.replace(second=0, microsecond=0), workdir=workdir))
+    # each programme document is recorded with its `collected` custody event
+    summary.extras["custody_events"] = summary.extras.get("custody_events", 0) + summary.extras.get("programme_evidence", 0)
     summary.extras.update(add_demo_recovery(store=store, summary=summary, rng=random.Random(f"{seed}-recovery"),
                                             as_of=as_of.replace(second=0, microsecond=0)))
     summary.extras.update(plant_contradictions(store=store, summary=summary, as_of=as_of))

@@ -13,13 +13,13 @@ from sqlmodel import select
 from compliance.actions.models import ActionItem, ActionStatus
 from compliance.actions.service import verify_action
 from compliance.core.timeutil import utcnow
+from compliance.custody.programme import add_programme_evidence
 from compliance.db.store import Store
 from compliance.deadlines.service import get_incident_obligation_documents, waive_obligation
 from compliance.decisions.service import BREACH_REGIMES, record_breach_assessment, record_declaration
 from compliance.demo.scenarios import SCENARIOS
 from compliance.incidents.service import add_timeline_entry, get_incident
 from compliance.programme.scope import set_audit_scope
-from compliance.programme.service import add_programme_evidence
 
 TYPES = {"credential-stuffing": "unauthorised_access", "leaked-api-key": "unauthorised_access",
          "exposed-bucket": "data_disclosure", "ransomware": "ransomware", "mailbox-compromise": "phishing",
@@ -76,7 +76,7 @@ def _programme(store: Store, as_of: datetime, workdir: Path) -> int:
         path.write_text(f"{title}\nversion {version}\n", encoding="utf-8")
         add_programme_evidence(store=store, kind=kind, path=path, title=title, version=version, approved_by="CISO",
                                approved_at=min(approved, utcnow()), valid_from=valid_from, valid_until=valid_until,
-                               recorded_by="security programme office")
+                               recorded_by="security programme office", recorded_at=min(approved, utcnow()))
     return len(documents)
 
 

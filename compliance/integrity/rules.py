@@ -5,6 +5,8 @@ IN-RUL-1  Custody (CU-RUL-1..3): per evidence item in chain order, the first eve
           the state machine holds, every event's db_role is the role the ledger recorded (session_user).
 IN-RUL-2  Each evidence row equals its `collected` event: collected by (actor and holder), collected at,
           SHA-256 and ref; its file name and incident are fixed by its own ledger entry (rows are immutable).
+          A programme document's events (replayed per document, by ref) carry its SHA-256; its `collected` event
+          names who recorded it as holder and is not earlier than its recording.
 IN-RUL-3  Each first filing's `late` flag equals the deadline rules applied to the incident and the deadline
           settings as the ledger held them when the filing was recorded; corrections carry the first filing's flag.
 IN-RUL-4  The audit trail of each incident is numbered 1, 2, 3, … without gaps.
@@ -30,6 +32,7 @@ from compliance.db.ledger.models import LedgerEntry
 from compliance.db.settings import SettingsHistory, get_settings_as_recorded
 from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident, IncidentChange
+from compliance.programme.models import ProgrammeEvidence
 
 
 def parse_recorded_instant(text: str) -> datetime:
@@ -66,9 +69,12 @@ class CustodyReplay:
                                                            "actor", "db_role", "from_holder", "to_holder", "sha256")))
         self.latest = latest
         self.evidence = {e.id: e for e in session.exec(select(Evidence)).scalars()}
-        self.sha_of = {id_: item.sha256 for id_, item in self.evidence.items()}
-        self.states: dict[int, CustodyState] = {}
-        self.first: dict[int, tuple] = {}
+        self.documents = {d.ref: d for d in session.exec(select(ProgrammeEvidence)).scalars()}
+        # Items are keyed by evidence id, or by ref for programme documents (their events carry no evidence id).
+        self.sha_of: dict[int | str, str] = {id_: item.sha256 for id_, item in self.evidence.items()}
+        self.sha_of.update((ref, doc.sha256) for ref, doc in self.documents.items())
+        self.states: dict[int | str, CustodyState] = {}
+        self.first: dict[int | str, tuple] = {}
         self.problems: list[Break] = []
         self._instants: dict[str, datetime] = {}  # recorded_at text -> latest allowed event instant
 
@@ -77,10 +83,11 @@ class CustodyReplay:
         row = self.pick(event)
         (id_, seq, evidence_id, ref, action, at, actor, db_role, from_holder, to_holder, sha) = row
         problems = self.problems
-        state = self.states.get(evidence_id)
+        owner = ref if evidence_id is None else evidence_id
+        state = self.states.get(owner)
         if state is None:
-            state = self.states[evidence_id] = CustodyState()
-            self.first[evidence_id] = row
+            state = self.states[owner] = CustodyState()
+            self.first[owner] = row
         problem = rule_problem(state, ref=ref, action=action, at=at, from_holder=from_holder, to_holder=to_holder)
         if problem is not None:
             problems.append(Break(f"custody event {seq} ({ref} {action})", "breaks the custody rules", "an allowed event",
@@ -100,14 +107,15 @@ class CustodyReplay:
                 problems.append(Break(f"custody event {seq} ({ref} {action})",
                                       "db_role is not the role the database recorded (session_user)",
                                       str(entry[2]), str(db_role)))
-        expected_sha = self.sha_of.get(evidence_id)
+        expected_sha = self.sha_of.get(owner)
         if expected_sha is not None and sha != expected_sha:
-            problems.append(Break(f"custody event {seq} ({ref} {action})", "sha256 differs from the evidence row's",
+            noun = "evidence row's" if evidence_id is not None else "programme document's"
+            problems.append(Break(f"custody event {seq} ({ref} {action})", f"sha256 differs from the {noun}",
                                   expected_sha[:16] + "…", str(sha)[:16] + "…"))
         advance(state, action=action, at=at, to_holder=to_holder)
 
     def finish(self) -> list[Break]:
-        """Compares each evidence row with its first event; returns every problem found."""
+        """Compares each evidence row and programme document with its first event; returns every problem found."""
         problems = self.problems
         for evidence_id, item in self.evidence.items():
             event = self.first.get(evidence_id)
@@ -122,6 +130,14 @@ class CustodyReplay:
                     problems.append(Break(item.ref, f"evidence row differs from its 'collected' event ({name})",
                                           f"{name}={expected[name]}", f"{name}={found[name]}"))
                     break
+        for ref, doc in self.documents.items():
+            event = self.first.get(ref)
+            if event is None:
+                problems.append(Break(ref, "custody log does not start with 'collected'", "collected", "no events"))
+            elif event[4] != "collected" or event[9] != doc.recorded_by or event[5] < doc.recorded_at:
+                problems.append(Break(ref, "programme document differs from its 'collected' event", f"collected, "
+                                      f"holder {doc.recorded_by}, at or after {doc.recorded_at.isoformat()}",
+                                      f"{event[4]}, holder {event[9]}, at {event[5].isoformat()}"))
         return problems
 
 

@@ -95,13 +95,14 @@ def verify_store(*, store: Store, progress: Progress | None = None, check_blobs:
 
     with store.session() as session:
         custody_head, evidence_rows = read_custody_start(session)
-        blob_rows = [*evidence_rows, *read_programme_rows(session)]  # evidence, then programme documents
+        programme_rows = read_programme_rows(session)
+        blob_rows = [*evidence_rows, *programme_rows]  # evidence, then programme documents
         started = start_blob_check(store=store, evidence_rows=blob_rows, progress=progress) if check_blobs else None
         try:
             checker, latest, head = read_ledger_chain(session)
             ledger = start_ledger_result(checker, latest, head)
             columns = chain_columns()
-            chain = CustodyChainPass(evidence_rows)
+            chain = CustodyChainPass(evidence_rows, programme_rows)
             table = get_metadata().tables["custody_event"]
             streamed = {}
             passes = [chain.feed]

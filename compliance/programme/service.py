@@ -1,10 +1,11 @@
-"""Programme evidence: add organisation-level documents to the blob store, list, show, judge freshness, verify.
+"""Programme evidence: check and record organisation-level documents, list, show, judge freshness, verify.
 
 Rules (ids used in tests and notes):
 - PG-1 every input is checked before anything is stored: a known kind, a readable regular file, approval by
   someone, a validity that does not end before it starts; bad input records nothing.
 - PG-2 the file goes into the store's content-addressed blob store (the evidence blob store) and the row
-  records its SHA-256 and size; rows are never rewritten (a new version is a new record).
+  records its SHA-256 and size; rows are never rewritten (a new version is a new record). The row and its
+  `collected` custody event are written in one transaction (compliance.custody.programme.add_programme_evidence).
 - PG-3 a document is fresh on a date when valid_from <= date <= valid_until (inclusive, UTC calendar dates);
   otherwise it is stale, as an evidence TTL (Auditree) would say.
 """
@@ -54,10 +55,10 @@ def parse_kind(kind: str) -> str:
     return value
 
 
-def add_programme_evidence(*, store: Store, kind: str, path: str | os.PathLike, title: str, approved_by: str,
-                           valid_from: date | str, valid_until: date | str, approved_at: datetime | None = None,
-                           version: str | None = None, recorded_by: str) -> dict[str, Any]:
-    """Stores a programme document in the blob store and records it (PG-1, PG-2); returns its dict."""
+def check_programme_input(*, kind: str, path: str | os.PathLike, title: str, approved_by: str,
+                          valid_from: date | str, valid_until: date | str, approved_at: datetime | None = None,
+                          version: str | None = None, recorded_by: str, now: datetime) -> dict[str, Any]:
+    """Returns the checked fields of a new programme document (PG-1), or raises a one-line ValidationError."""
     kind = parse_kind(kind)
     title = one_line(title, "--title", required=True)
     approved_by = one_line(approved_by, "--approved-by", required=True)
@@ -67,27 +68,34 @@ def add_programme_evidence(*, store: Store, kind: str, path: str | os.PathLike, 
     end = parse_date(valid_until, field="--valid-until")
     if end < start:
         raise ValidationError(f"{end.isoformat()} is before --valid-from {start.isoformat()}", field="--valid-until")
-    now = utcnow()
     approved_at = ensure_utc(approved_at, field="--approved-at") if approved_at is not None else now
     if approved_at > now:
         raise ValidationError(f"{approved_at:%Y-%m-%dT%H:%M:%SZ} is in the future", field="--approved-at")
     _check_file(path)
+    return {"kind": kind, "title": title, "version": version, "filename": Path(path).name, "approved_by": approved_by,
+            "approved_at": approved_at, "valid_from": start, "valid_until": end, "recorded_by": recorded_by,
+            "recorded_at": now}
+
+
+def put_programme_file(*, store: Store, path: str | os.PathLike) -> Any:
+    """Copies the file into the blob store (PG-2); returns the blob's info (sha256, size), refusing a damaged blob."""
     blobs = get_blob_store(store=store)
     with open(path, "rb", buffering=0) as stream:
         info = blobs.put(stream)
     if info.existed and blobs.verify(info.sha256) != info.sha256:
         raise IntegrityError(f"the stored blob {info.sha256[:12]} for this content is altered or missing: "
                              f"run 'compliance custody verify'")
-    with store.session(immediate=True) as session:
-        serialize(session, "programme")
-        number = (session.exec(select(func.max(ProgrammeEvidence.number))).one() or 0) + 1
-        row = ProgrammeEvidence(number=number, ref=format_number_ref(PREFIX, number), kind=kind, title=title,
-                                version=version, filename=Path(path).name, size=info.size, sha256=info.sha256,
-                                approved_by=approved_by, approved_at=approved_at, valid_from=start, valid_until=end,
-                                recorded_by=recorded_by, recorded_at=now)
-        session.add(row)
-        session.flush()
-        return programme_evidence_to_dict(row, on=now.date())
+    return info
+
+
+def insert_programme_row(*, session: Session, fields: dict[str, Any], sha256: str, size: int) -> ProgrammeEvidence:
+    """Records a programme document with the next PE number in the caller's write transaction; returns the row."""
+    serialize(session, "programme")
+    number = (session.exec(select(func.max(ProgrammeEvidence.number))).one() or 0) + 1
+    row = ProgrammeEvidence(number=number, ref=format_number_ref(PREFIX, number), sha256=sha256, size=size, **fields)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def is_fresh(row: ProgrammeEvidence | dict, on: date) -> bool:

@@ -111,3 +111,35 @@ def test_fast_canonical_form_is_byte_identical_to_the_json_dumps_definition(item
 
     for event in build_chain(items):
         assert canonical_event(event) == canonical_event_reference(event)
+
+
+_OWNERS = st.lists(st.tuples(st.sampled_from(["EV", "PE"]), st.integers(1, 3),
+                             st.sampled_from(["collected", "accessed", "sealed"])), min_size=0, max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_OWNERS, st.integers(0, 3), st.integers(0, 3))
+def test_each_evidence_item_and_programme_document_must_start_its_log_with_collected_in_one_pass(events, n_ev, n_pe):
+    """CU-VER-3: one pass over a chain mixing both kinds; intact exactly when every item's first event is `collected`
+    carrying its SHA-256 and every event names an existing item (programme events carry no evidence id)."""
+    from compliance.custody.chain import build_chain
+    from compliance.custody.verify import CustodyChainPass, chain_columns
+    from tests.conftest import at
+
+    evidence_rows = [(i, f"EV-{i:04d}", f"{i:064x}", 1) for i in range(1, n_ev + 1)]
+    programme_rows = [(i, f"PE-{i:04d}", f"{100 + i:064x}", 1) for i in range(1, n_pe + 1)]
+    sha = {row[1]: row[2] for row in evidence_rows + programme_rows}
+    chain = build_chain([{"evidence_ref": f"{kind}-{n:04d}", "evidence_id": n if kind == "EV" else None,
+                          "action": action, "at": at("2026-03-01T12:00:00Z"), "actor": "a", "db_role": None,
+                          "from_holder": None, "to_holder": None, "location": None, "reason": None,
+                          "sha256": sha.get(f"{kind}-{n:04d}", "0" * 64)} for kind, n, action in events])
+    names = [c.name for c in chain_columns()]
+    check = CustodyChainPass(evidence_rows, programme_rows)
+    for event in chain:
+        check.feed(tuple({**event, "id": event["seq"]}.get(name) for name in names))
+    result = check.finish((len(chain), chain[-1]["event_hash"] if chain else None))
+    first: dict[str, str] = {}
+    for kind, n, action in events:
+        first.setdefault(f"{kind}-{n:04d}", action)
+    expected = set(first) <= set(sha) and all(first.get(ref) == "collected" for ref in sha)
+    assert result.intact == expected, str(result.first_break)

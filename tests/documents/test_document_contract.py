@@ -23,11 +23,11 @@ def _required(typed: type) -> frozenset[str]:
 
 
 def test_every_part_the_services_produce_has_exactly_the_typed_keys(store, make_incident, tmp_path):
+    from compliance.custody.programme import add_programme_evidence
     from compliance.deadlines.service import record_notification
     from compliance.decisions.service import record_breach_assessment, record_classification, record_declaration
     from compliance.documents.service import build_incident_document, build_incident_documents
     from compliance.incidents.service import get_incident
-    from compliance.programme.service import add_programme_evidence
 
     ref = make_incident(personal_data=True, regimes=["gdpr", "dora"], entity_type="credit_institution",
                         aware_at=at("2026-03-01T13:00:00Z"))

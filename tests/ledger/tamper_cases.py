@@ -102,6 +102,34 @@ def forge_custody(conn, *, action, at_, from_holder=None, to_holder=None, db_rol
                   server=False)
 
 
+def plant_programme_document(conn, *, event_sha: str | None = None, then: str | None = None) -> None:
+    """Adds PE-0001 and its `collected` event with correct hashes and ledger entries, as a superuser could;
+    `event_sha` gives the event another SHA-256 than the document's; `then` is a statement run afterwards."""
+    from compliance.custody.chain import compute_event_hash
+    from compliance.db.ledger.service import append_states
+    from compliance.db.metadata import get_metadata
+
+    tables = get_metadata().tables
+    document = {"id": 1, "number": 1, "ref": "PE-0001", "kind": "ir_plan", "title": "IR plan", "version": None,
+                "filename": "plan.pdf", "size": 3, "sha256": "a" * 64, "approved_by": "CISO",
+                "approved_at": at("2026-01-02T00:00:00Z"), "valid_from": at("2026-01-01T00:00:00Z").date(),
+                "valid_until": None, "recorded_by": "Dana Ruiz", "recorded_at": at("2026-01-02T00:00:00Z")}
+    conn.execute(tables["programme_evidence"].insert(), document)
+    last = conn.execute(text("SELECT seq, event_hash FROM custody_event ORDER BY seq DESC LIMIT 1")).one()
+    event = {"id": last[0] + 100, "seq": last[0] + 1, "evidence_id": None, "evidence_ref": "PE-0001",
+             "action": "collected", "at": document["recorded_at"], "actor": "Dana Ruiz", "db_role": "postgres",
+             "from_holder": None, "to_holder": "Dana Ruiz", "location": None, "reason": None,
+             "sha256": event_sha or document["sha256"], "prev_hash": last[1]}
+    event["event_hash"] = compute_event_hash(event)
+    conn.execute(tables["custody_event"].insert(), event)
+    conn.execute(text("UPDATE custody_head SET seq = :s, event_hash = :h"), {"s": event["seq"], "h": event["event_hash"]})
+    append_states(conn, [(name, "1" if name == "programme_evidence" else str(row["id"]),
+                          canonical_state({c.name: row[c.name] for c in tables[name].columns}))
+                         for name, row in (("programme_evidence", document), ("custody_event", event))], server=False)
+    if then:
+        conn.execute(text(then))
+
+
 def edit_setting(conn) -> None:
     """Moves the organisation's time zone behind the application's back (calendar-day deadlines shift)."""
     value = bindparam("v", {"timezone": "Pacific/Kiritimati"}, type_=JSON())
@@ -197,6 +225,13 @@ CASES = [
     Case("date an event after its recording",
          lambda conn: forge_custody(conn, action="released", at_="2099-01-01T00:00:00Z"),
          ("custody event 4", "later than its recording")),
+    Case("edit a programme document's custody event",
+         lambda conn: plant_programme_document(conn, then="UPDATE custody_event SET to_holder = 'Mallory' "
+                                                          "WHERE evidence_ref = 'PE-0001'"),
+         ("event 4", "event_hash does not match its content")),
+    Case("forge a hash-valid collected event of a programme document with another SHA-256",
+         lambda conn: plant_programme_document(conn, event_sha="f" * 64),
+         ("PE-0001", "differs from its 'collected' event")),
     Case("edit an incident instant", sql("UPDATE incident SET aware_at = detected_at"),
          ("incident 1", "edited behind the application's back", "aware_at")),
     Case("edit a filing", sql("UPDATE notification SET late = false"), ("notification 1", "edited behind", "late=")),

@@ -21,6 +21,13 @@ def _count(store) -> int:
         return session.exec(select(func.count()).select_from(ProgrammeEvidence)).one()
 
 
+def _custody_events(store) -> int:
+    from compliance.custody.service import count_custody_events
+
+    with store.session() as session:
+        return count_custody_events(session=session)
+
+
 def _blobs(store) -> list:
     root = store.evidence_dir / "blobs"
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
@@ -78,7 +85,7 @@ def test_bad_input_is_one_line_and_records_nothing(cli_run, store, plan, tmp_pat
     result = cli_run(["programme", "add", kind, path, *[x for kv in options.items() for x in kv]])
     assert result.exit_code == int(ExitCode.ERROR)
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr and "Traceback" not in result.output
-    assert _count(store) == 0 and _blobs(store) == []
+    assert _count(store) == 0 and _blobs(store) == [] and _custody_events(store) == 0
 
 
 def test_a_missing_blob_is_reported_by_verify(cli_run, store, plan):

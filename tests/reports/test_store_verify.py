@@ -97,7 +97,7 @@ def test_the_pack_lists_programme_evidence_fresh_or_stale_at_its_generation(cli_
                                                                                text_of):
     from datetime import date
 
-    from compliance.programme.service import add_programme_evidence
+    from compliance.custody.programme import add_programme_evidence
 
     plan, scan = tmp_path / "ir-plan.pdf", tmp_path / "scan.pdf"
     plan.write_bytes(b"incident response plan v3")
