@@ -12,7 +12,9 @@ from compliance.reports.writer import PackWriter
 INTRO = ("Documents that belong to no single incident (the incident response plan and its approval, roles, on-call "
          "rota, reporting channels, training, exercises, contacts with authorities). Organisation-level requirements "
          "are judged once per period on the documents valid at the generation instant: a document outside its "
-         "validity is stale and does not count. Each file is kept in the evidence store; its SHA-256 is given in full.")
+         "validity is stale and does not count. Each file is kept in the evidence store with a chain of custody of its own "
+         "(collected when it was added; `compliance custody log PE-…`), which the integrity section's full verification "
+         "replays while it re-hashes the file; its SHA-256 is given in full.")
 NONE = ("No programme evidence is recorded: organisation-level requirements (for example ISO/IEC 27001 A.5.24, "
         "SOC 2 CC7.1) cannot be satisfied by incident records alone.")
 
