@@ -183,11 +183,18 @@ def longest_token(values: Any, font: str, size: float, *, pad: float = 5.0) -> f
 # '-'), never inside a run of letters and digits.
 SAFE_BREAKS = "/-_.:?&=#"
 BREAK_FLOOR = 15 * mm  # the narrowest a column whose token must be broken anyway starts from
+MAX_SHARE = 0.55  # no column takes more than this share of its table for a token (a SHA-256 at 6.7 pt fits)
 
 
 def break_token(token: str, font: str, size: float, width: float) -> list[str]:
     """`token` cut into pieces that each fit `width` points, each cut right after a safe character when one allows
-    it (SAFE_BREAKS), else where the width ends: nothing is dropped, the pieces joined are the token."""
+    it (SAFE_BREAKS), else where the width ends: nothing is dropped, the pieces joined are the token. A hex digest
+    is cut into halves, quarters … (as PackWriter.hash_cell does), so that a reader reassembles it without doubt."""
+    if len(token) >= 32 and all(c in "0123456789abcdefABCDEF" for c in token):  # a digest: halves, quarters …
+        piece = len(token)
+        while piece > 8 and pdfmetrics.stringWidth(token[:piece], font, size) > width:
+            piece //= 2
+        return [token[i:i + piece] for i in range(0, len(token), piece)]
     pieces, rest = [], token
     while rest and pdfmetrics.stringWidth(rest, font, size) > width:
         fits = 1
@@ -225,14 +232,18 @@ def fit_widths(widths: list[float], needs: list[float], total: float) -> list[fl
     room = sum(spare)
     if room >= deficit:
         return [max(w, n) if n > w else w - deficit * s / room for w, n, s in zip(widths, needs, spare, strict=True)]
-    # Not enough room for every token: the columns that fit give up their spare room and the columns short of room
-    # start from a floor; then each short column gets what it lacks, the smallest lack first (ids are kept whole),
-    # and the ones lacking most (a long URL) are left with the rest and broken at safe points.
-    out = [min(w, n) if n <= w else min(w, BREAK_FLOOR) for w, n in zip(widths, needs, strict=True)]
+    # Not enough room for every token. No column may claim more than MAX_SHARE of the table. The columns that fit
+    # give up their spare room, the columns short of room start from half their width (at least BREAK_FLOOR); each
+    # short column then gets what it lacks, the smallest lack first (ids are kept whole), and the one lacking most (a
+    # long URL) takes what is left and is broken at safe points.
+    wanted, needs = needs, [min(n, total * MAX_SHARE) for n in needs]
+    out = [n if n <= w else min(w, max(BREAK_FLOOR, w / 2)) for w, n in zip(widths, needs, strict=True)]
     free = total - sum(out)
+    if free < 0:
+        return [x * total / sum(out) for x in out]
     for _, i in sorted((n - out[i], i) for i, n in enumerate(needs) if n > out[i]):
-        give = max(0.0, min(needs[i] - out[i], free))
+        give = min(needs[i] - out[i], free)
         out[i] += give
         free -= give
-    out[max(range(len(out)), key=lambda i: needs[i] - out[i])] += free  # the column lacking most takes what is left
+    out[max(range(len(out)), key=lambda i: wanted[i] - out[i])] += free  # the token to break gets what is left
     return out

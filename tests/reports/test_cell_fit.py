@@ -170,7 +170,16 @@ def test_fit_widths_gives_a_column_its_widest_token_from_the_others_spare_room()
     assert fit_widths([50, 150], [10, 20], 200) == [50, 150]  # everything fits: unchanged
     squeezed = fit_widths([50, 50], [150, 20], 100)  # cannot fit: the fitting column gives up its spare room
     assert squeezed == pytest.approx([80, 20]) and sum(squeezed) == pytest.approx(100)
-    # an id short of room is given its full width before a URL that cannot fit anyway
-    ids_first = fit_widths([60, 150, 60], [150, 400, 20], 270)
-    assert ids_first[0] == pytest.approx(150) and ids_first[2] == pytest.approx(20)
+    # an id short of room gets its full width before a URL that cannot fit anyway (no column claims over half)
+    ids_first = fit_widths([60, 150, 60], [100, 600, 20], 270)
+    assert ids_first == pytest.approx([100, 150, 20])
     assert sum(ids_first) == pytest.approx(270)
+
+
+def test_a_digest_too_wide_for_its_column_is_cut_in_halves_or_quarters():
+    from compliance.reports.layout import FONT_MONO, break_token, load_layout, register_fonts
+
+    register_fonts(load_layout())
+    digest = "0fa41d2a391ca93ae8dce1c326ec55dc1563b6286b92f044358854a5643af13d"
+    assert break_token(digest, FONT_MONO, 6.7, 140) == [digest[:32], digest[32:]]
+    assert [len(p) for p in break_token(digest, FONT_MONO, 6.7, 70)] == [16] * 4

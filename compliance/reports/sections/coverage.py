@@ -7,12 +7,13 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 
 from compliance.reports.flowables import Legend
 from compliance.reports.formats import pct
-from compliance.reports.layout import FONT_BOLD, text_width
+from compliance.reports.layout import FONT, FONT_BOLD, text_width
 from compliance.reports.model import EXCEPTION, MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, CoverageMatrix, Framework
 from compliance.reports.text import clean, esc, plain
 from compliance.reports.writer import PackWriter
 
 FRAMEWORK_ROOM = 80 * mm  # a framework's heading and the start of its totals, or a new page
+TITLE_MIN = 24 * mm  # the matrix's title column gives up width for whole requirement ids and statuses
 
 
 def framework_heading(fw: Framework) -> str:
@@ -88,9 +89,11 @@ def _grid(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flow
     grid = {(r.requirement_id, c.incident_ref): c for r in per_incident for c in r.cells}
     size = w.styles.cell.fontSize
     ref_w, title_w = max(20 * mm, text_width(m.incident_refs, FONT_BOLD, size)), 42 * mm
-    # as many requirement columns per table as fit with the longest requirement id whole (at most matrix_columns)
-    column = text_width([r.requirement_id for r in per_incident] + [SATISFIED, EXCEPTION], FONT_BOLD, size)
-    n = max(1, min(w.limit("matrix_columns"), int((w.width - ref_w - title_w) // column)))
+    # as many requirement columns per table as fit with the longest requirement id (bold header) and status whole,
+    # the title column giving up width down to TITLE_MIN (at most matrix_columns)
+    column = max(text_width([r.requirement_id for r in per_incident], FONT_BOLD, size),
+                 text_width([SATISFIED, EXCEPTION, PARTIAL, MISSING], FONT, size))
+    n = max(1, min(w.limit("matrix_columns"), int((w.width - ref_w - TITLE_MIN) // column)))
     chunks = [per_incident[k:k + n] for k in range(0, len(per_incident), n)]
     first_status_col = 2
     for k, reqs in enumerate(chunks):

@@ -275,7 +275,8 @@ def _obligations(w: PackWriter, obligations: list[NotificationRow]) -> list[Flow
         return out + [w.paragraph("No notification obligations.", w.styles.muted)]
     labels = [stage_label(n.regime, n.stage) for n in obligations]
     size = w.styles.cell.fontSize
-    stage_w = max(min(text_width(labels, FONT, size), 50 * mm), longest_token(labels, FONT, size))
+    stage_w = max(min(max(text_width(labels, FONT, size), text_width(["Regime / stage"], FONT_BOLD, size)), 50 * mm),
+                  longest_token(labels, FONT, size))
     return out + w.table(["Regime / stage", "Clock start", "Due", "Notified", "Status", "Delay reason"],
                          [[w.ident(stage_label(n.regime, n.stage)), fmt_stacked(n.clock_start),
                            fmt_stacked(n.due), fmt_stacked(n.notified_at),
@@ -334,6 +335,7 @@ def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
         ("LINEABOVE", (0, 0), (-1, 0), 0.8, w.colours["accent"]),
         ("BACKGROUND", (4, 0), (4, 0), w.colours["on_time"] if ev.custody_verified else w.colours["late"]),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),  # as fit_table counts
     ]))
     out: list[Flowable] = [Spacer(1, 2), t]
     if ev.custody:
