@@ -8,7 +8,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
-from compliance.reports.layout import FONT
+from compliance.reports.layout import FONT, FONT_BOLD, break_token, cell_min_width, fit_widths
+from compliance.reports.text import esc
 
 
 class Para(Paragraph):
@@ -172,3 +173,58 @@ def shift_to_row(commands: Iterable[tuple], row: int) -> list[tuple]:
         name, (c0, _), (c1, _), *rest = cmd
         out.append((name, (c0, row), (c1, row), *rest))
     return out
+
+
+CELL_PAD = 5.0  # left + right padding of a table cell (writer's grid: 2.5 each)
+
+
+def cell_text(value) -> str:
+    """The text a cell shows (a Paragraph's fragments, line breaks kept), for re-breaking it."""
+    if isinstance(value, str):
+        return value
+    return "".join("\n" if getattr(f, "lineBreak", False) else getattr(f, "text", "") for f in value.frags)
+
+
+def safe_cell(value, width: float, style: ParagraphStyle):
+    """A cell whose tokens wider than `width` points are broken at safe points (layout.break_token), one piece a line:
+    nothing past the column's edge, nothing cut (bold and colour of the original are given up for it)."""
+    style = getattr(value, "style", style)
+    font, size = style.fontName, style.fontSize
+    lines = []
+    for line in cell_text(value).split("\n"):
+        words = []
+        for token in line.split():
+            pieces = break_token(token, font, size, width - style.leftIndent)
+            words.append("<br/>".join(esc(p) for p in pieces))
+        lines.append(" ".join(words))
+    return Para("<br/>".join(lines), style)
+
+
+def fit_table(header: list, rows: list[list], widths: list[float],
+              style: ParagraphStyle) -> tuple[list, list[list], list[float]]:
+    """Every column at least as wide as its widest unbreakable token (header included) when the table's width allows
+    it (layout.fit_widths); a token wider than its column even then is broken at safe points (`safe_cell`).
+    Returns the header and the rows (over-wide cells replaced) and the widths. Plain strings are measured in the bold
+    face (a table may draw a column bold) and by token: the writer wraps a plain string wider than its column."""
+    size = style.fontSize
+    needs = [0.0] * len(widths)
+    for row in [header, *rows]:
+        for i, value in enumerate(row[:len(widths)]):
+            needs[i] = max(needs[i], cell_min_width(value, FONT_BOLD, size) + CELL_PAD)
+    widths = fit_widths(list(widths), needs, sum(widths))
+    if all(n <= w + 0.01 for n, w in zip(needs, widths, strict=True)):
+        return header, rows, widths
+
+    def too_wide(value, width: float) -> bool:
+        return isinstance(value, str | Paragraph) and cell_min_width(value, FONT_BOLD, size) + CELL_PAD > width + 0.01
+
+    def fixed(row: list) -> list:
+        out = list(row)
+        for i, value in enumerate(row[:len(widths)]):
+            if too_wide(value, widths[i]):
+                out[i] = safe_cell(value, widths[i] - CELL_PAD, style)
+            elif isinstance(value, list):
+                out[i] = [safe_cell(v, widths[i] - CELL_PAD, style) if too_wide(v, widths[i]) else v for v in value]
+        return out
+
+    return fixed(header), [fixed(row) for row in rows], widths

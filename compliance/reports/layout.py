@@ -92,8 +92,9 @@ class Styles:
         self.small = ParagraphStyle("small", parent=self.body, fontSize=base - 1.5,
                                     leading=(base - 1.5) * 1.3, spaceAfter=0)
         self.cell = ParagraphStyle("cell", parent=self.body, fontSize=base - 1.8,
-                                   leading=(base - 1.8) * 1.28, spaceAfter=0)
+                                   leading=(base - 1.8) * 1.22, spaceAfter=0)
         self.cell_bold = ParagraphStyle("cellb", parent=self.cell, fontName=FONT_BOLD)
+        self.cell_reason = ParagraphStyle("cellr", parent=self.cell, textColor=colours["muted"])
         self.cell_head = ParagraphStyle("cellh", parent=self.cell, fontName=FONT_BOLD, textColor=colors.white)
         self.mono = ParagraphStyle("mono", parent=self.cell, fontName=FONT_MONO,
                                    fontSize=base - 2.3, leading=(base - 2.3) * 1.3)
@@ -130,14 +131,23 @@ class Styles:
                            leftIndent=0, firstLineIndent=0, spaceBefore=0, spaceAfter=0),
             ParagraphStyle("toc1", parent=self.small, leftIndent=14, firstLineIndent=0, leading=9.2),
         ]
-        self.root_cause = [ParagraphStyle(f"rc{depth}", parent=self.body, leftIndent=10 + 12 * depth, spaceAfter=1)
-                           for depth in range(ROOT_CAUSE_DEPTHS + 1)]
+        self._cell_steps: dict[int, ParagraphStyle] = {}
+        self._body_steps: dict[int, ParagraphStyle] = {}
 
-    def root_cause_step(self, depth: int) -> ParagraphStyle:
-        """The indented style of a why-chain step at `depth` (0 = top level)."""
-        if depth < len(self.root_cause):
-            return self.root_cause[depth]
-        return ParagraphStyle(f"rc{depth}", parent=self.body, leftIndent=10 + 12 * depth, spaceAfter=1)
+    def body_step(self, depth: int) -> ParagraphStyle:
+        """A why-chain step at `depth` in full width: the body's size, indented by depth."""
+        depth = min(depth, ROOT_CAUSE_DEPTHS)
+        if depth not in self._body_steps:
+            self._body_steps[depth] = ParagraphStyle(f"rc{depth}", parent=self.body, leftIndent=10 + 12 * depth,
+                                                     spaceAfter=1)
+        return self._body_steps[depth]
+
+    def cell_step(self, depth: int) -> ParagraphStyle:
+        """A why-chain step at `depth` in a table cell: the cell's size, indented by depth."""
+        depth = min(depth, ROOT_CAUSE_DEPTHS)
+        if depth not in self._cell_steps:
+            self._cell_steps[depth] = ParagraphStyle(f"rcc{depth}", parent=self.cell, leftIndent=8 * depth)
+        return self._cell_steps[depth]
 
 
 def fit(text: Any, font: str, size: float, width: float) -> str:
@@ -153,3 +163,87 @@ def fit(text: Any, font: str, size: float, width: float) -> str:
         else:
             hi = mid - 1
     return s[:lo] + "…"
+
+
+def text_width(values: Any, font: str, size: float, *, pad: float = 5.0) -> float:
+    """The width in points a column needs to show every line of `values` (plain strings) without wrapping,
+    cell padding (`pad`) included."""
+    widths = [pdfmetrics.stringWidth(line, font, size) for v in values for line in clean(v).split("\n")]
+    return max(widths, default=0.0) + pad
+
+
+def longest_token(values: Any, font: str, size: float, *, pad: float = 5.0) -> float:
+    """The width in points of the widest unbreakable token (no space inside) of `values`, cell padding included:
+    a column narrower than this draws that token past its right edge or splits it."""
+    widths = [pdfmetrics.stringWidth(token, font, size) for v in values for token in clean(v).split()]
+    return max(widths, default=0.0) + pad
+
+
+# Where a token too wide for any column may be broken: after these characters (a URL at '/', a file name at '.' or
+# '-'), never inside a run of letters and digits.
+SAFE_BREAKS = "/-_.:?&=#"
+BREAK_FLOOR = 15 * mm  # the narrowest a column whose token must be broken anyway starts from
+MAX_SHARE = 0.55  # no column takes more than this share of its table for a token (a SHA-256 at 6.7 pt fits)
+
+
+def break_token(token: str, font: str, size: float, width: float) -> list[str]:
+    """`token` cut into pieces that each fit `width` points, each cut right after a safe character when one allows
+    it (SAFE_BREAKS), else where the width ends: nothing is dropped, the pieces joined are the token. A hex digest
+    is cut into halves, quarters … (as PackWriter.hash_cell does), so that a reader reassembles it without doubt."""
+    if len(token) >= 32 and all(c in "0123456789abcdefABCDEF" for c in token):  # a digest: halves, quarters …
+        piece = len(token)
+        while piece > 8 and pdfmetrics.stringWidth(token[:piece], font, size) > width:
+            piece //= 2
+        return [token[i:i + piece] for i in range(0, len(token), piece)]
+    pieces, rest = [], token
+    while rest and pdfmetrics.stringWidth(rest, font, size) > width:
+        fits = 1
+        while fits < len(rest) and pdfmetrics.stringWidth(rest[:fits + 1], font, size) <= width:
+            fits += 1
+        safe = max((i + 1 for i in range(fits) if rest[i] in SAFE_BREAKS), default=0)
+        cut = safe if safe > 0 else fits
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    return pieces + ([rest] if rest else [])
+
+
+def cell_min_width(value: Any, font: str, size: float) -> float:
+    """The narrowest width (points, padding excluded) at which a cell shows its widest unbreakable token whole."""
+    from reportlab.platypus import Paragraph
+
+    if isinstance(value, str):
+        return max((pdfmetrics.stringWidth(t, font, size) for t in value.split()), default=0.0)
+    if isinstance(value, Paragraph):
+        return value.minWidth() + value.style.leftIndent
+    if isinstance(value, list | tuple):
+        return max((cell_min_width(v, font, size) for v in value), default=0.0)
+    return 0.0
+
+
+def fit_widths(widths: list[float], needs: list[float], total: float) -> list[float]:
+    """Column widths that give every column at least what its widest token needs (`needs`), taken from the columns
+    with room to spare in proportion to their spare room; the total stays `total`. When the needs exceed the total,
+    the columns that fit shrink to their need and the others get what they lack, the smallest lack first; the widest
+    tokens are then broken at safe points (`break_token`)."""
+    deficit = sum(max(0.0, n - w) for w, n in zip(widths, needs, strict=True))
+    if deficit <= 0.01:
+        return widths
+    spare = [max(0.0, w - n) for w, n in zip(widths, needs, strict=True)]
+    room = sum(spare)
+    if room >= deficit:
+        return [max(w, n) if n > w else w - deficit * s / room for w, n, s in zip(widths, needs, spare, strict=True)]
+    # Not enough room for every token. No column may claim more than MAX_SHARE of the table. The columns that fit
+    # give up their spare room, the columns short of room start from half their width (at least BREAK_FLOOR); each
+    # short column then gets what it lacks, the smallest lack first (ids are kept whole), and the one lacking most (a
+    # long URL) takes what is left and is broken at safe points.
+    wanted, needs = needs, [min(n, total * MAX_SHARE) for n in needs]
+    out = [n if n <= w else min(w, max(BREAK_FLOOR, w / 2)) for w, n in zip(widths, needs, strict=True)]
+    free = total - sum(out)
+    if free < 0:
+        return [x * total / sum(out) for x in out]
+    for _, i in sorted((n - out[i], i) for i, n in enumerate(needs) if n > out[i]):
+        give = min(needs[i] - out[i], free)
+        out[i] += give
+        free -= give
+    out[max(range(len(out)), key=lambda i: wanted[i] - out[i])] += free  # the token to break gets what is left
+    return out

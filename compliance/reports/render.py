@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import UTC
 from io import BytesIO
 
-from reportlab.platypus import Flowable, Frame, NextPageTemplate, PageBreak, PageTemplate
+from reportlab.lib.units import mm
+from reportlab.platypus import CondPageBreak, Flowable, Frame, NextPageTemplate, PageBreak, PageTemplate, Spacer
 
 from compliance import __version__
 from compliance.reports.document import PackDoc, PageDecoration, canvas_maker
@@ -48,6 +49,10 @@ BODY = (("scope", scope.build), ("events", events.build), ("assertion", assertio
         ("integrity", integrity.build))
 
 
+SHARES_PAGE = {"events", "assertion"}
+SHARED_PAGE_ROOM = 110 * mm
+
+
 def contents_entries(w: PackWriter) -> list[tuple[int, str]]:
     """The (level, markup) of every contents entry, in the order of BODY."""
     return contents.expected_entries(w, [name for name, _ in BODY])
@@ -60,7 +65,8 @@ def story(w: PackWriter, entries: list[tuple[int, str]] | None = None) -> list[F
     out += [NextPageTemplate("body"), PageBreak()]
     out += contents.build(w, contents_entries(w) if entries is None else entries)
     for name, build in BODY:
-        out.append(PageBreak())
+        # The short front matter after the scope (events, assertion) follows on the same page when it has room.
+        out += [Spacer(1, 10), CondPageBreak(SHARED_PAGE_ROOM)] if name in SHARES_PAGE else [PageBreak()]
         out.append(w.lazy(name, lambda build=build, title=w.sections[name]: w.h1(title) + build(w), step=True))
     # The appendix "checking this pack with standard tools" (verification_guide.py), last in every pack.
     out += [PageBreak(), w.lazy("verification", lambda: guide_flowables(w), step=True)]

@@ -14,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from compliance.reports.flowables import ChunkedTable, Heading, Lazy, Para, Rule, shift_to_row
+from compliance.reports.flowables import ChunkedTable, Heading, Lazy, Para, Rule, fit_table, shift_to_row
 from compliance.reports.layout import FONT, FONT_BOLD, H2_ROOM, H3_ROOM, TABLE_CHUNK, PageGeometry, Styles, load_colours
 from compliance.reports.model import MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, AuditPack
 from compliance.reports.text import clean, clip, esc
@@ -121,8 +121,9 @@ class PackWriter:
         return Para(esc(text, limit=self.limit("cell_chars")) or "—", style or self.styles.cell)
 
     def ident(self, text: Any, *, bold: bool = False) -> Paragraph:
-        """An identifier (ref, requirement, stage) in a cell: never split inside a token."""
-        body = esc(text, limit=80)
+        """An identifier (ref, requirement, stage, URL) in a cell: never split inside a token, never cut short of the
+        cell bound (a column is made wide enough, or a token wider than any column breaks at safe points)."""
+        body = esc(text, limit=self.limit("cell_chars"))
         return Para(f"<b>{body}</b>" if bold else body, self.styles.cell_id)
 
     def hash_cell(self, digest: Any, *, width: float | None = None) -> Paragraph:
@@ -175,6 +176,7 @@ class PackWriter:
         head = [h if isinstance(h, Flowable) else Para(esc(h), self.styles.cell_head) for h in header]
         total = scale = sum(widths)
         widths = [w * self.width / scale for w in widths] if total > self.width else widths
+        head, rows, widths = fit_table(head, rows, widths, self.styles.cell)  # no token past its column's edge
         extra = list(extra_style)
         rows = [self.fitting(row, widths) for row in rows]
 
@@ -230,6 +232,7 @@ class PackWriter:
         vw = (self.width - cols * lw) / cols
         widths = [lw, vw] * cols
         styles = [self.styles.cell_bold, self.styles.cell] * cols
+        _, rows, widths = fit_table([], rows, widths, self.styles.cell)  # no token past its column's edge
         t = Table([self.fitting(row, widths, styles) for row in rows], colWidths=widths, hAlign="LEFT")
         t.setStyle(TableStyle([*self._kv_style, *self._kv_fonts,
                                *[("FONTNAME", (2 * c, 0), (2 * c, -1), FONT_BOLD) for c in range(cols)],

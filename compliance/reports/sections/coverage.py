@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer
 
 from compliance.reports.flowables import Legend
 from compliance.reports.formats import pct
-from compliance.reports.layout import FONT_BOLD
+from compliance.reports.layout import FONT, FONT_BOLD, text_width
 from compliance.reports.model import EXCEPTION, MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED, CoverageMatrix, Framework
 from compliance.reports.text import clean, esc, plain
 from compliance.reports.writer import PackWriter
+
+FRAMEWORK_ROOM = 80 * mm  # a framework's heading and the start of its totals, or a new page
+TITLE_MIN = 24 * mm  # the matrix's title column gives up width for whole requirement ids and statuses
 
 
 def framework_heading(fw: Framework) -> str:
@@ -19,14 +22,14 @@ def framework_heading(fw: Framework) -> str:
 
 
 def build(w: PackWriter) -> list[Flowable]:
-    """One lazily built part per framework, each on its own page."""
+    """One lazily built part per framework, on a new page only when little room is left on the current one."""
     out: list[Flowable] = [w.markup(esc(w.wording["coverage_intro"]))]
     if not w.pack.matrices:
         out.append(w.paragraph("No framework was assessed."))
     titles = {inc.ref: inc.title for inc in w.pack.incidents}
     for i, m in enumerate(w.pack.matrices):
         if i:
-            out.append(PageBreak())
+            out += [Spacer(1, 8), CondPageBreak(FRAMEWORK_ROOM)]
         out.append(w.lazy(f"fw{i}", lambda m=m: matrix(w, m, titles)))
     return out
 
@@ -71,27 +74,34 @@ def _totals_per_requirement(w: PackWriter, m: CoverageMatrix) -> list[Flowable]:
         return [("BACKGROUND", (col, 0), (col, 0), w.status_colour(status))
                 for col, status in status_columns.items() if totals[i][status]]
 
+    header = ["Requirement", "Satisfied", "Exception", "Partial", "Missing", "n/a", "Satisfied %"]
+    # every count column as wide as its header word (a header is never split inside a word)
+    counts = [text_width([h], FONT_BOLD, w.styles.cell.fontSize) for h in header[1:]]
     return [w.h3("Totals per requirement")] + w.table(
-        ["Requirement", "Satisfied", "Exception", "Partial", "Missing", "n/a", "Satisfied %"],
-        rows or [["No requirements defined.", "", "", "", "", "", ""]],
-        [w.width - 94 * mm, 15 * mm, 15 * mm, 14 * mm, 14 * mm, 12 * mm, 24 * mm], row_styles=styles)
+        header, rows or [["No requirements defined.", "", "", "", "", "", ""]],
+        [w.width - sum(counts), *counts], row_styles=styles)
 
 
 def _grid(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flowable]:
     """Incidents as rows, requirements as columns (chunks of limits.matrix_columns columns)."""
     out: list[Flowable] = []
-    n = max(1, w.limit("matrix_columns"))
     per_incident = [r for r in m.rows if r.scope != "organisation"]  # organisation-level: once, in the totals above
     grid = {(r.requirement_id, c.incident_ref): c for r in per_incident for c in r.cells}
+    size = w.styles.cell.fontSize
+    ref_w, title_w = max(20 * mm, text_width(m.incident_refs, FONT_BOLD, size)), 42 * mm
+    # as many requirement columns per table as fit with the longest requirement id (bold header) and status whole,
+    # the title column giving up width down to TITLE_MIN (at most matrix_columns)
+    column = max(text_width([r.requirement_id for r in per_incident], FONT_BOLD, size),
+                 text_width([SATISFIED, EXCEPTION, PARTIAL, MISSING], FONT, size))
+    n = max(1, min(w.limit("matrix_columns"), int((w.width - ref_w - TITLE_MIN) // column)))
     chunks = [per_incident[k:k + n] for k in range(0, len(per_incident), n)]
-    ref_w, title_w = 20 * mm, 42 * mm
     first_status_col = 2
     for k, reqs in enumerate(chunks):
         label = f"Matrix — requirements {k * n + 1}–{k * n + len(reqs)} of {len(per_incident)} judged per incident"
         out.append(CondPageBreak(60 * mm))
         out.append(w.h3(label))
         col_w = (w.width - ref_w - title_w) / len(reqs)
-        header = ["Incident", "Title"] + [Paragraph(esc(r.requirement_id, limit=30), w.styles.cell_id_head) for r in reqs]
+        header = ["Incident", "Title"] + [Paragraph(esc(r.requirement_id, limit=40), w.styles.cell_id_head) for r in reqs]
         body, statuses = [], []
         for ref in m.incident_refs:
             row_statuses = []
@@ -99,7 +109,7 @@ def _grid(w: PackWriter, m: CoverageMatrix, titles: dict[str, str]) -> list[Flow
                 c = grid.get((r.requirement_id, ref))
                 row_statuses.append((EXCEPTION if c.exception else c.status) if c else "—")
             statuses.append(row_statuses)
-            body.append([plain(ref, 16), plain(titles.get(ref, ""), 30)] + row_statuses)
+            body.append([plain(ref, 80), plain(titles.get(ref, ""), 30)] + row_statuses)
         body.append(["Satisfied", "(plain)"] + [f"{r.totals()[SATISFIED] - r.totals()[EXCEPTION]} / {len(m.incident_refs)}"
                                                 for r in reqs])
         totals_row = len(body) - 1

@@ -6,7 +6,8 @@ from __future__ import annotations
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
-from compliance.reports.formats import fmt_date, fmt_stacked
+from compliance.reports.formats import fmt_date, fmt_short, stage_label
+from compliance.reports.layout import FONT, FONT_BOLD, longest_token, text_width
 from compliance.reports.model import MISSING
 from compliance.reports.sections import recurrence
 from compliance.reports.text import clean, esc
@@ -64,19 +65,31 @@ def build(w: PackWriter) -> list[Flowable]:
     links = recurrence.all_links(pack)
     out.append(w.h3(f"{recurrence.TITLE} ({len(links)})"))
     if links:
-        out += w.table(["Incident", "Recurs", "Theme", "After action (completed, UTC)"],
-                       [[w.ident(r.incident_ref), w.ident(r.earlier_ref), w.cell(r.tag),
-                         w.cell(f"{r.action_ref}\n{r.completed_at:%Y-%m-%d %H:%M}")] for r in links],
-                       [22 * mm, 22 * mm, 40 * mm, w.width - 84 * mm])
+        size = w.styles.cell.fontSize
+        ids = [text_width([r.incident_ref for r in links] + [r.earlier_ref for r in links] + ["Incident"], FONT_BOLD,
+                          size)] * 2
+        action = max(text_width(["After action"], FONT_BOLD, size), longest_token([r.action_ref for r in links], FONT, size))
+        widths = [*ids, action, text_width(["2000-01-01 00:00", "Completed (UTC)"], FONT_BOLD, size)]
+        out += w.table(["Incident", "Recurs", "After action", "Completed (UTC)", "Theme"],
+                       [[w.ident(r.incident_ref), w.ident(r.earlier_ref), w.ident(r.action_ref),
+                         f"{r.completed_at:%Y-%m-%d %H:%M}", w.cell(r.tag)] for r in links],
+                       [*widths, w.width - sum(widths)])
     else:
         out.append(w.paragraph("None.", w.styles.muted))
     return out
 
 
 def _obligations(w: PackWriter, rows, why) -> list[Flowable]:
+    size = w.styles.cell.fontSize
+    labels = [stage_label(n.regime, n.stage) for n in rows]
+    statuses = [n.status.replace("_", " ") for n in rows]
+    instant = text_width(["2000-01-01 00:00"], FONT, size)  # one line each (the header may take two)
+    widths = [text_width([n.incident_ref for n in rows] + ["Incident"], FONT_BOLD, size),
+              max(min(text_width(labels, FONT, size), 46 * mm), longest_token(labels, FONT, size)),
+              instant, instant, text_width(statuses + ["Status"], FONT_BOLD, size)]
     return w.table(["Incident", "Regime / stage", "Due (UTC)", "Notified (UTC)", "Status", "Reason or exception"],
-                   [[w.ident(n.incident_ref), w.ident(f"{n.regime} / {n.stage}"), fmt_stacked(n.due),
-                     fmt_stacked(n.notified_at), w.cell(n.status.replace("_", " ")), w.cell(clean(why(n)))]
-                    for n in rows],
-                   [20 * mm, 46 * mm, 18 * mm, 18 * mm, 18 * mm, w.width - 120 * mm],
+                   [[w.ident(n.incident_ref), w.ident(label), fmt_short(n.due),
+                     fmt_short(n.notified_at), status, w.cell(clean(why(n)))]
+                    for n, label, status in zip(rows, labels, statuses, strict=True)],
+                   [*widths, w.width - sum(widths)],
                    row_styles=w.colour_column(4, [w.status_colour(n.status) for n in rows]))

@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyle
 
 from compliance.reports.exceptions import exception_marking
-from compliance.reports.flowables import Heading, Para
+from compliance.reports.flowables import Heading, Para, fit_table
 from compliance.reports.formats import (
     fmt_duration,
     fmt_instant,
@@ -21,7 +21,7 @@ from compliance.reports.formats import (
     spaced_durations,
     stage_label,
 )
-from compliance.reports.layout import FONT
+from compliance.reports.layout import FONT, FONT_BOLD, longest_token, text_width
 from compliance.reports.model import (
     MISSING,
     NOT_APPLICABLE,
@@ -41,7 +41,7 @@ from compliance.reports.writer import PackWriter
 
 def heading_markup(inc: IncidentSection) -> str:
     """'INC-0001 — title' as the incident's heading and TOC entry."""
-    return f"{esc(inc.ref, limit=20)} — {esc(inc.title, limit=100)}"
+    return f"{esc(inc.ref, limit=80)} — {esc(inc.title, limit=100)}"
 
 
 def build(w: PackWriter) -> list[Flowable]:
@@ -60,7 +60,7 @@ def build(w: PackWriter) -> list[Flowable]:
 
 def incident(w: PackWriter, inc: IncidentSection, obligations: list[NotificationRow]) -> list[Flowable]:
     """Everything the pack shows about one incident."""
-    head = f"{clip(inc.ref, 20)} — {clip(inc.title, w.limit('title_chars'))}"
+    head = f"{clip(inc.ref, 80)} — {clip(inc.title, w.limit('title_chars'))}"
     out: list[Flowable] = [Heading(heading_markup(inc), w.styles.h2, level=1, outline=clip(head, 120), key=w.key("inc"))]
     if inc.redacted:
         return out + _redacted(w, inc, obligations)
@@ -99,11 +99,12 @@ def _key_facts(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
         ("Time to resolve", ttr), ("Regimes", ", ".join(map(clean, inc.regimes)) or "—"),
         ("Services", ", ".join(map(clean, inc.affected_services)) or "—"),
         ("Tags", ", ".join(map(clean, inc.tags)) or "—"),
-        ("Personal data", personal_data), ("Restricted", "yes" if inc.restricted else "no"),
     ]
+    # the longer facts in wider columns below the instants (a personal-data line does not wrap into four)
+    wide = [("Personal data", personal_data), ("Restricted", "yes" if inc.restricted else "no")]
     if inc.affected_by_state:
-        facts.append(("Residents per State", ", ".join(f"{clean(k)} {v:,}" for k, v in sorted(inc.affected_by_state.items()))))
-    out: list[Flowable] = [w.h3("Key facts"), w.kv_table(facts, cols=3, label_w=0.14)]
+        wide.append(("Residents per State", ", ".join(f"{clean(k)} {v:,}" for k, v in sorted(inc.affected_by_state.items()))))
+    out: list[Flowable] = [Spacer(1, 2), w.kv_table(facts, cols=3, label_w=0.14), w.kv_table(wide, cols=2, label_w=0.14)]
     if inc.awareness_gap_hours is not None:
         why = inc.awareness_justification
         out.append(Spacer(1, 4))
@@ -145,8 +146,11 @@ def _timeline(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
              w.text(clean(e.text) + (f" [source: {clean(e.source)}]" if e.source else "")
                     + (" [customer-visible]" if e.customer_visible else ""))]
             for e in entries[:lim]]
-    out += w.table(["When (UTC)", "Kind", "Actor", "What happened"], rows,
-                   [27 * mm, 23 * mm, 32 * mm, w.width - 82 * mm])
+    size = w.styles.cell.fontSize
+    widths = [text_width([r[0] for r in rows] + ["When (UTC)"], FONT_BOLD, size),
+              text_width([r[1] for r in rows] + ["Kind"], FONT_BOLD, size),
+              min(text_width([r[2] for r in rows] + ["Actor"], FONT_BOLD, size), 36 * mm)]
+    out += w.table(["When (UTC)", "Kind", "Actor", "What happened"], rows, widths + [w.width - sum(widths)])
     if len(entries) > lim:
         out.append(w.paragraph(w.wording["list_truncated"].format(more=len(entries) - lim), w.styles.muted))
     return out
@@ -161,33 +165,14 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
         ("Status", pm.status), ("Reviewer", w.person(pm.reviewer, pm.reviewer_role)
                                 if (pm.reviewer or pm.reviewer_role) else "—"),
         ("Drafted", fmt_instant(pm.drafted_at)), ("Published", fmt_instant(pm.published_at)),
-    ]))
+    ], cols=4, label_w=0.075))
     columns = []
     for label, items in (("Contributors", pm.contributors), ("Mitigators", pm.mitigators), ("Risks", pm.risks)):
         columns.append([Para(esc(label), w.styles.cell_bold)]
                        + ([Para("• " + esc(clip(x, w.limit("cell_chars"))), w.styles.cell) for x in items[:lim]]
                           or [Para("—", w.styles.cell)]))
-    t = Table([columns], colWidths=[w.width / 3] * 3, hAlign="LEFT")
-    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                           ("BACKGROUND", (0, 0), (-1, -1), w.colours["zebra"]),
-                           ("LINEAFTER", (0, 0), (1, 0), 0.5, colors.white)]))
-    out += [Spacer(1, 3), t]
-    out.append(w.h3("Root-cause chains"))
-    if pm.root_cause:
-        for step in pm.root_cause[:lim]:
-            depth = clean(step.number).count(".")
-            out.append(Para(f"<b>{esc(step.number, limit=12)}</b>  "
-                                 f"{esc(step.text, limit=w.limit('paragraph_chars'))}", w.styles.root_cause_step(depth)))
-    else:
-        out.append(w.paragraph("No root-cause analysis recorded.", w.styles.muted))
-    out.append(w.h3("Lessons learned"))
-    if pm.lessons:
-        for lesson in pm.lessons[:lim]:
-            category = f" <font color='#5F6B7A'>[{esc(lesson.category, limit=40)}]</font>" if lesson.category else ""
-            out.append(Para(f"<b>{esc(lesson.number, limit=8)}.</b> "
-                                 f"{esc(lesson.text, limit=w.limit('paragraph_chars'))}{category}", w.styles.bullet))
-    else:
-        out.append(w.paragraph("No lessons recorded.", w.styles.muted))
+    out += [Spacer(1, 2), _box(w, columns, [w.width / 3] * 3)]
+    out += _learning(w, pm, lim)
     if pm.findings:
         out.append(w.h3("Review findings"))
         severity_colour = {"blocking": w.colours["missing"], "warning": w.colours["partial"]}
@@ -195,11 +180,59 @@ def _postmortem(w: PackWriter, pm: PostmortemInfo | None) -> list[Flowable]:
         for f in pm.findings[:lim]:  # one row per code and severity, its findings joined
             merged.setdefault((plain(f.code, 24), plain(f.severity, 12)), []).append(clean(f.message))
         out += w.table(["Code", "Severity", "Finding"],
-                       [[w.ident(code), w.text(severity), w.text("; ".join(messages))]
+                       [[w.ident(code), w.text(severity), w.text(merged_findings(messages))]
                         for (code, severity), messages in merged.items()],
                        [18 * mm, 16 * mm, w.width - 34 * mm],
                        row_styles=w.colour_column(1, [severity_colour.get(severity) for _, severity in merged]))
     return out
+
+
+COMPACT_ITEMS = 24  # root-cause steps and lessons up to this many (each short) sit side by side in one box
+
+
+def _box(w: PackWriter, cells: list, widths: list[float]) -> Table:
+    """One row of boxed columns on the zebra background (contributors, mitigators, risks; chains and lessons)."""
+    t = Table([cells], colWidths=widths, hAlign="LEFT")
+    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                           ("BACKGROUND", (0, 0), (-1, -1), w.colours["zebra"]),
+                           ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                           ("LINEAFTER", (0, 0), (-2, 0), 0.5, colors.white)]))
+    return t
+
+
+def _learning(w: PackWriter, pm: PostmortemInfo, lim: int) -> list[Flowable]:
+    """Root-cause chains beside the lessons learned in one box when they are short; else one after the other, in
+    full width (a box row cannot continue on the next page)."""
+    steps, lessons = pm.root_cause[:lim], pm.lessons[:lim]
+    short = all(len(clean(x.text)) <= w.limit("cell_chars") for x in [*steps, *lessons])
+    compact = short and len(steps) + len(lessons) <= COMPACT_ITEMS
+    chains = [Para(f"<b>{esc(step.number, limit=12)}</b>  {esc(step.text, limit=w.limit('paragraph_chars'))}",
+                   w.styles.cell_step(clean(step.number).count(".")) if compact
+                   else w.styles.body_step(clean(step.number).count("."))) for step in steps]
+    learned = [Para(f"<b>{esc(lesson.number, limit=8)}.</b> {esc(lesson.text, limit=w.limit('paragraph_chars'))}"
+                    + (f" <font color='#5F6B7A'>[{esc(lesson.category, limit=40)}]</font>" if lesson.category else ""),
+                    w.styles.cell if compact else w.styles.bullet) for lesson in lessons]
+    none_chains, none_lessons = "No root-cause analysis recorded.", "No lessons recorded."
+    if compact:
+        return [Spacer(1, 2), _box(w, [[Para("Root-cause chains", w.styles.cell_bold)]
+                                       + (chains or [Para(none_chains, w.styles.cell)]),
+                                       [Para("Lessons learned", w.styles.cell_bold)]
+                                       + (learned or [Para(none_lessons, w.styles.cell)])], [w.width / 2] * 2)]
+    return [w.h3("Root-cause chains"), *(chains or [w.paragraph(none_chains, w.styles.muted)]),
+            w.h3("Lessons learned"), *(learned or [w.paragraph(none_lessons, w.styles.muted)])]
+
+
+def merged_findings(messages: list[str]) -> str:
+    """The findings of one code in one cell, what they share said once: 'action is vague: "A"; "B"' for a shared
+    lead, '… between 15:00 and 20:59 UTC; … (each: say what happened …)' for a shared ending."""
+    if len(messages) > 1 and all(": " in m for m in messages):
+        leads = {m.split(": ", 1)[0] for m in messages}
+        endings = {m.rsplit(": ", 1)[1] for m in messages}
+        if len(leads) == 1:
+            return f"{leads.pop()}: " + "; ".join(m.split(": ", 1)[1] for m in messages)
+        if len(endings) == 1:
+            return "; ".join(m.rsplit(": ", 1)[0] for m in messages) + f" (each: {endings.pop()})"
+    return "; ".join(messages)
 
 
 def _actions(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
@@ -237,15 +270,19 @@ def verification(a: ActionRow) -> str:
 
 
 def _obligations(w: PackWriter, obligations: list[NotificationRow]) -> list[Flowable]:
-    out: list[Flowable] = [w.h3("Notification obligations")]
+    out: list[Flowable] = [w.h3("Notification obligations (instants in UTC)")]
     if not obligations:
         return out + [w.paragraph("No notification obligations.", w.styles.muted)]
-    return out + w.table(["Regime / stage", "Clock start (UTC)", "Due (UTC)", "Notified (UTC)", "Status", "Delay reason"],
+    labels = [stage_label(n.regime, n.stage) for n in obligations]
+    size = w.styles.cell.fontSize
+    stage_w = max(min(max(text_width(labels, FONT, size), text_width(["Regime / stage"], FONT_BOLD, size)), 50 * mm),
+                  longest_token(labels, FONT, size))
+    return out + w.table(["Regime / stage", "Clock start", "Due", "Notified", "Status", "Delay reason"],
                          [[w.ident(stage_label(n.regime, n.stage)), fmt_stacked(n.clock_start),
                            fmt_stacked(n.due), fmt_stacked(n.notified_at),
                            plain(notification_status(n), 600), w.text(n.delay_reason or "")]
                           for n in obligations],
-                         [44 * mm, 19 * mm, 19 * mm, 19 * mm, 30 * mm, w.width - 131 * mm],
+                         [stage_w, 19 * mm, 19 * mm, 19 * mm, 30 * mm, w.width - stage_w - 87 * mm],
                          row_styles=w.colour_column(4, [w.status_colour(n.status) for n in obligations]))
 
 
@@ -261,9 +298,14 @@ def _evidence(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     if not inc.evidence:
         return out + [w.paragraph("No evidence recorded.", w.styles.muted)]
     lim = w.limit("list_items")
+    out.append(Para(esc(INTAKE), w.styles.small))
     for ev in oldest_first(inc.evidence)[:lim]:
         out += evidence_block(w, ev, lim)
     return out
+
+
+INTAKE = ("Each item below was copied into the evidence store and hashed (SHA-256) on intake; "
+          "its custody log follows it, oldest entry first.")
 
 
 def oldest_first(evidence: list[EvidenceRow]) -> list[EvidenceRow]:
@@ -275,15 +317,17 @@ def oldest_first(evidence: list[EvidenceRow]) -> list[EvidenceRow]:
 def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
     """One evidence item: ref, file and description, collection (by, at, method and source), custody, SHA-256, log."""
     custody_ok = "verified" if ev.custody_verified else "DOES NOT VERIFY"
-    method = ("copied into the evidence store and hashed on intake"
-              + (f", from {clean(ev.source)}" if ev.source else ", source not recorded"))
+    method = f"from {clean(ev.source)}" if ev.source else "source not recorded"
     head = [
         [w.ident(ev.ref, bold=True), w.cell(ev.filename + (f"\n{ev.description}" if ev.description else "")),
          w.cell(f"{w.person(ev.collected_by, ev.collected_by_role)}, {fmt_instant(ev.collected_at)}\n{method}"),
          plain(fmt_size(ev.size), 14), w.cell(f"custody {custody_ok}")],
         [Para("SHA-256", w.styles.cell_bold), w.hash_cell(ev.sha256), "", "", ""],
     ]
-    t = Table(head, colWidths=[24 * mm, w.width - 120 * mm, 56 * mm, 16 * mm, 24 * mm], hAlign="LEFT")
+    # the SHA-256 row spans columns 1-4: only the first row's cells set the widths
+    widths = [24 * mm, w.width - 120 * mm, 56 * mm, 16 * mm, 24 * mm]
+    _, first, widths = fit_table([], head[:1], widths, w.styles.cell)
+    t = Table([w.fitting(first[0], widths), *head[1:]], colWidths=widths, hAlign="LEFT")
     t.setStyle(TableStyle([
         ("SPAN", (1, 1), (-1, 1)), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), w.styles.cell.fontSize),
@@ -291,6 +335,7 @@ def evidence_block(w: PackWriter, ev: EvidenceRow, lim: int) -> list[Flowable]:
         ("LINEABOVE", (0, 0), (-1, 0), 0.8, w.colours["accent"]),
         ("BACKGROUND", (4, 0), (4, 0), w.colours["on_time"] if ev.custody_verified else w.colours["late"]),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5), ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),  # as fit_table counts
     ]))
     out: list[Flowable] = [Spacer(1, 2), t]
     if ev.custody:
@@ -311,15 +356,12 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     frameworks: dict[str, list[AssessmentRow]] = {}
     for a in inc.assessment:
         frameworks.setdefault(a.framework_id, []).append(a)
-    names = {f.id: f.name for f in w.pack.frameworks}
     lines: list[str] = []
     for framework_id, rows in frameworks.items():
-        lines.append(assessment_line(names.get(framework_id, framework_id), framework_id, rows))
+        lines.append(assessment_line(framework_id, rows))
+    if any(a.status == NOT_APPLICABLE for a in inc.assessment):
         # The ids only: each requirement's n/a reasons, with the incidents they hold for, are in the coverage section.
-        not_applicable = [a.requirement_id for a in rows if a.status == NOT_APPLICABLE]
-        if not_applicable:
-            lines.append(f"<i>not applicable</i>: {', '.join(esc(i, limit=40) for i in not_applicable)} "
-                         "(why: the coverage section, per requirement)")
+        lines[-1] += " Why a requirement is not applicable: the coverage section, per requirement."
     out += [Para(line, w.styles.small_id) for line in lines]
     groups: dict[tuple[str, str], list[AssessmentRow]] = {}
     for a in inc.assessment:
@@ -333,10 +375,14 @@ def _assessment(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
     items = sorted(groups.items(), key=lambda kv: order.get(kv[0][0], 2))
     rows = [[Para(", ".join(f"<b>{esc(a.requirement_id, limit=40)}</b>" for a in group), w.styles.cell_id),
              w.cell(status, w.styles.cell_id), w.text(text)] for (status, text), group in items]
+    size = w.styles.cell.fontSize
+    ids = [", ".join(clean(a.requirement_id)[:40] for a in group) for _, group in items]
+    id_w = max(min(text_width(ids + ["Requirements"], FONT_BOLD, size), 40 * mm), longest_token(ids, FONT_BOLD, size))
+    status_w = longest_token([status for (status, _), _ in items] + ["Status"], FONT_BOLD, size)
     colours = [w.status_colour(status) if status in (MISSING, PARTIAL) else w.colours["exception"]
                for (status, _), _ in items]
     return out + [Spacer(1, 2)] + w.table(["Requirements", "Status", "Finding"], rows,
-                                          [40 * mm, 29 * mm, w.width - 69 * mm],
+                                          [id_w, status_w, w.width - id_w - status_w],
                                           row_styles=w.colour_column(1, colours))
 
 
@@ -355,8 +401,9 @@ def finding_text(a: AssessmentRow) -> str:
     return spaced_durations("; ".join(parts)) or "no reason recorded"
 
 
-def assessment_line(name: str, framework_id: str, rows: list[AssessmentRow]) -> str:
-    """'<b>ISO/IEC 27001</b> (iso27001-2022): 31 of 35 satisfied; 1 with an exception; 2 partial …' (markup)."""
+def assessment_line(framework_id: str, rows: list[AssessmentRow]) -> str:
+    """'<b>iso27001-2022</b>: 31 of 35 satisfied; 1 with an exception; 2 partial …' (markup; the framework's name is
+    in the coverage section's heading)."""
     plain_ok = sum(1 for a in rows if a.status == SATISFIED and not a.exception)
     exceptions = sum(1 for a in rows if a.exception)
     applicable = sum(1 for a in rows if a.status != NOT_APPLICABLE)
@@ -370,7 +417,11 @@ def assessment_line(name: str, framework_id: str, rows: list[AssessmentRow]) -> 
     n_a = len(rows) - applicable
     if n_a:
         bits.append(f"{n_a} not applicable")
-    return f"<b>{esc(name, limit=80)}</b> ({esc(framework_id, limit=40)}): " + "; ".join(bits) + "."
+    text = f"<b>{esc(framework_id, limit=40)}</b>: " + "; ".join(bits)
+    not_applicable = [a.requirement_id for a in rows if a.status == NOT_APPLICABLE]
+    if not_applicable:
+        text += f" ({', '.join(esc(i, limit=40) for i in not_applicable)})"
+    return text + "."
 
 
 def _redacted(w: PackWriter, inc: IncidentSection, obligations: list[NotificationRow]) -> list[Flowable]:

@@ -64,7 +64,7 @@ def build(w: PackWriter) -> list[Flowable]:
     if not evidence:
         out.append(w.paragraph(wording["no_evidence"]))
         return out
-    rows = [[Paragraph(f"<b>{esc(ev.ref, limit=24)}</b><br/>{esc(ev.incident_ref, limit=20)}", w.styles.cell),
+    rows = [[Paragraph(f"<b>{esc(ev.ref, limit=80)}</b><br/>{esc(ev.incident_ref, limit=80)}", w.styles.cell_id),
              w.cell(ev.filename), plain(fmt_size(ev.size), 14),
              Paragraph(esc(ev.sha256, limit=200), w.styles.mono)]
             for ev in evidence]

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
-from compliance.reports.formats import fmt_short, fmt_stacked, stage_label
+from compliance.reports.formats import fmt_short, stage_label
+from compliance.reports.layout import FONT, FONT_BOLD, longest_token, text_width
 from compliance.reports.model import NotificationRow
 from compliance.reports.registers import backfilled
 from compliance.reports.text import esc
@@ -25,9 +26,9 @@ BACKFILLED = "BACK-FILLED"
 def filing_text(n: NotificationRow) -> str:
     """The filing: instant, recipient and reference (what the authority can match against its own records)."""
     if n.notified_at is None:
-        return "—"
-    lines = [fmt_short(n.notified_at), f"to: {n.recipient or '— not recorded —'}",
-             f"ref: {n.reference or '— not recorded —'}"]
+        return "not filed"
+    lines = [f"{fmt_short(n.notified_at)}, ref: {n.reference or '— not recorded —'}",
+             f"to: {n.recipient or '— not recorded —'}"]
     return "\n".join(lines)
 
 
@@ -71,19 +72,32 @@ def build(w: PackWriter) -> list[Flowable]:
     out.append(w.paragraph(f"{len(rows)} obligations; {flagged} filing(s) {BACKFILLED} (recorded long after the "
                            f"filing, see the methodology); {redacted} row(s) of restricted incidents redacted, "
                            "counted in every figure."))
+    size = w.styles.cell.fontSize
+    labels = [stage_label(n.regime, n.stage) for n in rows]
+    statuses = [n.status.replace("_", " ") for n in rows]
+    records = [record_text(w, n) for n in rows]
+    widths = [text_width([n.incident_ref for n in rows] + ["Incident"], FONT_BOLD, size),
+              longest_token(labels + ["Regime /"], FONT, size),  # clock start over due: two lines anyway
+              text_width([fmt_short(n.clock_start) for n in rows] + ["Clock start /"], FONT_BOLD, size),
+              max(min(text_width(statuses, FONT, size), 18 * mm), longest_token(statuses + ["Status"], FONT_BOLD, size)),
+              0.0,
+              min(text_width(records, FONT, size), 30 * mm)]
+    widths[4] = w.width - sum(widths)
     body = []
-    for n in rows:
+    for n, label, status, record in zip(rows, labels, statuses, records, strict=True):
+        reason = reason_text(w, n)
+        filing = [w.cell(filing_text(n), w.styles.cell_id)]  # a reference is never split
         body.append([
             w.ident(n.incident_ref, bold=True),  # the title is on the incident's page (and in incidents.csv)
-            w.ident(stage_label(n.regime, n.stage)),  # the one label (formats.stage_label), never split
-            f"{fmt_stacked(n.clock_start)}\n{fmt_stacked(n.due)}",
-            w.cell(filing_text(n), w.styles.cell_id), w.cell(record_text(w, n)),  # a reference is never split
-            n.status.replace("_", " "),
-            w.cell(reason_text(w, n)),
+            w.ident(label),  # the one label (formats.stage_label), never split
+            f"{fmt_short(n.clock_start)}\n{fmt_short(n.due)}",
+            status,
+            filing + [w.cell(reason, w.styles.cell_reason)] if reason else filing,
+            w.cell(record),
         ])
-    status_col = 5
-    out += w.table(["Incident", "Regime / stage", "Clock start / due (UTC)", "Filed (UTC), to, reference",
-                    "Recorded by, at (UTC)", "Status", "Delay reason, waiver or basis"], body,
-                   [18 * mm, 34 * mm, 20 * mm, 30 * mm, 22 * mm, 15 * mm, w.width - 139 * mm],
+    status_col = 3
+    out += w.table(["Incident", "Regime / stage", "Clock start / due (UTC)", "Status",
+                    "Filed (UTC), to, reference / delay reason, waiver or basis",
+                    "Recorded by, at (UTC)"], body, widths,
                    row_styles=w.colour_column(status_col, [w.status_colour(n.status) for n in rows]))
     return out
