@@ -82,7 +82,7 @@ def build_audit_pack(*, store: Any, frameworks: list[str], period_from: date | N
     if period_from and period_to and period_from > period_to:
         raise ValidationError(f"{period_from} is after --to {period_to}", field="--from")
     generated_at = ensure_utc(generated_at, field="--generated-at")
-    check_output(output, manifest_path)
+    check_output(output, manifest_path, force=force)
     if csv_dir is not None:
         check_csv_dir(csv_dir, force=force)
     policy = None

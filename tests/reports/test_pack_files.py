@@ -56,6 +56,22 @@ def test_cli_refuses_to_overwrite_a_pack_with_a_one_line_error_before_any_work(c
     assert not (tmp_path / "x.db").exists() and not (tmp_path / "demo").exists()
 
 
+@pytest.mark.parametrize("command", [["report", "audit-pack", "--framework", "gdpr"], ["demo", "--incidents", "1"]])
+def test_force_replaces_an_existing_pack_and_its_manifest_through_the_cli(command, tmp_path):
+    (tmp_path / "pack.pdf").write_bytes(b"%PDF-1.4 earlier pack\n")
+    (tmp_path / "pack.manifest.json").write_text("{}")
+    if command[0] == "report":
+        assert CliRunner().invoke(cli, ["init", "--db", f"sqlite:///{tmp_path}/x.db",
+                                        "--evidence-dir", str(tmp_path / "ev")]).exit_code == 0
+    where = ["--dir", str(tmp_path / "demo")] if command[0] == "demo" else \
+        ["--db", f"sqlite:///{tmp_path}/x.db", "--evidence-dir", str(tmp_path / "ev")]
+    result = CliRunner().invoke(cli, [*command, "-o", str(tmp_path / "pack.pdf"), "--force", *where])
+    assert result.exit_code == ExitCode.OK, result.output
+    assert (tmp_path / "pack.pdf").read_bytes().startswith(b"%PDF") and \
+        (tmp_path / "pack.pdf").read_bytes() != b"%PDF-1.4 earlier pack\n"
+    assert load_manifest(tmp_path / "pack.manifest.json")["pack"]["file"] == "pack.pdf"
+
+
 def test_a_failure_between_the_two_renames_leaves_the_previous_pair_in_place(sample_model, tmp_path, monkeypatch):
     produce_pack(pack=_model(sample_model, 1), output=tmp_path / "pack.pdf")
     before = (tmp_path / "pack.pdf").read_bytes(), (tmp_path / "pack.manifest.json").read_bytes()
