@@ -70,6 +70,7 @@ class NotificationTally:
     open: int = 0
     waived: int = 0
     not_required: int = 0  # not owed under the regime's own breach assessment (never open, never an exception)
+    not_in_force: int = 0  # the regime's rule was not yet in force at the stage's clock start (never open)
     exceptions: int = 0  # obligations met only with an exception (late with reasons, waived, before clock start)
 
 
@@ -556,6 +557,8 @@ class AuditPack:
                 t.waived += 1
             elif row.status == "not_required":
                 t.not_required += 1
+            elif row.status == "not_in_force":
+                t.not_in_force += 1
             elif row.status == "late_open":
                 t.late += 1
                 t.open += 1

@@ -6,7 +6,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from compliance.reports.flowables import Callout
-from compliance.reports.formats import metric_value, pct, period_text
+from compliance.reports.formats import metric_value, pct, population_period_text
 from compliance.reports.model import EXCEPTION, MISSING, NOT_APPLICABLE, PARTIAL, SATISFIED
 from compliance.reports.text import esc, fill, plain
 from compliance.reports.writer import PackWriter
@@ -18,7 +18,7 @@ def build(w: PackWriter) -> list[Flowable]:
     out: list[Flowable] = []
     frameworks = ", ".join(f.name for f in pack.frameworks) or "—"
     out.append(w.markup(fill(wording["summary_intro"], incidents=len(pack.incidents),
-                             period=period_text(pack, w.layout["cover"]["all_time"]), frameworks=frameworks)))
+                             period=population_period_text(pack, w.layout["cover"]), frameworks=frameworks)))
     if not pack.incidents:
         out.append(Callout(w.markup(esc(wording["no_incidents"]), w.styles.body), w.width,
                            w.colours["zebra"], w.colours["accent"]))
@@ -51,10 +51,13 @@ def build(w: PackWriter) -> list[Flowable]:
         return ([("BACKGROUND", (late_col, 0), (late_col, 0), w.colours["late"])] if t.late else []) \
             + ([("BACKGROUND", (open_col, 0), (open_col, 0), w.colours["open"])] if t.open else [])
 
-    out += w.table(["Regime", "On time", "Late", "Open", "Waived", "Exceptions"],
-                   [[plain(t.regime, 60), t.on_time, t.late, t.open, t.waived, t.exceptions] for t in tallies]
-                   or [[wording["no_notifications"], "", "", "", "", ""]],
-                   [60 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm, 22 * mm], row_styles=regime_styles)
+    out += w.table(["Regime", "On time", "Late", "Open", "Waived", "Not owed", "Exceptions"],
+                   [[plain(t.regime, 60), t.on_time, t.late, t.open, t.waived, t.not_required + t.not_in_force,
+                     t.exceptions] for t in tallies]
+                   or [[wording["no_notifications"], "", "", "", "", "", ""]],
+                   [48 * mm, 19 * mm, 19 * mm, 19 * mm, 19 * mm, 19 * mm, 22 * mm], row_styles=regime_styles)
+    if any(t.not_required or t.not_in_force for t in tallies):
+        out.append(w.paragraph(wording["not_owed"]))
 
     out.append(w.h2("Control coverage per framework", toc=False))
     rows = []
