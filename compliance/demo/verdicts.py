@@ -15,7 +15,7 @@ from compliance.actions.service import verify_action
 from compliance.core.timeutil import utcnow
 from compliance.custody.programme import add_programme_evidence
 from compliance.db.store import Store
-from compliance.deadlines.service import get_incident_obligation_documents, waive_obligation
+from compliance.deadlines.service import get_incident_obligation_documents
 from compliance.decisions.service import BREACH_REGIMES, record_breach_assessment, record_declaration
 from compliance.demo.scenarios import SCENARIOS
 from compliance.incidents.service import add_timeline_entry, get_incident
@@ -120,13 +120,7 @@ def add_demo_decisions(*, store: Store, summary: Any, rng: random.Random, as_of:
                     decided_by="DPO", decided_at=decided_at, now=as_of)
                 counts["breach_assessments"] += 1
                 if level != "high" and subjects and not subjects["waived"] and not subjects["filings"]:
-                    # Consistent by default: no high risk, so the data subjects are not told, and the decision not to
-                    # tell them is recorded, resting on the assessment (Art. 34(1)).
-                    waive_obligation(session=session, incident=incident, regime=regime, stage="data_subject_notification",
-                                     reason=f"No high risk to the data subjects (breach risk assessment by DPO, level "
-                                            f"{level}): Art. 34(1) does not require telling them.",
-                                     decided_by="DPO", decided_at=decided_at, now=as_of)
-                    counts["art34_not_required"] += 1
+                    counts["art34_not_required"] += 1  # derived by the deadline engine from this assessment
             for action in session.exec(select(ActionItem).where(ActionItem.incident_id == incident.id,
                                                                 ActionItem.status == ActionStatus.DONE.value)):
                 if rng.random() < 0.7 and action.completed_at is not None and action.completed_at < as_of:
