@@ -28,11 +28,6 @@ def fmt_stacked(dt: datetime | None) -> str:
     return fmt_short(dt).replace(" ", "\n", 1)
 
 
-def fmt_stacked_date(d: date | None) -> str:
-    """An ISO date as year over month-day ('2026\n03-01') for narrow columns, or a dash."""
-    return "—" if d is None else f"{d.year:04d}\n{d.month:02d}-{d.day:02d}"
-
-
 def fmt_date(d: date | None) -> str:
     """ISO date or a dash."""
     return "—" if d is None else d.isoformat()

@@ -12,12 +12,12 @@ from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyl
 from compliance.reports.exceptions import exception_marking
 from compliance.reports.flowables import Heading, Para, fit_table
 from compliance.reports.formats import (
+    fmt_date,
     fmt_duration,
     fmt_instant,
     fmt_short,
     fmt_size,
     fmt_stacked,
-    fmt_stacked_date,
     spaced_durations,
     stage_label,
 )
@@ -247,12 +247,12 @@ def _actions(w: PackWriter, inc: IncidentSection) -> list[Flowable]:
                                                                  else "none recorded")
         rows.append([w.ident(a.ref), [w.cell(what), w.ident(a.link)] if a.link else w.text(what),
                      plain(w.person(a.owner, a.owner_role) if (a.owner or a.owner_role) else "—", 200),
-                     fmt_stacked_date(a.due), plain(status, 60), fmt_stacked(a.completed_at) if a.completed_at else "—",
+                     fmt_date(a.due), plain(status, 60), fmt_stacked(a.completed_at) if a.completed_at else "—",
                      plain(verification(a), 120)])
         colours.append(w.colours["late"] if a.overdue and a.status == "open" else w.status_colour(a.status))
     return out + w.table(["Ref", "Action and success criteria", "Owner", "Due", "Status", "Completed (UTC)",
                           "Completion verified by"], rows,
-                         [22 * mm, w.width - 122 * mm, 24 * mm, 14 * mm, 17 * mm, 18 * mm, 27 * mm],
+                         [22 * mm, w.width - 125 * mm, 24 * mm, 17 * mm, 17 * mm, 18 * mm, 27 * mm],
                          row_styles=w.colour_column(4, colours))
 
 
