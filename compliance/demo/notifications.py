@@ -24,11 +24,31 @@ RECIPIENTS = {
     "nis2": "National CSIRT portal", "dora": "Competent authority reporting portal", "sec_8k": "SEC EDGAR",
     "hipaa": "HHS OCR breach portal", "cert_in": "incident@cert-in.org.in", "sg_pdpa": "PDPC online form",
 }
-DELAY_REASONS = [
+DELAY_REASONS = [  # personal-data regimes (three of each kind: one rng.choice draw whatever the regime)
     "Scope of affected records could not be established until the forensic image was analysed.",
     "Breach confirmed on a public holiday; the deputy DPO was not reachable through the escalation list.",
     "Processor reported the breach late and without the categories of data affected.",
 ]
+SECURITY_DELAY_REASONS = [  # incident-reporting regimes (NIS2, DORA, CERT-In, NYDFS, CIRCIA, bank regulators)
+    "Initial triage rated the event below the reporting threshold; it was reclassified once lateral movement was found.",
+    "The authority's reporting portal was unavailable; the report was submitted when it came back.",
+    "Incident confirmed on a public holiday; the deputy incident manager was not reachable through the escalation list.",
+]
+SEC_DELAY_REASONS = [  # SEC Form 8-K Item 1.05
+    "The disclosure committee's sign-off of the Item 1.05 text took longer than the four business days.",
+    "The filing agent's EDGAR submission failed validation and was resubmitted the next morning.",
+    "The materiality determination was minuted late; the filing followed the minutes.",
+]
+PRIVACY_REGIMES = {"gdpr", "uk_gdpr", "sg_pdpa", "au_ndb", "hipaa", "br_lgpd", "jp_appi", "ca_pipeda"}
+
+
+def delay_reasons(regime: str) -> list[str]:
+    """The demo's delay reasons that fit a regime: personal data, securities disclosure or incident reporting."""
+    if regime == "sec_8k":
+        return SEC_DELAY_REASONS
+    if regime in PRIVACY_REGIMES or regime.startswith("us_state"):
+        return DELAY_REASONS
+    return SECURITY_DELAY_REASONS
 WAIVER_REASON = ("Risk assessment: the exposed file was encrypted with a key that was not compromised, so the breach "
                  "is unlikely to result in a risk to the rights and freedoms of natural persons (Art. 33(1)); "
                  "documented under Art. 33(5).")
@@ -117,7 +137,7 @@ def add_demo_notifications(*, store: Store, summary: Any, rng: random.Random, as
                     elif roll < 0.2 or start >= due:  # aware only after the deadline: late, with its reason
                         at = min(as_of, max(due, start) + timedelta(hours=rng.randint(3, 60)))
                         record_notification(at=at, reference=_reference(ref, doc['stage']),
-                                            delay_reason=rng.choice(DELAY_REASONS), **common)
+                                            delay_reason=rng.choice(delay_reasons(doc["regime"])), **common)
                         counts["notifications_late"] += 1
                     else:
                         record_notification(at=_between(rng, start, min(due, as_of)),

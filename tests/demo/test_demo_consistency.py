@@ -30,3 +30,12 @@ def test_the_demo_contradicts_itself_only_where_it_plants_a_contradiction(tmp_pa
     found = Counter(f.code for d in documents for f in get_crosscheck_findings(document=d))
     assert set(found) <= PLANTED, {code: n for code, n in found.items() if code not in PLANTED}
     assert sum(found.values()) == summary.extras["planted_contradictions"]
+
+
+def test_a_late_filings_demo_reason_fits_its_regime():
+    from compliance.demo.notifications import delay_reasons
+
+    assert all("DPO" not in r and "categories of data" not in r for r in delay_reasons("sec_8k") + delay_reasons("nis2"))
+    assert any("Item 1.05" in r for r in delay_reasons("sec_8k"))
+    assert delay_reasons("uk_gdpr") == delay_reasons("us_state_tx")
+    assert len({len(delay_reasons(r)) for r in ("gdpr", "sec_8k", "nis2")}) == 1  # one rng draw of the same size
