@@ -139,3 +139,45 @@ def test_the_methodology_states_the_per_regime_check_in_plain_words():
     text = words(check)
     assert text.startswith("for each of gdpr, uk_gdpr on the incident, judged on that regime's own records")
     assert "holds for" not in text
+
+
+# --------------------------------------------------------------------------- Art. 33(4): phasing judged per regime
+
+def _first_filing_only(document: dict, regime: str) -> None:
+    stage = _stage(document, regime, "authority_notification")
+    stage["filings"] = stage["filings"][:1]  # the incomplete first filing, never completed
+
+
+def _complete_first_filing(document: dict, regime: str) -> None:
+    stage = _stage(document, regime, "authority_notification")
+    stage["filings"] = [{**stage["filings"][0], "content": [e for f in stage["filings"] for e in f["content"]]}]
+
+
+@pytest.mark.parametrize("regime", ["gdpr", "uk_gdpr"])
+def test_art33_4_a_phased_notification_of_one_regime_applies_even_when_the_other_regime_was_waived(regime):
+    document = both()
+    _waive_authority(document, OTHER[regime])
+    _assess(document, OTHER[regime], "none", "2026-03-01T15:00:00Z")
+    result = _result(document, "Art.33(4)")
+    assert result.status == "satisfied", result.reason
+    _first_filing_only(document, regime)
+    result = _result(document, "Art.33(4)")
+    assert result.status == "missing" and f"{regime}: " in result.reason
+
+
+@pytest.mark.parametrize("regime", ["gdpr", "uk_gdpr"])
+def test_art33_4_judges_each_regimes_phasing_on_its_own_filings(regime):
+    document = both()
+    _complete_first_filing(document, OTHER[regime])  # nothing to phase for the other regime
+    assert _result(document, "Art.33(4)").status == "satisfied"
+    _first_filing_only(document, regime)
+    result = _result(document, "Art.33(4)")
+    assert result.status == "missing" and f"{regime}: " in result.reason
+    assert not re.search(rf"\b{OTHER[regime]}: ", result.reason)
+
+
+def test_art33_4_is_not_applicable_when_every_regime_s_first_filing_was_complete_or_none_was_made():
+    document = both()
+    _complete_first_filing(document, "gdpr")
+    _waive_authority(document, "uk_gdpr")
+    assert _result(document, "Art.33(4)").status == "not_applicable"
