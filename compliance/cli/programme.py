@@ -101,11 +101,13 @@ def show_command(store, as_json, tz, ref, as_of) -> None:
     \b
         compliance programme show PE-0001
     """
+    from compliance.custody.service import get_programme_custody_counts
     from compliance.programme.service import show_programme_evidence
 
     instant = parse_instant(as_of, field="--as-of", tz=tz) if as_of else None
     with store.session() as session:
         data = show_programme_evidence(session=session, ref=ref, as_of=instant)
+        data["custody_events"] = get_programme_custody_counts(session=session).get(data["ref"], 0)
     if as_json:
         emit_json(data)
     else:

@@ -235,6 +235,13 @@ def get_custody_log(*, session: Session, evidence_ref: str | None = None) -> lis
     return [custody_event_to_dict(e) for e in session.exec(query.order_by(CustodyEvent.seq)).all()]
 
 
+def get_programme_custody_counts(*, session: Session) -> dict[str, int]:
+    """Returns, per programme document ref, how many custody events its own log holds."""
+    query = (select(CustodyEvent.evidence_ref, func.count()).where(CustodyEvent.evidence_id.is_(None))
+             .group_by(CustodyEvent.evidence_ref))
+    return {ref: count for ref, count in session.exec(query).all()}
+
+
 def get_custody_log_rows(*, session: Session, evidence_ref: str) -> list[dict[str, Any]]:
     """Returns the audit-pack rows of an evidence item's custody log (seq, at, action, actor, note, entry_hash)."""
     evidence = get_evidence(session=session, ref=evidence_ref)

@@ -274,9 +274,12 @@ def gather_pack_model(*, store: Any, frameworks: list[str], period_from: date | 
 
 def _programme(session: Session, as_of: datetime) -> list[ProgrammeRow]:
     """Programme evidence (organisation-level documents) with its freshness at the pack's generation instant."""
+    from compliance.custody.service import get_programme_custody_counts
     from compliance.programme.service import list_programme_evidence
 
+    custody = get_programme_custody_counts(session=session)
     return [ProgrammeRow(ref=d["ref"], kind=d["kind"], title=d["title"], version=d["version"],
                          approved_by=d["approved_by"], approved_at=d["approved_at"], valid_from=d["valid_from"],
-                         valid_until=d["valid_until"], sha256=d["sha256"], fresh=bool(d["fresh"]))
+                         valid_until=d["valid_until"], sha256=d["sha256"], fresh=bool(d["fresh"]),
+                         custody_events=custody.get(d["ref"], 0))
             for d in list_programme_evidence(session=session, as_of=as_of)]

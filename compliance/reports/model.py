@@ -467,6 +467,7 @@ class ProgrammeRow:
     valid_until: date | None
     sha256: str
     fresh: bool
+    custody_events: int = 0  # events in the document's own custody log (collected when added, then any others)
 
 
 @dataclass

@@ -73,6 +73,7 @@ def test_custody_commands_work_on_a_programme_document_with_the_evidence_rules(s
                                                            ("PE-0001", "sealed")]
     assert [e["evidence"] for e in _log(store)] == ["EV-0001", "PE-0001", "PE-0001", "PE-0001"]
     assert [e["evidence"] for e in _log(store, "EV-0001")] == ["EV-0001"]
+    assert json.loads(cli_run(["programme", "show", "PE-0001", "--json"]).stdout)["custody_events"] == 3
     result = verify_store(store=store)
     assert result.intact, str(result.first_break)
     assert (result.custody.events_checked, result.custody.evidence_checked, result.custody.programme_checked) == (4, 1, 1)

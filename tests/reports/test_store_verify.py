@@ -107,6 +107,7 @@ def test_the_pack_lists_programme_evidence_fresh_or_stale_at_its_generation(cli_
     stale = add_programme_evidence(store=store, kind="vulnerability_scans", path=scan, title="Quarterly scan",
                                    approved_by="CISO", valid_from=date(2025, 10, 1), valid_until=date(2026, 1, 31),
                                    recorded_by="test")
+    assert cli_run(["custody", "record", fresh["ref"], "--action", "accessed", "--actor", "auditor"]).exit_code == 0
     pack = tmp_path / "pack.pdf"
     assert cli_run(["report", "audit-pack", "--framework", "iso27001-2022", "-o", str(pack), "--generated-at",
                     GENERATED]).exit_code == ExitCode.OK
@@ -115,6 +116,8 @@ def test_the_pack_lists_programme_evidence_fresh_or_stale_at_its_generation(cli_
     assert fresh["ref"] in section and stale["ref"] in section
     assert fresh["sha256"] in section and stale["sha256"] in section
     assert "fresh" in section and "STALE" in section
+    # each document's own chain of custody: collected when added, then the auditor's access
+    assert section.index("custodylog:2events") < section.index(stale["ref"]) < section.index("custodylog:1event")
 
 
 def test_residents_per_state_are_shown_on_the_incident_page_and_the_register_has_one_media_notice_per_state(

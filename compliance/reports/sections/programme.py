@@ -25,7 +25,8 @@ def build(w: PackWriter) -> list[Flowable]:
     out: list[Flowable] = [w.paragraph(INTRO)]
     if not rows:
         return out + [w.paragraph(NONE)]
-    table = [[w.ident(r.ref), w.cell(f"{r.kind}: {r.title}" + (f" (v{r.version})" if r.version else "")),
+    table = [[w.ident(r.ref), w.cell(f"{r.kind}: {r.title}" + (f" (v{r.version})" if r.version else "")
+                                     + f"\ncustody log: {_events(r.custody_events)}"),
               w.cell(f"{r.approved_by}, {fmt_instant(r.approved_at)}"),
               plain(f"{r.valid_from} to {r.valid_until or 'open'}", 30),
               plain("fresh" if r.fresh else "STALE", 8), w.hash_cell(r.sha256)]
@@ -33,3 +34,8 @@ def build(w: PackWriter) -> list[Flowable]:
     widths = [16 * mm, 44 * mm, 34 * mm, 24 * mm, 12 * mm]
     widths.append(w.width - sum(widths))
     return out + w.table(["Ref", "Document", "Approved", "Valid", "State", "SHA-256"], table, widths)
+
+
+def _events(count: int) -> str:
+    """'1 event', '3 events', or the absence verification names as a break."""
+    return "NO custody event recorded" if count == 0 else f"{count} event{'s' if count != 1 else ''}"
