@@ -37,3 +37,14 @@ def test_the_summary_states_the_population_and_the_not_owed_column(sample_model,
     assert "Not owed" in text
     assert "incident(s) detected in the period" not in text
     assert "in scope for" in text
+
+
+def test_the_methodology_defines_every_notification_status_the_pack_prints(sample_model, text_of):
+    from compliance.reports.render import render_pack
+
+    text = " ".join(" ".join(text_of(render_pack(sample_model(1)))).split())
+    start = text.index("Notification statuses")
+    definitions = text[start:start + 1500]
+    for status in NOTIFICATION_STATUSES:  # printed as the register prints them: 'late open', 'not required'
+        label = status.replace("_", " ")
+        assert f"{label}," in definitions or f"{label} and" in definitions, status
