@@ -99,8 +99,9 @@ def assess_command(store, as_json, tz, incident_id, regime, likelihood, severity
 @click.argument("incident_id", metavar="INCIDENT")
 @click.option("--regime", default="dora", show_default=True, metavar="ID", help="dora (Regulation (EU) 2022/2554 Art. 18).")
 @click.option("--criteria", required=True, metavar="LIST",
-    help="Comma-separated criteria whose threshold (Delegated Regulation (EU) 2024/1772 Art. 9) is met: "
-         "critical_services, data_losses, clients, reputational, duration, geographical, economic; or none.")
+    help="Comma-separated criteria whose threshold (Delegated Regulation (EU) 2024/1772 Arts. 6 and 9) is met: "
+         "critical_services, malicious_access (Art. 9(5)(b)), clients, reputational, duration, geographical, "
+         "data_losses (Art. 9(5)(a)), economic; or none.")
 @click.option("--rationale", required=True, metavar="TEXT", help="The figures behind each criterion (clients, hours...).")
 @click.option("--decided-by", required=True, metavar="NAME", help="Who classified (role).")
 @click.option("--at", "at", metavar="ISO", help="When the classification was made (default: now).")
@@ -110,7 +111,8 @@ def assess_command(store, as_json, tz, incident_id, regime, likelihood, severity
 def classify_command(store, as_json, tz, incident_id, regime, criteria, rationale, decided_by, at) -> None:
     """Record the DORA classification of an incident; major or not is computed (2024/1772 Art. 8(1)).
 
-    Major: critical services affected, and data losses or at least two other criteria over their thresholds.
+    Major: critical services affected, and either a malicious unauthorised access that may lose data
+    (malicious_access, Art. 9(5)(b)) or at least two other thresholds (data_losses, Art. 9(5)(a), is one).
 
     Example:
 

@@ -102,7 +102,7 @@ class DoraCriterion(str, Enum):
     """
 
     CRITICAL_SERVICES = "critical_services"  # critical or important functions / services requiring authorisation
-    DATA_LOSSES = "data_losses"              # availability, authenticity, integrity or confidentiality of data
+    DATA_LOSSES = "data_losses"              # Art. 9(5) met: impact on data (point (a)) or malicious access (b)
     CLIENTS = "clients"                      # clients, financial counterparts and transactions affected
     REPUTATIONAL = "reputational"            # reputational impact
     DURATION = "duration"                    # duration and service downtime
@@ -129,7 +129,7 @@ class DoraClassification(SQLModel, table=True):
     duration: bool
     geographical: bool
     economic: bool
-    criteria_met: int  # how many criteria other than critical services and data losses met their threshold
+    criteria_met: int  # Art. 8(1)(b) thresholds met; data losses counted only by Art. 9(5)(a) alone (DC-6)
     major: bool
     rationale: str
     decided_by: str

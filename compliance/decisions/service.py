@@ -8,9 +8,15 @@ Rules (ids used in tests and notes):
 - DC-4 an incident is significant when the store's significance rule says so (severity, personal data, regimes).
 - DC-5 an incident recurred when a later incident of the same declared type hits one of its affected services.
 - DC-6 a DORA classification (Art. 18) records which criteria met their threshold; `major` is computed from them
-  (Delegated Regulation (EU) 2024/1772 Art. 8(1)): critical services affected, and data losses or at least two
-  other criteria; it is recorded only for an incident carrying the dora regime. The first major classification
-  sets the incident's classified_at (the dora regime's clock, audit-trailed); a set instant is never moved.
+  (Delegated Regulation (EU) 2024/1772 Art. 8(1), OJ L, 2024/1772, 25.6.2024): critical services affected (Art. 6)
+  and either (a) the Art. 9(5)(b) threshold (`malicious_access`: a successful, malicious, unauthorised access that
+  may result in data losses) or (b) two or more of the other Art. 9 thresholds, the Art. 9(5)(a) impact on data
+  (`data_losses`) among them; it is recorded only for an incident carrying the dora regime. The first major
+  classification sets the incident's classified_at (the dora regime's clock, audit-trailed); a set instant is never
+  moved. The record keeps its columns: `data_losses` is the Art. 9(5) threshold met by either point, and
+  `criteria_met` counts the Art. 8(1)(b) thresholds, data losses only when met by point (a) without point (b); so a
+  row with data losses that criteria_met does not count is the point (b) access (as every row made before the two
+  points were told apart was to be).
 """
 
 from __future__ import annotations
@@ -45,10 +51,15 @@ SIGNIFICANCE_KEY = "significance"
 DEFAULT_SIGNIFICANCE = {"severity_at_least": "sev2", "personal_data": True, "regimes": ["*"]}
 BREACH_REGIMES = ("gdpr", "uk_gdpr")
 CLASSIFICATION_REGIMES = ("dora",)
-DORA_CRITERIA = tuple(c.value for c in DoraCriterion)
-# 2024/1772 Art. 8(1)(b): besides critical services, two or more other criteria over their thresholds.
-DORA_OTHER_CRITERIA = ("clients", "reputational", "duration", "geographical", "economic")
+DORA_CRITERIA = tuple(c.value for c in DoraCriterion)  # the record's columns
+# 2024/1772 Art. 9(5)(b) (the Art. 8(1)(a) threshold): recorded in the data_losses column, not counted in criteria_met.
+DORA_MALICIOUS_ACCESS = "malicious_access"
+# 2024/1772 Art. 8(1)(b): besides critical services, two or more of these thresholds (Art. 9(1) to (6); data
+# losses by Art. 9(5)(a)).
+DORA_OTHER_CRITERIA = ("clients", "reputational", "duration", "geographical", "data_losses", "economic")
 DORA_MIN_OTHER = 2
+# What a recorder names, in the order of Art. 8(1): the gate, point (a), then the Art. 9 thresholds.
+DORA_INPUT_CRITERIA = ("critical_services", DORA_MALICIOUS_ACCESS, *DORA_OTHER_CRITERIA)
 _FUTURE = timedelta(minutes=5)
 
 
@@ -135,18 +146,25 @@ def parse_dora_criteria(values: Iterable[str] | str | None) -> list[str]:
     names = [str(v).strip().lower() for v in items if str(v).strip()]
     if not names:
         raise ValidationError("name the criteria whose threshold is met, or 'none' (valid: "
-                              f"{', '.join(DORA_CRITERIA)}, none)", field="--criteria")
-    chosen = [check_known(n, (*DORA_CRITERIA, "none"), field="--criteria", what="criterion") for n in names]
+                              f"{', '.join(DORA_INPUT_CRITERIA)}, none)", field="--criteria")
+    chosen = [check_known(n, (*DORA_INPUT_CRITERIA, "none"), field="--criteria", what="criterion") for n in names]
     if "none" in chosen and len(set(chosen)) > 1:
         raise ValidationError("'none' cannot be combined with criteria", field="--criteria")
-    return [c for c in DORA_CRITERIA if c in chosen]
+    return [c for c in DORA_INPUT_CRITERIA if c in chosen]
 
 
 def is_major_dora(criteria: Iterable[str]) -> bool:
-    """Whether the criteria met make a major ICT-related incident (2024/1772 Art. 8(1), DC-6)."""
+    """Whether the thresholds met make a major ICT-related incident (2024/1772 Art. 8(1), DC-6)."""
     met = set(criteria)
     others = sum(1 for c in DORA_OTHER_CRITERIA if c in met)
-    return "critical_services" in met and ("data_losses" in met or others >= DORA_MIN_OTHER)
+    return "critical_services" in met and (DORA_MALICIOUS_ACCESS in met or others >= DORA_MIN_OTHER)
+
+
+def _counted_criteria(met: Iterable[str]) -> list[str]:
+    """Returns the Art. 8(1)(b) thresholds counted in criteria_met: data losses only by point (a) alone (DC-6)."""
+    chosen = set(met)
+    return [c for c in DORA_OTHER_CRITERIA
+            if c in chosen and not (c == "data_losses" and DORA_MALICIOUS_ACCESS in chosen)]
 
 
 def record_classification(*, session: Session, incident: Incident, criteria: Iterable[str] | str, rationale: str,
@@ -161,9 +179,10 @@ def record_classification(*, session: Session, incident: Incident, criteria: Ite
     at = _decided_at(decided_at, now)
     if regime not in (incident.regimes or []):
         raise ValidationError(f"{incident.ref} does not carry regime {regime!r}", field="--regime")
-    row = DoraClassification(incident_id=incident.id, regime=regime,
-                             **{c: c in met for c in DORA_CRITERIA},
-                             criteria_met=sum(1 for c in DORA_OTHER_CRITERIA if c in met),
+    columns = {c: c in met for c in DORA_CRITERIA}
+    columns["data_losses"] = "data_losses" in met or DORA_MALICIOUS_ACCESS in met  # Art. 9(5), either point
+    row = DoraClassification(incident_id=incident.id, regime=regime, **columns,
+                             criteria_met=len(_counted_criteria(met)),
                              major=is_major_dora(met), rationale=rationale, decided_by=decided_by,
                              decided_at=at, recorded_at=now)
     session.add(row)
@@ -180,8 +199,11 @@ def classification_to_dict(row: DoraClassification | None) -> dict[str, Any] | N
     """Returns a DORA classification as a plain dict with the criteria met listed (None stays None)."""
     if row is None:
         return None
+    met = {c for c in DORA_CRITERIA if getattr(row, c)}
+    if row.data_losses and row.criteria_met == len(_counted_criteria(met - {"data_losses"})):
+        met = (met - {"data_losses"}) | {DORA_MALICIOUS_ACCESS}  # data losses not counted: the point (b) access
     return {"regime": row.regime, **{c: getattr(row, c) for c in DORA_CRITERIA},
-            "criteria": [c for c in DORA_CRITERIA if getattr(row, c)], "criteria_met": row.criteria_met,
+            "criteria": [c for c in DORA_INPUT_CRITERIA if c in met], "criteria_met": row.criteria_met,
             "major": row.major, "rationale": row.rationale, "decided_by": row.decided_by,
             "decided_at": row.decided_at, "recorded_at": row.recorded_at}
 

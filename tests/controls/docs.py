@@ -130,7 +130,7 @@ _FULL = {
                           "recorded_at": at("2026-03-01T16:05:00Z")},
     "dora_classification": {"regime": "dora", "critical_services": True, "data_losses": True, "clients": True,
                             "reputational": False, "duration": False, "geographical": False, "economic": False,
-                            "criteria": ["critical_services", "data_losses", "clients"], "criteria_met": 1,
+                            "criteria": ["critical_services", "malicious_access", "clients"], "criteria_met": 1,
                             "major": True, "rationale": "EU login (critical) down; 14 accounts taken over; 12% of clients",
                             "decided_by": "incident commander", "decided_at": at("2026-03-01T15:00:00Z"),
                             "recorded_at": at("2026-03-01T15:05:00Z")},

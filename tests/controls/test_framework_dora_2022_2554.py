@@ -99,6 +99,6 @@ def test_the_recorded_classification_is_what_the_framework_reads(cli_run, store,
     assert recorded.exit_code == 0, recorded.output
     statuses = assess()
     assert statuses["Art.18"] == "satisfied" and statuses["Art.19"] == "not_applicable"  # one other criterion only
-    cli_run(["decision", "classify", ref, "--criteria", "critical_services,data_losses", "--rationale",
-             "customer records altered", "--decided-by", "IC", "--at", "2026-03-01T15:00:00Z"])
+    cli_run(["decision", "classify", ref, "--criteria", "critical_services,malicious_access", "--rationale",
+             "attacker in the customer database", "--decided-by", "IC", "--at", "2026-03-01T15:00:00Z"])
     assert assess()["Art.19"] != "not_applicable"  # now major: reporting is judged

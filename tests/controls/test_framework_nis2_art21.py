@@ -35,7 +35,7 @@ def test_incidents_outside_the_nis2_regime_are_not_judged():
     assert results["Annex-3.1"].status == "satisfied"  # the policy is the organisation's, not the incident's
 
 
-@pytest.mark.parametrize("kind", ["ir_plan", "roles", "classification_rubric", "authority_contacts"])
+@pytest.mark.parametrize("kind", ["ir_plan", "roles", "classification_rubric", "authority_contacts", "exercise"])  # 3.1.3: tested
 def test_the_policy_fails_without_each_document_it_must_contain(kind):
     document = full_document()
     document["programme"] = [p for p in document["programme"] if p["kind"] != kind]

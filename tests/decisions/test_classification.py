@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from compliance.core.exitcodes import ExitCode
-from compliance.decisions.service import DORA_CRITERIA, is_major_dora, parse_dora_criteria
+from compliance.decisions.service import DORA_INPUT_CRITERIA, is_major_dora, parse_dora_criteria
 from tests.conftest import at
 
 AS_OF = "2026-04-01T00:00:00Z"
-OTHERS = ("clients", "reputational", "duration", "geographical", "economic")
+OTHERS = ("clients", "reputational", "duration", "geographical", "data_losses", "economic")
 
 
 def _count(store, model) -> int:
@@ -24,28 +24,70 @@ def _count(store, model) -> int:
 
 
 @pytest.mark.parametrize("criteria, major", [
-    ({"critical_services", "data_losses"}, True),             # primary + data losses
-    ({"critical_services", "clients", "duration"}, True),     # primary + two other criteria
-    ({"critical_services", "economic"}, False),               # primary + one other criterion only
-    ({"data_losses", "clients", "duration", "economic"}, False),  # no critical service affected
+    ({"critical_services", "malicious_access"}, True),        # Art. 8(1)(a): the Art. 9(5)(b) threshold
+    ({"critical_services", "clients", "duration"}, True),     # Art. 8(1)(b): two other thresholds
+    ({"critical_services", "data_losses", "clients"}, True),  # the Art. 9(5)(a) data threshold is one of the two
+    ({"critical_services", "data_losses"}, False),            # Art. 9(5)(a) alone is one threshold only
+    ({"critical_services", "economic"}, False),               # one other threshold only
+    ({"malicious_access", "clients", "duration", "economic"}, False),  # no critical service affected (Art. 6)
     ({"critical_services"}, False),
     (set(), False),
 ])
-def test_major_needs_critical_services_and_data_losses_or_two_other_criteria(criteria, major):
+def test_major_needs_critical_services_and_malicious_access_or_two_other_thresholds(criteria, major):
+    """2024/1772 Art. 8(1) (OJ L, 2024/1772, 25.6.2024): critical services affected (Art. 6) and either (a) the
+    Art. 9(5)(b) threshold (a successful, malicious, unauthorised access that may result in data losses) or (b) two
+    or more of the other Art. 9(1) to (6) thresholds, among them the Art. 9(5)(a) impact on data."""
     assert is_major_dora(criteria) is major
 
 
-@given(st.sets(st.sampled_from(DORA_CRITERIA)), st.sampled_from(DORA_CRITERIA))
-def test_meeting_one_more_criterion_never_makes_an_incident_less_major(criteria, extra):
+@given(st.sets(st.sampled_from(DORA_INPUT_CRITERIA)), st.sampled_from(DORA_INPUT_CRITERIA))
+def test_meeting_one_more_threshold_never_makes_an_incident_less_major(criteria, extra):
     assert is_major_dora(criteria) <= is_major_dora(criteria | {extra})
     assert is_major_dora(criteria) == ("critical_services" in criteria and (
-        "data_losses" in criteria or len(criteria & set(OTHERS)) >= 2))
+        "malicious_access" in criteria or len(criteria & set(OTHERS)) >= 2))
 
 
-@given(st.lists(st.sampled_from(DORA_CRITERIA), min_size=1), st.data())
+@pytest.mark.parametrize("criteria, listed, data_losses, criteria_met, major", [
+    ("critical_services,malicious_access", ["critical_services", "malicious_access"], True, 0, True),
+    ("critical_services,data_losses", ["critical_services", "data_losses"], True, 1, False),
+    ("critical_services,data_losses,clients", ["critical_services", "clients", "data_losses"], True, 2, True),
+    # both points of Art. 9(5): the access decides (Art. 8(1)(a)); the record keeps the access
+    ("critical_services,data_losses,malicious_access", ["critical_services", "malicious_access"], True, 0, True),
+])
+def test_the_two_points_of_the_data_losses_threshold_are_told_apart_in_the_record(store, make_incident, criteria,
+                                                                                 listed, data_losses, criteria_met,
+                                                                                 major):
+    from compliance.decisions.service import classification_to_dict, record_classification
+    from compliance.incidents.service import get_incident
+
+    ref = make_incident(regimes=["dora"], entity_type="credit_institution")
+    with store.session(immediate=True) as session:
+        row = record_classification(session=session, incident=get_incident(session=session, ref=ref),
+                                    criteria=criteria, rationale="figures", decided_by="CISO",
+                                    decided_at=at("2026-03-01T16:00:00Z"))
+        data = classification_to_dict(row)
+    assert (data["criteria"], data["data_losses"], data["criteria_met"], data["major"]) == (
+        listed, data_losses, criteria_met, major)
+
+
+def test_a_record_made_before_the_two_points_were_told_apart_reads_as_the_access_it_was_recorded_for():
+    """Before this reading, data_losses was to be recorded only for a malicious access (the old notes) and
+    criteria_met never counted it: such a row reads as Art. 9(5)(b), so its stored `major` still follows."""
+    from compliance.decisions.models import DoraClassification
+    from compliance.decisions.service import classification_to_dict
+
+    row = DoraClassification(incident_id=1, regime="dora", critical_services=True, data_losses=True, clients=False,
+                             reputational=False, duration=False, geographical=False, economic=False, criteria_met=0,
+                             major=True, rationale="r", decided_by="CISO", decided_at=at("2026-03-01T16:00:00Z"))
+    data = classification_to_dict(row)
+    assert data["criteria"] == ["critical_services", "malicious_access"]
+    assert is_major_dora(data["criteria"]) is data["major"]
+
+
+@given(st.lists(st.sampled_from(DORA_INPUT_CRITERIA), min_size=1), st.data())
 def test_criteria_are_read_in_any_order_case_and_spacing(criteria, data):
     text = ",".join(f" {c.upper() if data.draw(st.booleans()) else c} " for c in criteria)
-    assert parse_dora_criteria(text) == [c for c in DORA_CRITERIA if c in criteria]
+    assert parse_dora_criteria(text) == [c for c in DORA_INPUT_CRITERIA if c in criteria]
 
 
 def test_a_classification_is_recorded_with_its_computed_outcome_and_shown(cli_run, store, make_incident):
@@ -70,8 +112,8 @@ def test_the_latest_classification_is_the_one_the_document_carries_and_all_are_k
     ref = make_incident(regimes=["dora"], entity_type="credit_institution")
     with store.session(immediate=True) as session:
         incident = get_incident(session=session, ref=ref)
-        record_classification(session=session, incident=incident, criteria="critical_services,data_losses",
-                              rationale="customer records altered", decided_by="CISO",
+        record_classification(session=session, incident=incident, criteria="critical_services,malicious_access",
+                              rationale="attacker in the customer database", decided_by="CISO",
                               decided_at=at("2026-03-01T16:00:00Z"))
         record_classification(session=session, incident=incident, criteria="none", rationale="first look: no impact",
                               decided_by="duty manager", decided_at=at("2026-03-01T12:00:00Z"))  # decided earlier
@@ -93,7 +135,7 @@ def test_a_classification_is_in_the_ledger_and_the_ledger_verifies(store, make_i
     ref = make_incident(regimes=["dora"], entity_type="credit_institution")
     with store.session(immediate=True) as session:
         record_classification(session=session, incident=get_incident(session=session, ref=ref),
-                              criteria=["critical_services", "data_losses"], rationale="records altered",
+                              criteria=["critical_services", "malicious_access"], rationale="attacker in the database",
                               decided_by="CISO", decided_at=at("2026-03-01T16:00:00Z"))
     with store.session() as session:
         entries = session.exec(select(LedgerEntry.state).where(LedgerEntry.kind == "dora_classification")).all()
@@ -121,7 +163,8 @@ def test_bad_classifications_are_one_line_and_record_nothing(cli_run, store, mak
     assert result.exit_code == int(ExitCode.ERROR), result.output
     assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr
     if "unknown criterion" in message:
-        assert "valid: critical_services, data_losses, clients, reputational, duration, geographical, economic, none" \
+        assert "valid: critical_services, malicious_access, clients, reputational, duration, geographical, data_losses, " \
+            "economic, none" \
             in result.stderr
     assert _count(store, DoraClassification) == 0
 
@@ -193,7 +236,7 @@ def test_the_first_major_classification_starts_the_dora_clock_and_a_later_one_ne
 
     classify("critical_services", "2026-03-01T12:00:00Z")  # not major: no clock
     assert document()["incident"]["classified_at"] is None
-    classify("critical_services,data_losses", "2026-03-01T13:00:00Z")
+    classify("critical_services,malicious_access", "2026-03-01T13:00:00Z")
     first = document()
     assert first["incident"]["classified_at"] == at("2026-03-01T13:00:00Z")
     initial = next(o for o in first["obligations"] if o["regime"] == "dora" and o["stage"] == "initial_notification")
