@@ -64,10 +64,11 @@ def canonical_values(seq: Any, evidence_ref: Any, action: Any, at: Any, actor: A
                      prev_hash: Any) -> bytes:
     """Returns the canonical serialisation from the hashed values (keys in sorted order, no whitespace)."""
     s, v, n = _str, _v, None
+    instant = '"' + canonical_instant(at) + '"' if at.__class__ is datetime else v(at)
     return (
         f'{{"action":{s(action) if action.__class__ is str else v(action)}'
         f',"actor":{s(actor) if actor.__class__ is str else v(actor)}'
-        f',"at":{v(at)}'
+        f',"at":{instant}'
         f',"db_role":{"null" if db_role is n else s(db_role) if db_role.__class__ is str else v(db_role)}'
         f',"evidence":{s(evidence_ref) if evidence_ref.__class__ is str else v(evidence_ref)}'
         f',"from":{"null" if from_holder is n else s(from_holder) if from_holder.__class__ is str else v(from_holder)}'
