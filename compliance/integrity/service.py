@@ -112,11 +112,17 @@ def verify_store(*, store: Store, progress: Progress | None = None, check_blobs:
                 passes.append(projection.feed)
             replay = CustodyReplay(session, latest)
             passes.append(replay.feed)
-            feed_chain, feed_rest = passes[0], passes[1:]
-            for row in stream_columns(session, columns, [table.c.seq]):
-                feed_chain(row)
-                for feed in feed_rest:
-                    feed(row)
+            rows = stream_columns(session, columns, [table.c.seq])
+            if len(passes) == 3:  # chain, projection, rules: the usual case, without a loop per row
+                feed_chain, feed_projection, feed_rules = passes
+                for row in rows:
+                    feed_chain(row)
+                    feed_projection(row)
+                    feed_rules(row)
+            else:
+                for row in rows:
+                    for feed in passes:
+                        feed(row)
             ledger.rows_checked, problems = compare_projection(session=session, latest=latest, streamed=streamed)
             ledger.problems += problems + replay.finish() + other_rule_breaks(session)
             ledger.first_break = ledger.problems[0] if ledger.problems else None
