@@ -20,6 +20,7 @@ from sqlalchemy import select
 from compliance.core.errors import IntegrityError
 from compliance.custody.chain import ACTION, EVIDENCE_REF, ROW_COLUMNS, SEQ, SHA256, Break, ChainChecker, short
 from compliance.custody.models import CustodyEvent, CustodyHead
+from compliance.db.sqlite_read import stream_columns
 from compliance.db.store import Store
 from compliance.evidence.blobs import NotRegularFile
 from compliance.evidence.lookup import get_blob_store
@@ -193,8 +194,7 @@ def verify_custody(*, store: Store, progress: Progress | None = None, check_blob
         started = start_blob_check(store=store, evidence_rows=blob_rows, progress=progress) if check_blobs else None
         chain = CustodyChainPass(evidence_rows, programme_rows)
         try:
-            for row in session.execute(select(*chain_columns()).order_by(CustodyEvent.__table__.c.seq)
-                                       .execution_options(yield_per=5000)):
+            for row in stream_columns(session, chain_columns(), [CustodyEvent.__table__.c.seq]):
                 chain.feed(row)
         except BaseException:
             if started is not None:

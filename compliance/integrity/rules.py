@@ -30,6 +30,7 @@ from compliance.custody.verify import chain_columns
 from compliance.db.ledger.canonical import Break
 from compliance.db.ledger.models import LedgerEntry
 from compliance.db.settings import SettingsHistory, get_settings_as_recorded
+from compliance.db.sqlite_read import stream_columns
 from compliance.evidence.models import Evidence
 from compliance.incidents.models import Incident, IncidentChange
 from compliance.programme.models import ProgrammeEvidence
@@ -54,8 +55,7 @@ def other_rule_breaks(session: Session) -> list[Break]:
 def custody_breaks(session: Session, latest: dict) -> list[Break]:
     """Replays the custody rules and compares each evidence row with its `collected` event (IN-RUL-1, 2)."""
     replay = CustodyReplay(session, latest)
-    for row in session.execute(select(*chain_columns()).order_by(CustodyEvent.__table__.c.seq)
-                               .execution_options(yield_per=5000)):
+    for row in stream_columns(session, chain_columns(), [CustodyEvent.__table__.c.seq]):
         replay.feed(row)
     return replay.finish()
 

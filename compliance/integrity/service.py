@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from compliance.custody.verify import (
     CustodyChainPass,
     Progress,
@@ -32,6 +30,7 @@ from compliance.db.ledger.service import (
     read_ledger_chain,
     start_ledger_result,
 )
+from compliance.db.sqlite_read import stream_columns
 from compliance.db.store import Store
 from compliance.integrity.rules import CustodyReplay, other_rule_breaks
 
@@ -113,11 +112,17 @@ def verify_store(*, store: Store, progress: Progress | None = None, check_blobs:
                 passes.append(projection.feed)
             replay = CustodyReplay(session, latest)
             passes.append(replay.feed)
-            feed_chain, feed_rest = passes[0], passes[1:]
-            for row in session.execute(select(*columns).order_by(table.c.seq).execution_options(yield_per=5000)):
-                feed_chain(row)
-                for feed in feed_rest:
-                    feed(row)
+            rows = stream_columns(session, columns, [table.c.seq])
+            if len(passes) == 3:  # chain, projection, rules: the usual case, without a loop per row
+                feed_chain, feed_projection, feed_rules = passes
+                for row in rows:
+                    feed_chain(row)
+                    feed_projection(row)
+                    feed_rules(row)
+            else:
+                for row in rows:
+                    for feed in passes:
+                        feed(row)
             ledger.rows_checked, problems = compare_projection(session=session, latest=latest, streamed=streamed)
             ledger.problems += problems + replay.finish() + other_rule_breaks(session)
             ledger.first_break = ledger.problems[0] if ledger.problems else None

@@ -20,13 +20,27 @@ import rfc8785
 GENESIS = "0" * 64
 
 
+_last_instant: tuple[Any, str] = (None, "")  # the last instant formatted, and its text
+
+
 def canonical_instant(value: datetime) -> str:
-    """Returns `value` as ISO 8601 UTC with microseconds and a Z (the hashed form of an instant)."""
+    """Returns `value` as ISO 8601 UTC with microseconds and a Z (the hashed form of an instant).
+
+    The last instant formatted is remembered (by identity: a datetime is immutable), so a verification that writes
+    one custody event's instant for its custody hash and again for its ledger state formats it once.
+    """
+    global _last_instant
+    last = _last_instant  # one read of the pair: safe if another thread replaces it meanwhile
+    if value is last[0]:
+        return last[1]
     if value.tzinfo is None:
-        return value.isoformat(timespec="microseconds") + "Z"
-    if value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.isoformat(timespec="microseconds")[:-6] + "Z"
+        text = value.isoformat(timespec="microseconds") + "Z"
+    elif value.utcoffset():
+        text = value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+    else:
+        text = value.isoformat(timespec="microseconds")[:-6] + "Z"
+    _last_instant = (value, text)
+    return text
 
 
 def short(value: Any) -> str:

@@ -22,6 +22,7 @@ from compliance.core.timeutil import utcnow
 from compliance.db.ledger.canonical import GENESIS, Break, canonical_instant, short
 from compliance.db.ledger.chain import FORMAT, ROW_COLUMNS, LedgerChecker, entry_hash
 from compliance.db.ledger.models import LedgerEntry, LedgerHead
+from compliance.db.sqlite_read import stream_columns
 
 
 def append_states(conn: Connection, changes: Iterable[tuple[str, str, str]], *, server: bool = True
@@ -150,7 +151,7 @@ def read_ledger_chain(session: Session) -> tuple[LedgerChecker, Latest, tuple | 
     columns = [table.c[name] for name in ROW_COLUMNS]
     latest: Latest = {}
     check_row = checker.check_row
-    for row in session.execute(select(*columns).order_by(table.c.seq).execution_options(yield_per=5000)):
+    for row in stream_columns(session, columns, [table.c.seq]):
         check_row(row)
         latest[(row[KIND], row[ENTITY_KEY])] = (row[SEQ], row[STATE], row[DB_ROLE], row[RECORDED_AT])
     head = session.execute(select(LedgerHead.seq, LedgerHead.entry_hash).where(LedgerHead.id == 1)).first()
@@ -209,6 +210,8 @@ class ProjectionPass:
         self.rows += 1
         self.seen.add(key)
         entry = self.latest.get((kind, key))
+        if entry is not None and entry[1] == self.canonical(row):  # intact (a state "null" never equals a row's)
+            return
         if entry is None:
             self.problems.append(Break(f"{kind} {key}", "row is not in the ledger (inserted behind the application's "
                                        "back)", "a ledger entry", "none"))
@@ -248,7 +251,7 @@ def compare_projection(*, session: Session, latest: Latest, streamed: dict[str, 
             pk, columns = list(table.primary_key.columns), list(table.columns)
             done = ProjectionPass(kind, columns, pk, latest, LOCAL_ROWS.get(table_name, frozenset()))
             feed = done.feed
-            for row in session.execute(select(*columns).order_by(*pk).execution_options(yield_per=5000)):
+            for row in stream_columns(session, columns, pk):
                 feed(row)
         rows_checked += done.rows
         problems += done.problems
