@@ -74,9 +74,7 @@ class VerifyResult:
         return {"intact": self.intact, "events_checked": self.events_checked, "blobs_checked": self.blobs_checked,
                 "evidence_checked": self.evidence_checked, "programme_checked": self.programme_checked,
                 "head_hash": self.head_hash,
-                "first_break": None if brk is None else {"item": brk.item, "problem": brk.problem,
-                                                         "expected": brk.expected, "found": brk.found,
-                                                         "message": str(brk)},
+                "first_break": None if brk is None else brk.to_dict(),
                 "incomplete_uploads": self.incomplete_uploads}
 
 

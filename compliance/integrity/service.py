@@ -75,8 +75,7 @@ class StoreVerifyResult:
         brk = self.first_break
         data.update({
             "intact": self.intact,
-            "first_break": None if brk is None else {"item": brk.item, "problem": brk.problem, "expected": brk.expected,
-                                                     "found": brk.found, "message": str(brk)},
+            "first_break": None if brk is None else brk.to_dict(),
             "problems": [str(p) for p in self.problems],
             "ledger": {"entries_checked": self.ledger.entries_checked, "rows_checked": self.ledger.rows_checked,
                        "length": self.length, "head_hash": self.ledger.head_hash, "counts": self.counts},

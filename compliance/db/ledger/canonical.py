@@ -63,6 +63,11 @@ class Break:
     def __str__(self) -> str:
         return f"{self.item}: {self.problem}: expected {self.expected}, found {self.found}"
 
+    def to_dict(self) -> dict[str, str]:
+        """Returns the JSON form the verify commands print (the fields and the one-line message)."""
+        return {"item": self.item, "problem": self.problem, "expected": self.expected, "found": self.found,
+                "message": str(self)}
+
 
 
 def _key(text: str) -> bytes:
