@@ -34,6 +34,7 @@ from compliance.controls.checks import (
     get_path,
     is_empty,
 )
+from compliance.controls.timing import TimelineHasKind
 from compliance.core.timeutil import to_iso
 
 _LATE = {"late", "late_open", "undue_delay"}
@@ -296,12 +297,11 @@ class Communicated(Check):
 
     def __init__(self, external: bool = False) -> None:
         self.external = external
+        self.timeline = TimelineHasKind("communication", True if external else None)
 
     def evaluate(self, doc):
-        for entry in _items(doc, "timeline"):
-            if isinstance(entry, dict) and entry.get("kind") == "communication" and (
-                    not self.external or entry.get("customer_visible") is True):
-                return OK
+        if self.timeline.evaluate(doc).state == PASS:
+            return OK
         for obligation in _items(doc, "obligations"):
             if isinstance(obligation, dict) and (obligation.get("filings") or not is_empty(obligation.get("notified_at"))):
                 return OK
@@ -309,11 +309,10 @@ class Communicated(Check):
         return Outcome(FAIL, f"the timeline has no {which} entry and no notification was filed")
 
     def describe(self) -> str:
-        which = "a customer-visible 'communication' entry" if self.external else "a 'communication' entry"
-        return f"the timeline has {which}, or a notification was filed under a regime of the incident"
+        return f"{self.timeline.describe()}, or a notification was filed under a regime of the incident"
 
     def fields(self):
-        return [f"timeline[kind=communication{',customer_visible=true' if self.external else ''}]", "obligations"]
+        return [*self.timeline.fields(), "obligations"]
 
     def required_fields(self):
         return []  # either one suffices: neither is required on its own
